@@ -1,0 +1,77 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {isSeaweedctlError, SeaweedctlError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/**
+ * Every command: --json (the typed return value), -f/--file, and one error contract. Errors print what is
+ * wrong, where and what to do on stderr, or `{"error": {...}}` on stdout under --json, with the exit code of
+ * the error's code (oclif 4 would otherwise turn every JSON error into exit 1).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    file: Flags.string({
+      char: 'f',
+      summary: 'the cluster description to use',
+      env: 'SEAWEEDCTL_FILE',
+      default: 'seaweed.yaml',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({summary: 'show stack traces on errors', helpGroup: 'GLOBAL'}),
+  }
+
+  static override enableJsonFlag = true
+
+  protected flags!: BaseFlags<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+  }
+
+  /** A line for people; silent under --json. */
+  protected say(line = ''): void {
+    if (!this.jsonEnabled()) this.log(line)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (!isSeaweedctlError(error)) {
+      // oclif's own parse errors (unknown flag, bad argument) are bad input: exit 2.
+      if (error.oclif?.exit !== undefined && !this.jsonEnabled()) return super.catch(error)
+      if (error.oclif?.exit !== undefined) {
+        process.exitCode = error.oclif.exit
+        this.logJson({error: {code: 'BAD_ARGUMENT', message: error.message, exit: error.oclif.exit}})
+        return
+      }
+      if (this.jsonEnabled()) {
+        process.exitCode = 1
+        this.logJson({error: {code: 'INTERNAL', message: error.message, exit: 1}})
+        return
+      }
+      throw error
+    }
+    process.exitCode = error.exitCode
+    if (this.jsonEnabled()) {
+      this.logJson({error: error.toJSON()})
+      return
+    }
+    this.logToStderr(renderError(error, Boolean((this.flags as {debug?: boolean} | undefined)?.debug)))
+  }
+}
+
+export function renderError(error: SeaweedctlError, debug = false): string {
+  const [first, ...rest] = error.message.split('\n')
+  const lines = [`Error: ${first}`, ...rest.map((l) => `       ${l}`), ...error.hints.map((h) => `       ${h}`)]
+  if (debug && error.stack) lines.push(error.stack)
+  return lines.join('\n')
+}
+
+export {SeaweedctlError}

@@ -1,0 +1,219 @@
+import {join} from 'node:path'
+
+import {SeaweedctlError} from '../lib/errors.js'
+import type {ClusterSpec, SpecSource} from '../spec/schema.js'
+import {has, parseVersionString, type WeedVersion, NEWEST_KNOWN, compareVersions} from '../weed/versions.js'
+import {runDirOf, socketPathFor} from './paths.js'
+import {minimalSizing, topologyOf, unplaceableReason} from './replication.js'
+import type {Plan, ProcessKind, ProcessPlan} from './types.js'
+
+/** Highest HTTP port: its gRPC twin (port+10000) must stay a valid port. */
+export const MAX_HTTP_PORT = 55_535
+const GRPC_DELTA = 10_000
+/** A volume server's SIGKILL grace: its pre-stop sleep plus time to drain and flush. */
+const VOLUME_DRAIN_MARGIN_MS = 30_000
+/** The filer's gRPC graceful stop alone can take 10 s (its own metadata subscription), so allow well above. */
+const FILER_STOP_TIMEOUT_MS = 30_000
+const MASTER_STOP_TIMEOUT_MS = 10_000
+const S3_STOP_TIMEOUT_MS = 10_000
+
+/**
+ * The pure heart of seaweedctl: spec in, plan out, nothing touched. Rejects plans that cannot work on any
+ * machine (collisions, ranges, replication); facts about this machine (ports in use, writable dirs) are
+ * checked by preflight().
+ */
+export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: new Map()}): Plan {
+  const version = flagsVersion(spec.weed.version)
+  const dataDir = spec.dataDir
+  const runDir = runDirOf(dataDir)
+  const logDir = join(dataDir, 'logs')
+  const configDir = join(dataDir, 'conf')
+  const ip = spec.bind
+  const offset = spec.portOffset
+
+  checkSizing(spec, source)
+
+  const masterPorts = range(spec.master.count).map((i) => spec.master.port + offset + i)
+  const masterAddresses = masterPorts.map((p) => `${ip}:${p}`)
+  const masterUrls = masterAddresses.map((a) => `http://${a}`)
+  const filerPorts = range(spec.filer.count).map((i) => spec.filer.port + offset + i)
+
+  const base = (kind: ProcessKind, index: number, http: number): Omit<ProcessPlan, 'args' | 'readiness' | 'liveness' | 'stopTimeoutMs'> => {
+    const name = `${kind}-${index}`
+    const dir = join(dataDir, name)
+    return {
+      name, kind, index,
+      cwd: dir,
+      // HOME points at the process's own directory so no stray ~/.seaweedfs/*.toml changes its behaviour.
+      env: {PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir},
+      ports: {http, grpc: http + GRPC_DELTA},
+      dataDir: dir,
+      logFile: join(logDir, `${name}.log`),
+      stopSignal: 'SIGTERM',
+    }
+  }
+  const globalFlags = ['-logtostderr=true', `-config_dir=${configDir}`]
+  const processes: ProcessPlan[] = []
+
+  masterPorts.forEach((port, i) => {
+    const p = base('master', i + 1, port)
+    const peers = spec.master.count === 1 ? (has(version, 'peersNone') ? ['-peers=none'] : []) : [`-peers=${masterAddresses.join(',')}`]
+    processes.push({
+      ...p,
+      args: [
+        ...globalFlags, 'master',
+        `-ip=${ip}`, `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
+        `-mdir=${p.dataDir}`, ...peers,
+        `-defaultReplication=${spec.master.defaultReplication}`,
+        `-volumeSizeLimitMB=${spec.master.volumeSizeLimitMB}`,
+        '-resumeState=true',
+        ...(has(version, 'telemetryFlag') ? ['-telemetry=false'] : []),
+      ],
+      readiness: {kind: 'masterLeader', urls: masterUrls},
+      liveness: {kind: 'http', url: `http://${ip}:${port}/cluster/status`},
+      stopTimeoutMs: MASTER_STOP_TIMEOUT_MS,
+    })
+  })
+
+  for (let i = 0; i < spec.volume.count; i++) {
+    const port = spec.volume.port + offset + i
+    const p = base('volume', i + 1, port)
+    const placement = placementOf(i, spec.volume.racks, spec.volume.dataCenters)
+    processes.push({
+      ...p,
+      placement,
+      args: [
+        ...globalFlags, 'volume',
+        `-ip=${ip}`, `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`, `-publicUrl=${ip}:${port}`,
+        `-dir=${p.dataDir}`, `-max=${spec.volume.max}`,
+        `${has(version, 'volumeMasterFlag') ? '-master' : '-mserver'}=${masterAddresses.join(',')}`,
+        `-dataCenter=${placement.dataCenter}`, `-rack=${placement.rack}`,
+        `-preStopSeconds=${spec.volume.preStopSeconds}`,
+      ],
+      readiness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
+      liveness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
+      stopTimeoutMs: spec.volume.preStopSeconds * 1000 + VOLUME_DRAIN_MARGIN_MS,
+    })
+  }
+
+  const socketFor = (name: string) => socketPathFor(runDir, `${name}.sock`)
+  filerPorts.forEach((port, i) => {
+    const p = base('filer', i + 1, port)
+    processes.push({
+      ...p,
+      args: [
+        ...globalFlags, 'filer',
+        `-ip=${ip}`, `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
+        `-master=${masterAddresses.join(',')}`,
+        `-defaultStoreDir=${p.dataDir}`,
+        // Without this weed uses /tmp/seaweedfs-filer-<port>.sock, shared by every cluster on the machine.
+        `-localSocket=${socketFor(p.name)}`,
+      ],
+      readiness: {kind: 'http', url: `http://${ip}:${port}/healthz`},
+      liveness: {kind: 'http', url: `http://${ip}:${port}/healthz`},
+      stopTimeoutMs: FILER_STOP_TIMEOUT_MS,
+    })
+  })
+
+  for (let i = 0; i < spec.s3.count; i++) {
+    const port = spec.s3.port + offset + i
+    const p = base('s3', i + 1, port)
+    processes.push({
+      ...p,
+      args: [
+        ...globalFlags, 's3',
+        `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
+        `-filer=${filerPorts.map((f) => `${ip}:${f}`).join(',')}`,
+        `-localSocket=${socketFor(p.name)}`,
+        ...(has(version, 's3ExtraPorts') ? ['-port.iceberg=0', '-port.lance=0'] : []),
+      ],
+      readiness: {kind: 'http', url: `http://${ip}:${port}/status`},
+      liveness: {kind: 'http', url: `http://${ip}:${port}/status`},
+      stopTimeoutMs: S3_STOP_TIMEOUT_MS,
+    })
+  }
+
+  checkPorts(processes, spec, source)
+  checkReplication(spec, processes, source)
+
+  return {
+    name: spec.name,
+    specFile: source.file,
+    dataDir,
+    runDir,
+    socketPath: socketPathFor(runDir, 'seaweedctl.sock'),
+    logDir,
+    configDir,
+    weedVersion: spec.weed.version,
+    replication: spec.master.defaultReplication,
+    supervise: {...spec.supervise},
+    logs: {...spec.logs},
+    processes,
+    endpoints: {
+      master: masterUrls[0],
+      ...(filerPorts.length > 0 ? {filer: `http://${ip}:${filerPorts[0]}`} : {}),
+      ...(spec.s3.count > 0 ? {s3: `http://${ip}:${spec.s3.port + offset}`} : {}),
+    },
+    directories: [dataDir, runDir, logDir, configDir, ...processes.map((p) => p.dataDir)],
+  }
+}
+
+/** Racks round-robin over servers, data centers round-robin over racks: volume-1 dc1/rack1, volume-2 dc1/rack2… */
+export function placementOf(index: number, racks: number, dataCenters: number): {dataCenter: string; rack: string} {
+  const rack = index % racks
+  return {dataCenter: `dc${(rack % dataCenters) + 1}`, rack: `rack${rack + 1}`}
+}
+
+function flagsVersion(text: string): WeedVersion {
+  const parsed = parseVersionString(text) ?? NEWEST_KNOWN
+  return compareVersions(parsed, NEWEST_KNOWN) > 0 ? NEWEST_KNOWN : parsed
+}
+
+function checkSizing(spec: ClusterSpec, source: SpecSource): void {
+  if (spec.volume.racks > spec.volume.count) {
+    throw badPlan('SPEC_RANGE', `volume.racks is ${spec.volume.racks} but there are only ${spec.volume.count} volume servers; a rack needs at least one.`, source, 'volume.racks')
+  }
+  if (spec.volume.dataCenters > spec.volume.racks) {
+    throw badPlan('SPEC_RANGE', `volume.dataCenters is ${spec.volume.dataCenters} but there are only ${spec.volume.racks} racks; a data center needs at least one.`, source, 'volume.dataCenters')
+  }
+  if (spec.s3.count > 0 && spec.filer.count === 0) {
+    throw badPlan('SPEC_RANGE', `s3.count is ${spec.s3.count} but filer.count is 0; an S3 gateway stores through a filer.`, source, 's3.count', ['Set filer.count to 1 or more'])
+  }
+}
+
+function checkPorts(processes: ProcessPlan[], spec: ClusterSpec, source: SpecSource): void {
+  const owner = new Map<number, string>()
+  for (const p of processes) {
+    if (p.ports.http > MAX_HTTP_PORT) {
+      throw badPlan('PLAN_PORT_RANGE', `${p.name} would listen on port ${p.ports.http}, above ${MAX_HTTP_PORT} (its gRPC port ${p.ports.grpc} must stay ≤ 65535).`, source, spec.portOffset > 0 ? 'portOffset' : `${p.kind}.port`, ['Use a smaller portOffset or base port'], {port: p.ports.http, process: p.name})
+    }
+    for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
+      const other = owner.get(port)
+      if (other) {
+        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other} and as the ${what} port of ${p.name}. HTTP and gRPC ports come in pairs (gRPC = HTTP + 10000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other, p.name]})
+      }
+      owner.set(port, `${p.name} (${what})`)
+    }
+  }
+}
+
+function checkReplication(spec: ClusterSpec, processes: ProcessPlan[], source: SpecSource): void {
+  const placements = processes.filter((p) => p.placement).map((p) => p.placement!)
+  const reason = unplaceableReason(spec.master.defaultReplication, topologyOf(placements))
+  if (!reason) return
+  const need = minimalSizing(spec.master.defaultReplication)
+  const flags = [`--volumes ${Math.max(need.volumes, spec.volume.count)}`]
+  if (need.racks > 1) flags.push(`--racks ${need.racks}`)
+  if (need.dataCenters > 1) flags.push(`--data-centers ${need.dataCenters}`)
+  throw badPlan('PLAN_REPLICATION', reason, source, 'master.defaultReplication', [`Try: seaweedctl up ${flags.join(' ')} --replication ${spec.master.defaultReplication}`], {replication: spec.master.defaultReplication})
+}
+
+function badPlan(code: 'SPEC_RANGE' | 'PLAN_PORT_RANGE' | 'PLAN_PORT_COLLISION' | 'PLAN_REPLICATION', message: string, source: SpecSource, key: string, hints: string[] = [], data: Record<string, unknown> = {}): SeaweedctlError {
+  const at = source.positions.get(key)
+  const where = source.file && at ? `${source.file}:${at.line}:${at.column}  ` : ''
+  return new SeaweedctlError(code, `${where}${message}`, {hints, data: {...data, ...(source.file && at ? {file: source.file, line: at.line, column: at.column} : {})}})
+}
+
+function range(n: number): number[] {
+  return Array.from({length: n}, (_, i) => i)
+}

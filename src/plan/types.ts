@@ -1,0 +1,61 @@
+/** The computed layout of a cluster: everything needed to start, probe and stop each process. */
+
+export type ProcessKind = 'master' | 'volume' | 'filer' | 's3'
+
+/** Start order; stop order is the reverse. Each kind starts only once the kind before it is ready. */
+export const KIND_ORDER: readonly ProcessKind[] = ['master', 'volume', 'filer', 's3']
+
+/**
+ * How to tell that a process is ready (or still alive). Every probe is an HTTP request on loopback with a
+ * short timeout; a failed or slow answer is "not yet", never an exception.
+ */
+export type Probe =
+  /** Master: /cluster/status names a leader, and with several masters every one names the same. */
+  | {kind: 'masterLeader'; urls: string[]}
+  /** Volume server: its /status answers 200 and the master's /dir/status lists `node` (ip:port). */
+  | {kind: 'volumeListed'; statusUrl: string; masterUrls: string[]; node: string}
+  /** Any HTTP endpoint answering 200. */
+  | {kind: 'http'; url: string}
+
+export interface ProcessPlan {
+  name: string
+  kind: ProcessKind
+  /** 1-based instance number within its kind; stable across scale cycles. */
+  index: number
+  /** Arguments after the weed executable: global flags first, then the subcommand and its flags. */
+  args: string[]
+  cwd: string
+  /** The whole environment of the process (weed reads PORT, IP, DIR, MASTER… from it, so nothing is inherited). */
+  env: Record<string, string>
+  ports: {http: number; grpc: number}
+  /** Where this process keeps its data (created before start). */
+  dataDir: string
+  logFile: string
+  /** Volume servers only. */
+  placement?: {dataCenter: string; rack: string}
+  readiness: Probe
+  liveness: Probe
+  stopSignal: 'SIGTERM'
+  stopTimeoutMs: number
+}
+
+export interface Plan {
+  name: string
+  /** The spec file this plan was made from, if any. */
+  specFile?: string
+  dataDir: string
+  /** Runtime state: plan.json, state.json, the daemon's log. */
+  runDir: string
+  /** The supervisor's unix socket (short enough for the 108-byte limit). */
+  socketPath: string
+  logDir: string
+  configDir: string
+  weedVersion: string
+  replication: string
+  supervise: {restart: 'always' | 'on-failure' | 'never'; startTimeoutMs: number; healthIntervalMs: number; unhealthyThreshold: number}
+  logs: {maxBytes: number; backups: number}
+  processes: ProcessPlan[]
+  endpoints: {master: string; filer?: string; s3?: string}
+  /** Every directory that must exist and be writable before anything starts. */
+  directories: string[]
+}

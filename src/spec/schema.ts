@@ -1,0 +1,123 @@
+/**
+ * The one description of seaweed.yaml. Defaults, validation, the commented file written by `cluster init`
+ * and the JSON Schema in templates/ all come from this table, so they cannot drift apart.
+ */
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never'
+
+export type FieldSpec =
+  | {type: 'integer'; default: number; min: number; max: number; enum?: readonly number[]; doc: string}
+  | {type: 'string'; default: string; pattern?: RegExp; patternHint?: string; enum?: readonly string[]; doc: string}
+  | {type: 'replication'; default: string; doc: string}
+  | {type: 'boolean'; default: boolean; doc: string}
+  | {type: 'duration'; default: string; minMs: number; maxMs: number; doc: string}
+  | {type: 'size'; default: string; minBytes: number; doc: string}
+  | {type: 'object'; fields: Record<string, FieldSpec>; doc: string}
+
+const port = (value: number, doc: string): FieldSpec => ({type: 'integer', default: value, min: 1024, max: 55_535, doc})
+
+export const SPEC_SCHEMA = {
+  type: 'object',
+  doc: 'A SeaweedFS cluster run by seaweedctl',
+  fields: {
+    name: {
+      type: 'string', default: 'dev', pattern: /^[a-z0-9][a-z0-9-]{0,39}$/,
+      patternHint: 'lower-case letters, digits and dashes, at most 40 characters',
+      doc: 'cluster name; shown by status and used in exports',
+    },
+    weed: {
+      type: 'object', doc: 'the weed binary',
+      fields: {
+        version: {
+          type: 'string', default: '4.48', pattern: /^\d+\.\d+$/, patternHint: 'MAJOR.MINOR, quoted, e.g. "4.48"',
+          doc: 'expected weed version; a binary of another version is an error',
+        },
+        binary: {type: 'string', default: 'auto', doc: 'auto = --weed, $SEAWEEDCTL_WEED, the cache, then PATH; or a path'},
+      },
+    },
+    dataDir: {type: 'string', default: './.seaweed', doc: 'all data, logs and runtime state live below here (relative to this file)'},
+    bind: {
+      type: 'string', default: '127.0.0.1', pattern: /^(?!0\.0\.0\.0$)[A-Za-z0-9.:-]+$/,
+      patternHint: 'an address of this machine; 0.0.0.0 breaks leader discovery',
+      doc: '-ip of every process; local clusters never advertise 0.0.0.0',
+    },
+    portOffset: {type: 'integer', default: 0, min: 0, max: 50_000, doc: 'added to every port, to run several clusters side by side'},
+    master: {
+      type: 'object', doc: 'masters (raft)',
+      fields: {
+        count: {type: 'integer', default: 1, min: 1, max: 5, enum: [1, 3, 5], doc: '1, 3 or 5 (a raft quorum)'},
+        port: port(9333, 'HTTP port of master-1 (master i gets port+i-1); gRPC is always port+10000'),
+        volumeSizeLimitMB: {type: 'integer', default: 1024, min: 1, max: 30_000, doc: 'a volume is full at this size'},
+        defaultReplication: {type: 'replication', default: '000', doc: 'e.g. "001" = 2 copies on 2 servers in one rack'},
+      },
+    },
+    volume: {
+      type: 'object', doc: 'volume servers',
+      fields: {
+        count: {type: 'integer', default: 4, min: 1, max: 200, doc: 'number of volume servers'},
+        port: port(8080, 'HTTP port of volume-1 (volume i gets port+i-1)'),
+        max: {type: 'integer', default: 0, min: 0, max: 10_000, doc: 'volume slots per server (0 = from free disk space)'},
+        racks: {type: 'integer', default: 1, min: 1, max: 200, doc: 'spread servers over this many racks (round robin)'},
+        dataCenters: {type: 'integer', default: 1, min: 1, max: 200, doc: 'spread racks over this many data centers'},
+        preStopSeconds: {type: 'integer', default: 1, min: 0, max: 300, doc: 'seconds a stopping server keeps serving after leaving the topology'},
+      },
+    },
+    filer: {
+      type: 'object', doc: 'filers',
+      fields: {
+        count: {type: 'integer', default: 1, min: 0, max: 20, doc: 'number of filers (0 = none)'},
+        port: port(8888, 'HTTP port of filer-1 (filer i gets port+i-1)'),
+      },
+    },
+    s3: {
+      type: 'object', doc: 'S3 gateways (need a filer)',
+      fields: {
+        count: {type: 'integer', default: 0, min: 0, max: 20, doc: 'number of S3 gateways (0 = none)'},
+        port: port(8333, 'HTTP port of s3-1 (gateway i gets port+i-1)'),
+      },
+    },
+    supervise: {
+      type: 'object', doc: 'how processes are kept alive',
+      fields: {
+        restart: {type: 'string', default: 'on-failure', enum: ['always', 'on-failure', 'never'], doc: 'always | on-failure | never'},
+        startTimeout: {type: 'duration', default: '60s', minMs: 1000, maxMs: 3_600_000, doc: 'a process not ready by then has failed to start'},
+        healthInterval: {type: 'duration', default: '2s', minMs: 100, maxMs: 600_000, doc: 'liveness probe period'},
+        unhealthyThreshold: {type: 'integer', default: 3, min: 1, max: 100, doc: 'failed probes in a row before a restart'},
+      },
+    },
+    logs: {
+      type: 'object', doc: 'captured output of each process, in dataDir/logs/<name>.log',
+      fields: {
+        maxBytes: {type: 'size', default: '50MB', minBytes: 1024, doc: 'rotate a log at this size'},
+        backups: {type: 'integer', default: 10, min: 0, max: 1000, doc: 'rotated files kept per process'},
+      },
+    },
+  },
+} as const satisfies FieldSpec
+
+/** The spec after defaults and unit parsing. Paths are absolute. */
+export interface ClusterSpec {
+  name: string
+  weed: {version: string; binary: string}
+  dataDir: string
+  bind: string
+  portOffset: number
+  master: {count: number; port: number; volumeSizeLimitMB: number; defaultReplication: string}
+  volume: {count: number; port: number; max: number; racks: number; dataCenters: number; preStopSeconds: number}
+  filer: {count: number; port: number}
+  s3: {count: number; port: number}
+  supervise: {restart: RestartPolicy; startTimeoutMs: number; healthIntervalMs: number; unhealthyThreshold: number}
+  logs: {maxBytes: number; backups: number}
+}
+
+/** Where the spec came from; `file` is undefined for a spec built from flags alone. */
+export interface SpecSource {
+  file?: string
+  /** Dotted key path → 1-based position of its value, for errors found after loading (e.g. by the planner). */
+  positions: Map<string, {line: number; column: number}>
+}
+
+export interface LoadedSpec {
+  spec: ClusterSpec
+  source: SpecSource
+}

@@ -1,0 +1,76 @@
+/**
+ * Which weed flags exist in which version: the one table the planner and the shell calls consult.
+ * Facts from the SeaweedFS sources (3.80, 4.00, 4.44) and `weed <cmd> -h` of 4.48.
+ */
+
+export interface WeedVersion {
+  major: number
+  minor: number
+}
+
+/** Oldest weed this seaweedctl drives, and the newest it knows by name. */
+export const OLDEST_SUPPORTED: WeedVersion = {major: 3, minor: 80}
+export const NEWEST_KNOWN: WeedVersion = {major: 4, minor: 48}
+
+export type WeedFeature =
+  /** volume server's `-master=` (before 4.00 only `-mserver=`). */
+  | 'volumeMasterFlag'
+  /** master `-peers=none`: single-master mode that elects itself at once. */
+  | 'peersNone'
+  /** master `-telemetry`: default true from 4.44, so a local cluster must pass `-telemetry=false`. */
+  | 'telemetryFlag'
+  /** S3 opens Iceberg (8181) and Lance (9101) ports unless given `-port.iceberg=0 -port.lance=0`. */
+  | 's3ExtraPorts'
+  /** shell: `-apply` (before 4.44: `-force`) makes evacuate/balance/fix.replication act. */
+  | 'shellApply'
+  /** shell: `volumeServer.state -maintenanceOn`. */
+  | 'volumeMaintenance'
+  /** master/volume/filer/s3 `/readyz`, and master `/cluster/status` that never blocks. */
+  | 'nonBlockingStatus'
+
+const SINCE: Record<WeedFeature, WeedVersion> = {
+  volumeMasterFlag: {major: 4, minor: 0},
+  peersNone: {major: 4, minor: 0},
+  telemetryFlag: {major: 4, minor: 0},
+  s3ExtraPorts: {major: 4, minor: 44},
+  shellApply: {major: 4, minor: 44},
+  volumeMaintenance: {major: 4, minor: 13},
+  nonBlockingStatus: {major: 4, minor: 30},
+}
+
+export function compareVersions(a: WeedVersion, b: WeedVersion): number {
+  return a.major === b.major ? a.minor - b.minor : a.major - b.major
+}
+
+export function has(version: WeedVersion, feature: WeedFeature): boolean {
+  return compareVersions(version, SINCE[feature]) >= 0
+}
+
+export function parseVersionString(text: string): WeedVersion | undefined {
+  const match = /^(\d+)\.(\d+)$/.exec(text.trim())
+  return match ? {major: Number(match[1]), minor: Number(match[2])} : undefined
+}
+
+export function formatVersion(v: WeedVersion): string {
+  return `${v.major}.${String(v.minor).padStart(2, '0')}`
+}
+
+/** Parses the first stdout line of `weed version`, e.g. "version 8000GB 4.48 pypi linux amd64". */
+export function parseWeedVersionOutput(stdout: string): (WeedVersion & {sizeLimit: string; text: string}) | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith('version ')) ?? ''
+  const match = /^version (\d+GB) (\d+)\.(\d+)\b/.exec(line.trim())
+  if (!match) return undefined
+  return {sizeLimit: match[1], major: Number(match[2]), minor: Number(match[3]), text: `${match[2]}.${match[3]}`}
+}
+
+export type SupportVerdict = {ok: true; warning?: string} | {ok: false; reason: string}
+
+export function supportVerdict(v: WeedVersion): SupportVerdict {
+  if (compareVersions(v, OLDEST_SUPPORTED) < 0) {
+    return {ok: false, reason: `weed ${formatVersion(v)} is older than ${formatVersion(OLDEST_SUPPORTED)}, the oldest version seaweedctl supports`}
+  }
+  if (compareVersions(v, NEWEST_KNOWN) > 0) {
+    return {ok: true, warning: `weed ${formatVersion(v)} is newer than ${formatVersion(NEWEST_KNOWN)}; running it with the flags of ${formatVersion(NEWEST_KNOWN)}`}
+  }
+  return {ok: true}
+}
