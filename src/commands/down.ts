@@ -1,0 +1,24 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {formatDuration} from '../lib/units.js'
+import type {DownResult} from '../services/down.js'
+
+export default class Down extends BaseCommand<typeof Down> {
+  static override summary = 'stop the cluster gracefully (S3 → filers → volume servers → masters); data is kept'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --purge --yes']
+
+  static override flags = {
+    purge: Flags.boolean({summary: 'also delete the data directory (needs --yes)'}),
+    yes: Flags.boolean({summary: 'confirm --purge'}),
+  }
+
+  async run(): Promise<DownResult> {
+    const {down} = await import('../services/down.js')
+    const result = await down({file: this.flags.file, purge: this.flags.purge, yes: this.flags.yes})
+    if (!result.wasRunning) this.say(`Cluster "${result.name}" was not running.`)
+    else this.say(`Stopped ${result.stopped.length} processes of cluster "${result.name}" in ${formatDuration(result.elapsedMs)}; data kept${result.purged ? '… then deleted' : ''}.`)
+    if (result.purged) this.say(`Deleted ${result.purged}.`)
+    return result
+  }
+}

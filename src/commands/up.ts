@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import {sizingFlags, sizingFromFlags} from '../lib/spec-flags.js'
+import {parseDuration} from '../lib/units.js'
+import type {UpResult} from '../services/up.js'
+
+export default class Up extends BaseCommand<typeof Up> {
+  static override summary = 'start the cluster and wait until it really serves'
+  static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING and a canary file written through the cluster reads back identical.
+Sizing flags only shape a new spec; on an existing one they must agree with it (use \`scale\` to change counts).
+On failure or timeout it names the process and why, stops what it started, and exits non-zero.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --volumes 4',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
+    '<%= config.bin %> <%= command.id %> --foreground',
+  ]
+
+  static override flags = {
+    ...sizingFlags,
+    weed: Flags.string({summary: 'the weed binary to run (default: $SEAWEEDCTL_WEED, the spec, the cache, PATH)'}),
+    timeout: Flags.string({summary: 'give up (and stop what was started) after this long', default: '120s'}),
+    wait: Flags.boolean({summary: 'wait until the cluster is ready', default: true, allowNo: true}),
+    foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
+  }
+
+  async run(): Promise<UpResult> {
+    const timeoutMs = parseDuration(this.flags.timeout)
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 90s or 2m`)
+    }
+    const {up} = await import('../services/up.js')
+    const {upReporter} = await import('../ui/up-reporter.js')
+    const reporter = upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
+    const result = await up({
+      file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground,
+      ...sizingFromFlags(this.flags),
+    }, reporter.event)
+    reporter.done(result)
+    if (this.flags.foreground) {
+      this.say('Supervising in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the cluster.')
+      await new Promise(() => {})
+    }
+    return result
+  }
+}

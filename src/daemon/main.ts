@@ -1,0 +1,102 @@
+/**
+ * The supervisor daemon: `node dist/daemon/main.js RUN_DIR`. Started detached by `up` (or run in the
+ * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener.
+ * Kept free of the CLI's heavy imports so it is up and starting weed within a few tens of milliseconds.
+ */
+import {chmodSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
+import {dirname, join} from 'node:path'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {systemClock} from '../supervisor/clock.js'
+import {ProcessLauncher} from '../supervisor/launcher.js'
+import {runProbe} from '../supervisor/probes.js'
+import {procIdentity} from '../supervisor/proc.js'
+import {Supervisor} from '../supervisor/supervisor.js'
+import {DAEMON_FILE, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
+
+export async function runDaemon(runDir: string): Promise<void> {
+  const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
+  const {plan} = launch
+  const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath})
+
+  const socketDir = dirname(plan.socketPath)
+  mkdirSync(socketDir, {recursive: true, mode: 0o700})
+  chmodSync(socketDir, 0o700)
+  rmSync(plan.socketPath, {force: true})
+
+  let shuttingDown: Promise<void> | undefined
+  const shutdown = (): Promise<void> => {
+    shuttingDown ??= (async () => {
+      await supervisor.stopAll()
+      server.close()
+      rmSync(plan.socketPath, {force: true})
+      rmSync(join(runDir, DAEMON_FILE), {force: true})
+    })()
+    return shuttingDown
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => reply(res, 500, {error: {code: 'INTERNAL', message: error.message}}))
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://daemon')
+    const route = `${req.method} ${url.pathname}`
+    switch (route) {
+      case 'GET /v1/status':
+        reply(res, 200, supervisor.report(process.pid))
+        return
+      case 'POST /v1/start':
+        void supervisor.startAll()
+        reply(res, 202, {accepted: true})
+        return
+      case 'POST /v1/shutdown':
+        await shutdown()
+        reply(res, 200, {stopped: supervisor.processes.map((p) => p.name)})
+        res.on('finish', () => process.exit(0))
+        return
+      default:
+        reply(res, 404, {error: {code: 'NOT_FOUND', message: `no route ${route}`}})
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    // Create the socket with no group/other bits at all, then make sure of 0600.
+    const umask = process.umask(0o177)
+    server.listen(plan.socketPath, () => {
+      process.umask(umask)
+      chmodSync(plan.socketPath, 0o600)
+      resolve()
+    })
+  })
+  const me = procIdentity(process.pid)
+  writeFileAtomic(join(runDir, DAEMON_FILE), `${JSON.stringify({pid: process.pid, startTime: me?.startTime ?? 0, socketPath: plan.socketPath})}\n`, 0o600)
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      void shutdown().then(() => process.exit(0))
+    })
+  }
+  // The daemon must outlive the terminal that started it.
+  process.on('SIGHUP', () => {})
+
+  const adopted = supervisor.adoptSurvivors()
+  if (adopted.length > 0) console.log(`${new Date().toISOString()} adopted ${adopted.join(', ')}`)
+  void supervisor.startAll()
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)})
+  res.end(text)
+}
+
+const runDir = process.argv[2]
+if (runDir && import.meta.url === `file://${process.argv[1]}`) {
+  runDaemon(runDir).catch((error: Error) => {
+    console.error(`seaweedctl daemon failed to start: ${error.message}`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,102 @@
+import {spawn} from 'node:child_process'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {DaemonClient} from '../daemon/client.js'
+import {DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import type {Plan} from '../plan/types.js'
+import {tailLines} from '../supervisor/diagnose.js'
+import {procIdentity, sameProcess, type ProcIdentity} from '../supervisor/proc.js'
+import type {StatusReport} from '../supervisor/status-types.js'
+
+const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url))
+
+/** Processes of this plan left running by a daemon that is gone (pid + start time + command line still match). */
+export function survivors(plan: Plan): Array<{name: string} & ProcIdentity> {
+  const path = join(plan.runDir, 'state.json')
+  if (!existsSync(path)) return []
+  try {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as {processes: Array<{name: string} & ProcIdentity>}
+    return saved.processes.filter((p) => {
+      const live = procIdentity(p.pid)
+      return live !== undefined && sameProcess(live, p)
+    })
+  } catch {
+    return []
+  }
+}
+
+/** Ports that our own running processes hold (so preflight does not report them as taken). */
+export async function runningPorts(plan: Plan): Promise<Set<number>> {
+  const names = new Set<string>()
+  const client = new DaemonClient(plan.socketPath)
+  try {
+    const report = await client.status()
+    for (const p of report?.processes ?? []) if (p.pid !== null) names.add(p.name)
+  } finally {
+    await client.close()
+  }
+  for (const s of survivors(plan)) names.add(s.name)
+  return new Set(plan.processes.filter((p) => names.has(p.name)).flatMap((p) => [p.ports.http, p.ports.grpc]))
+}
+
+/** Create every directory of the plan; the run directory is private (0700). */
+export function createDirectories(plan: Plan): void {
+  for (const dir of plan.directories) mkdirSync(dir, {recursive: true})
+  mkdirSync(plan.runDir, {recursive: true, mode: 0o700})
+}
+
+/**
+ * Start the daemon detached, in its own session, and wait until it answers on its socket.
+ * `foreground` runs it in this process instead (for containers and systemd).
+ */
+export async function launchDaemon(plan: Plan, weedPath: string): Promise<DaemonClient> {
+  const launch: DaemonLaunchFile = {plan, weedPath}
+  writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
+  const logPath = join(plan.runDir, DAEMON_LOG)
+  const log = openSync(logPath, 'a', 0o600)
+  let exited: number | null | undefined
+  try {
+    const child = spawn(process.execPath, [DAEMON_MAIN, plan.runDir], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: plan.runDir,
+      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? plan.runDir},
+    })
+    child.once('exit', (code) => {
+      exited = code
+    })
+    child.unref()
+  } finally {
+    closeSync(log)
+  }
+  const client = new DaemonClient(plan.socketPath)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    if (exited !== undefined) break
+    if (existsSync(plan.socketPath) && (await client.status())) return client
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new SeaweedctlError('DAEMON_START_FAILED', `the supervisor daemon did not start${exited !== undefined ? ` (exit code ${exited})` : ' within 15s'}:\n${tailLines(logPath, 10).join('\n')}`, {
+    data: {log: logPath},
+  })
+}
+
+export async function runForeground(plan: Plan, weedPath: string): Promise<void> {
+  const launch: DaemonLaunchFile = {plan, weedPath}
+  writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
+  const {runDaemon} = await import('../daemon/main.js')
+  await runDaemon(plan.runDir)
+}
+
+export async function currentStatus(plan: Plan): Promise<StatusReport | undefined> {
+  const client = new DaemonClient(plan.socketPath)
+  try {
+    return await client.status()
+  } finally {
+    await client.close()
+  }
+}

@@ -1,0 +1,96 @@
+import {rmSync} from 'node:fs'
+
+import {SeaweedctlError} from '../lib/errors.js'
+import type {Plan} from '../plan/types.js'
+import {DaemonClient} from '../daemon/client.js'
+import {isAlive} from '../supervisor/proc.js'
+import {survivors} from './cluster.js'
+import {planFromFile} from './plan.js'
+
+export interface DownOptions {
+  file: string
+  purge: boolean
+  yes: boolean
+}
+
+export interface DownResult {
+  name: string
+  stopped: string[]
+  wasRunning: boolean
+  purged: string | null
+  elapsedMs: number
+}
+
+/** Ordered graceful stop of the cluster and its daemon. Data is kept unless --purge --yes. */
+export async function down(options: DownOptions): Promise<DownResult> {
+  const started = Date.now()
+  const plan = planFromFile(options.file)
+  if (options.purge && !options.yes) {
+    throw new SeaweedctlError('CONFIRMATION_REQUIRED', `--purge deletes ${plan.dataDir} and every file stored in the cluster; nothing was changed.`, {
+      hints: ['Add --yes to confirm: seaweedctl down --purge --yes'],
+      data: {dataDir: plan.dataDir},
+    })
+  }
+  const client = new DaemonClient(plan.socketPath)
+  let stopped: string[] = []
+  let wasRunning = false
+  try {
+    const report = await client.status()
+    if (report) {
+      wasRunning = true
+      const reply = await client.request<{stopped: string[]}>('POST', '/v1/shutdown', undefined, 300_000)
+      stopped = reply.stopped
+      await waitForExit(report.daemon!.pid, 10_000)
+    }
+  } finally {
+    await client.close()
+  }
+  // Processes whose daemon died: stop them too, in reverse start order, so no weed of this cluster remains.
+  const orphans = survivors(plan)
+  if (orphans.length > 0) {
+    wasRunning = true
+    stopped.push(...(await stopOrphans(plan, orphans)))
+  }
+  if (options.purge) rmSync(plan.dataDir, {recursive: true, force: true})
+  return {name: plan.name, stopped, wasRunning, purged: options.purge ? plan.dataDir : null, elapsedMs: Date.now() - started}
+}
+
+async function stopOrphans(plan: Plan, orphans: Array<{name: string; pid: number}>): Promise<string[]> {
+  const order = ['s3', 'filer', 'volume', 'master']
+  const done: string[] = []
+  for (const kind of order) {
+    const group = orphans.filter((o) => plan.processes.find((p) => p.name === o.name)?.kind === kind)
+    await Promise.all(group.map(async (o) => {
+      const timeout = plan.processes.find((p) => p.name === o.name)!.stopTimeoutMs
+      signalGroup(o.pid, 'SIGTERM')
+      signalGroup(o.pid, 'SIGCONT')
+      if (!(await waitForExit(o.pid, timeout))) {
+        signalGroup(o.pid, 'SIGKILL')
+        await waitForExit(o.pid, 5000)
+      }
+      done.push(o.name)
+    }))
+  }
+  return done
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    try {
+      process.kill(pid, signal)
+    } catch {
+      // gone
+    }
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  return !isAlive(pid)
+}

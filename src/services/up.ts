@@ -1,0 +1,166 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import type {SizingOptions} from '../lib/spec-flags.js'
+import {planCluster} from '../plan/planner.js'
+import {preflight} from '../plan/preflight.js'
+import {KIND_ORDER, type Plan, type ProcessKind} from '../plan/types.js'
+import type {LoadedSpec} from '../spec/schema.js'
+import {tailLines} from '../supervisor/diagnose.js'
+import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
+import {findWeed, type WeedBinary} from '../weed/binary.js'
+import {type CanaryResult, runCanary} from './canary.js'
+import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
+import {DaemonClient} from '../daemon/client.js'
+import {checkSizingAgrees, loadSpecFile, newSpec, specExists} from './spec.js'
+import {summarisePlan} from './plan.js'
+
+export interface UpOptions extends SizingOptions {
+  file: string
+  weed?: string
+  timeoutMs: number
+  wait: boolean
+  foreground: boolean
+}
+
+export type UpEvent =
+  | {type: 'spec'; file: string; created: boolean}
+  | {type: 'plan'; summary: string; plan: Plan}
+  | {type: 'weed'; weed: WeedBinary}
+  | {type: 'daemon'; started: boolean}
+  | {type: 'ready'; kind: ProcessKind; processes: ProcessStatus[]; elapsedMs: number}
+  | {type: 'canary'; canary: CanaryResult}
+
+export interface UpResult {
+  name: string
+  specFile: string
+  specCreated: boolean
+  weed: {path: string; version: string; source: string}
+  elapsedMs: number
+  ready: boolean
+  endpoints: Plan['endpoints']
+  processes: ProcessStatus[]
+  canary: CanaryResult | null
+}
+
+/**
+ * Bring the cluster to RUNNING and prove it with a canary. Everything that can be checked is checked before
+ * anything starts; if the cluster then fails to come up, what this run started is stopped again.
+ */
+export async function up(options: UpOptions, emit: (event: UpEvent) => void = () => {}): Promise<UpResult> {
+  const started = Date.now()
+  const deadline = started + options.timeoutMs
+  const existing = specExists(options.file)
+  let loaded: LoadedSpec
+  let specText: string | undefined
+  if (existing) {
+    loaded = loadSpecFile(options.file)
+    checkSizingAgrees(loaded, options)
+  } else {
+    const made = newSpec(options.file, options)
+    loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
+    specText = made.text
+  }
+  const plan = planCluster(loaded.spec, loaded.source)
+  emit({type: 'plan', summary: summarisePlan(plan), plan})
+  const weed = await findWeed({flag: options.weed, specBinary: loaded.spec.weed.binary, specVersion: loaded.spec.weed.version})
+  emit({type: 'weed', weed})
+
+  let client = new DaemonClient(plan.socketPath)
+  let launched = false
+  try {
+    const running = await client.status()
+    if (running && !options.foreground) {
+      await client.request('POST', '/v1/start')
+    } else {
+      preflight(plan, {ownPorts: await runningPorts(plan)})
+      if (specText !== undefined) writeFileAtomic(loaded.source.file!, specText)
+      emit({type: 'spec', file: loaded.source.file!, created: specText !== undefined})
+      createDirectories(plan)
+      launched = true
+      if (options.foreground) await runForeground(plan, weed.path)
+      else {
+        await client.close()
+        client = await launchDaemon(plan, weed.path)
+      }
+    }
+    emit({type: 'daemon', started: launched})
+    if (!options.wait) {
+      const report = (await client.status())!
+      return result(plan, loaded, specText !== undefined, weed, started, false, report, null)
+    }
+
+    const report = await waitUntilRunning(client, plan, deadline, started, emit)
+    const canary = await runCanary(plan, deadline)
+    emit({type: 'canary', canary})
+    if (!canary.ok) {
+      throw new SeaweedctlError('CANARY_FAILED', `every process is RUNNING, but a canary write and read through the ${canary.via} failed after ${canary.attempts} attempts: ${canary.error}`, {
+        hints: ['See the logs: seaweedctl logs', 'Common causes: too few volume slots (volume.max), replication the servers cannot place'],
+        data: {canary},
+      })
+    }
+    return result(plan, loaded, specText !== undefined, weed, started, true, report, canary)
+  } catch (error) {
+    if (launched && !options.foreground) {
+      // Leave nothing half-started: stop what this run started (data is kept).
+      await client.request('POST', '/v1/shutdown', undefined, 120_000).catch(() => {})
+      if (error instanceof SeaweedctlError) {
+        throw new SeaweedctlError(error.code, `${error.message}\nEverything this command started was stopped again; data was kept.`, {hints: error.hints, data: error.data, nothingChanged: false})
+      }
+    }
+    throw error
+  } finally {
+    if (!options.foreground) await client.close()
+  }
+}
+
+async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void): Promise<StatusReport> {
+  const announced = new Set<ProcessKind>()
+  let delay = 20
+  while (true) {
+    const report = await client.status()
+    if (!report) throw new SeaweedctlError('DAEMON_UNREACHABLE', `the supervisor daemon stopped answering on ${plan.socketPath}`, {data: {log: join(plan.runDir, 'daemon.log')}})
+    for (const kind of KIND_ORDER) {
+      const group = report.processes.filter((p) => p.kind === kind)
+      if (group.length === 0 || announced.has(kind) || !group.every((p) => p.state === 'RUNNING')) continue
+      announced.add(kind)
+      emit({type: 'ready', kind, processes: group, elapsedMs: Date.now() - started})
+    }
+    if (report.processes.every((p) => p.state === 'RUNNING')) return report
+    const failed = report.processes.find((p) => p.state === 'FATAL' || p.state === 'EXITED')
+    if (failed) throw notReady('PROCESS_FAILED', `${failed.name} failed to start: ${failed.health}`, failed, report)
+    if (Date.now() > deadline) {
+      const waiting = report.processes.find((p) => p.state !== 'RUNNING')!
+      throw notReady('NOT_READY', `${waiting.name} is not ready after ${Math.round((Date.now() - started) / 1000)}s: ${waiting.state}${waiting.health ? `, ${waiting.health}` : ''}`, waiting, report)
+    }
+    await new Promise((r) => setTimeout(r, delay))
+    delay = Math.min(delay + 10, 100)
+  }
+}
+
+function notReady(code: 'PROCESS_FAILED' | 'NOT_READY', message: string, process: ProcessStatus, report: StatusReport): SeaweedctlError {
+  const lines = existsSync(process.logFile) ? tailLines(process.logFile, 8) : []
+  const others = report.processes.filter((p) => p.state !== 'RUNNING' && p.name !== process.name).map((p) => `${p.name} ${p.state}`)
+  const text = [message, ...(lines.length ? [`last lines of ${process.logFile}:`, ...lines.map((l) => `  ${l}`)] : []), ...(others.length ? [`also not running: ${others.join(', ')}`] : [])]
+  return new SeaweedctlError(code, text.join('\n'), {
+    hints: [`Full log: seaweedctl logs ${process.name}`],
+    data: {process: process.name, state: process.state, health: process.health, logFile: process.logFile, lastLines: lines},
+    nothingChanged: false,
+  })
+}
+
+function result(plan: Plan, loaded: LoadedSpec, created: boolean, weed: WeedBinary, started: number, ready: boolean, report: StatusReport, canary: CanaryResult | null): UpResult {
+  return {
+    name: plan.name,
+    specFile: loaded.source.file!,
+    specCreated: created,
+    weed: {path: weed.path, version: weed.version.text, source: weed.source},
+    elapsedMs: Date.now() - started,
+    ready,
+    endpoints: plan.endpoints,
+    processes: report.processes,
+    canary,
+  }
+}

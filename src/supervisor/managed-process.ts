@@ -1,0 +1,241 @@
+import type {ProcessPlan} from '../plan/types.js'
+import {Backoff, type BackoffPolicy, DEFAULT_BACKOFF} from './backoff.js'
+import type {Clock} from './clock.js'
+import {knownCause, tailLines} from './diagnose.js'
+import type {Launcher, ProcessHandle} from './launcher.js'
+import type {ProbeResult} from './probes.js'
+import {describeExit, type ExitInfo, pidOf, type ProcessState} from './state.js'
+import type {Probe} from '../plan/types.js'
+import type {ProcIdentity} from './proc.js'
+
+export interface SupervisionPolicy {
+  restart: 'always' | 'on-failure' | 'never'
+  startTimeoutMs: number
+  healthIntervalMs: number
+  unhealthyThreshold: number
+  backoff?: BackoffPolicy
+}
+
+export interface ManagedProcessDeps {
+  launcher: Launcher
+  probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
+  clock: Clock
+  weedPath: string
+  policy: SupervisionPolicy
+  /** Called after every state change (persist state, wake waiters). */
+  onChange: (process: ManagedProcess) => void
+}
+
+/** Readiness is polled fast at first (a volume server is listed ≈0.5 s after start), then more gently. */
+const READY_POLL_MS = [25, 25, 50, 50, 50, 100, 100, 200, 250]
+
+/**
+ * One supervised weed process: start, readiness, liveness, restart with backoff, stop.
+ * All decisions are here; the OS (launcher), the network (probe) and time (clock) are injected.
+ */
+export class ManagedProcess {
+  state: ProcessState = {name: 'STOPPED'}
+  restarts = 0
+  lastExit: ExitInfo | undefined
+  lastRestartReason: string | undefined
+  lastRestartAt: number | undefined
+  healthDetail = ''
+  private handle: ProcessHandle | undefined
+  private readonly backoff: Backoff
+  private healthFailures = 0
+  private cancelTimer: (() => void) | undefined
+  private stopWaiters: Array<() => void> = []
+  /** Generation counter: callbacks from an earlier incarnation of the process are ignored. */
+  private generation = 0
+
+  constructor(readonly plan: ProcessPlan, private readonly deps: ManagedProcessDeps) {
+    this.backoff = new Backoff(deps.policy.backoff ?? DEFAULT_BACKOFF)
+  }
+
+  get name(): string {
+    return this.plan.name
+  }
+
+  get pid(): number | undefined {
+    return pidOf(this.state)
+  }
+
+  get identity(): ProcIdentity | undefined {
+    return this.pid === undefined ? undefined : this.handle?.identity
+  }
+
+  /** Start if not running. A FATAL or EXITED process is given a fresh start (and a fresh backoff). */
+  start(): void {
+    if (this.state.name !== 'STOPPED' && this.state.name !== 'EXITED' && this.state.name !== 'FATAL' && this.state.name !== 'BACKOFF') return
+    this.clearTimer()
+    this.backoff.reset()
+    this.spawn(1)
+  }
+
+  /** Take over a process started by an earlier daemon; it is RUNNING once its readiness probe passes again. */
+  adopt(handle: ProcessHandle): void {
+    this.attach(handle, 1)
+  }
+
+  /** Graceful stop: SIGTERM to the group, SIGKILL after the stop timeout. Resolves when it is gone. */
+  stop(): Promise<void> {
+    this.clearTimer()
+    const pid = this.pid
+    if (pid === undefined || !this.handle) {
+      if (this.state.name !== 'STOPPED') this.setState({name: 'STOPPED'})
+      return Promise.resolve()
+    }
+    const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve))
+    if (this.state.name !== 'STOPPING') this.terminate('STOPPED')
+    else this.state = {...this.state, then: 'STOPPED'}
+    return done
+  }
+
+  /** Stop and start again (used for an UNHEALTHY process and by `restart`). */
+  restart(reason: string): void {
+    if (this.pid === undefined) {
+      this.start()
+      return
+    }
+    this.lastRestartReason = reason
+    this.lastRestartAt = this.deps.clock.now()
+    this.terminate('restart')
+  }
+
+  private terminate(then: 'STOPPED' | 'restart' | 'failure'): void {
+    this.clearTimer()
+    const handle = this.handle!
+    this.setState({name: 'STOPPING', pid: handle.pid, since: this.deps.clock.now(), then})
+    handle.signal(this.plan.stopSignal)
+    // A SIGSTOPped process cannot act on SIGTERM until it is continued.
+    handle.signal('SIGCONT')
+    const generation = this.generation
+    this.cancelTimer = this.deps.clock.after(this.plan.stopTimeoutMs, () => {
+      if (generation === this.generation && this.state.name === 'STOPPING') handle.signal('SIGKILL')
+    })
+  }
+
+  private spawn(attempt: number): void {
+    const handle = this.deps.launcher.launch(this.plan, this.deps.weedPath)
+    this.attach(handle, attempt)
+  }
+
+  private attach(handle: ProcessHandle, attempt: number): void {
+    this.generation++
+    const generation = this.generation
+    this.handle = handle
+    this.healthFailures = 0
+    this.setState({name: 'STARTING', pid: handle.pid, since: this.deps.clock.now(), attempt})
+    handle.onExit((exit) => {
+      if (generation === this.generation) this.exited(exit)
+    })
+    this.pollReadiness(generation, 0)
+  }
+
+  private pollReadiness(generation: number, round: number): void {
+    const delay = READY_POLL_MS[Math.min(round, READY_POLL_MS.length - 1)]
+    this.schedule(delay, async () => {
+      if (generation !== this.generation || this.state.name !== 'STARTING') return
+      const result = await this.deps.probe(this.plan.readiness, 2000)
+      if (generation !== this.generation || this.state.name !== 'STARTING') return
+      this.healthDetail = result.detail
+      if (result.ok) {
+        this.setState({name: 'RUNNING', pid: this.state.pid, since: this.deps.clock.now(), detail: result.detail})
+        this.pollLiveness(generation)
+        return
+      }
+      if (this.deps.clock.now() - this.state.since > this.deps.policy.startTimeoutMs) {
+        this.lastRestartReason = `not ready after ${Math.round(this.deps.policy.startTimeoutMs / 1000)}s (${result.detail})`
+        this.terminate('failure')
+        return
+      }
+      this.pollReadiness(generation, round + 1)
+    })
+  }
+
+  private pollLiveness(generation: number): void {
+    const interval = this.deps.policy.healthIntervalMs
+    this.schedule(interval, async () => {
+      if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
+      const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000))
+      if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
+      const now = this.deps.clock.now()
+      this.healthDetail = result.ok ? result.detail : `${result.detail} (${this.healthFailures + 1}× in a row)`
+      if (result.ok) {
+        this.healthFailures = 0
+        if (this.state.name === 'UNHEALTHY') this.setState({name: 'RUNNING', pid: this.state.pid, since: this.state.since, detail: result.detail})
+        else this.state = {...this.state, detail: result.detail}
+      } else {
+        this.healthFailures++
+        if (this.state.name === 'RUNNING') this.setState({name: 'UNHEALTHY', pid: this.state.pid, since: this.state.since, detail: result.detail})
+        if (this.healthFailures >= this.deps.policy.unhealthyThreshold) {
+          this.restarts++
+          this.restart(`unhealthy: ${result.detail} ${this.healthFailures}× in a row`)
+          return
+        }
+      }
+      void now
+      this.pollLiveness(generation)
+    })
+  }
+
+  private exited(exit: ExitInfo): void {
+    this.lastExit = exit
+    const now = this.deps.clock.now()
+    const previous = this.state
+    this.handle = undefined
+    this.clearTimer()
+    if (previous.name === 'STOPPING' && previous.then !== 'failure') {
+      if (previous.then === 'restart') {
+        this.spawn(1)
+      } else {
+        this.setState({name: 'STOPPED'})
+        for (const resolve of this.stopWaiters.splice(0)) resolve()
+      }
+      return
+    }
+    const wasRunningSince = previous.name === 'RUNNING' || previous.name === 'UNHEALTHY' ? previous.since : undefined
+    const policy = this.deps.policy.restart
+    const clean = exit.code === 0 && previous.name !== 'STOPPING'
+    if (policy === 'never' || (policy === 'on-failure' && clean && wasRunningSince !== undefined)) {
+      this.setState({name: 'EXITED', at: now, exit})
+      return
+    }
+    const delay = this.backoff.fail(now, wasRunningSince)
+    const lines = tailLines(this.plan.logFile, 12)
+    const cause = knownCause(lines)
+    if (delay === undefined) {
+      const reason = `${describeExit(exit)}; failed ${this.backoff.consecutiveFailures} times in a row${cause ? `; ${cause}` : ''}`
+      this.setState({name: 'FATAL', at: now, reason})
+      return
+    }
+    const reason = previous.name === 'STOPPING' ? this.lastRestartReason ?? describeExit(exit) : `${describeExit(exit)}${cause ? `; ${cause}` : ''}`
+    this.lastRestartReason = reason
+    this.setState({name: 'BACKOFF', until: now + delay, lastExit: exit, reason})
+    const generation = this.generation
+    this.schedule(delay, () => {
+      if (generation !== this.generation || this.state.name !== 'BACKOFF') return
+      this.restarts++
+      this.lastRestartAt = this.deps.clock.now()
+      this.spawn(this.backoff.consecutiveFailures + 1)
+    })
+  }
+
+  private schedule(ms: number, fn: () => void | Promise<void>): void {
+    this.clearTimer()
+    this.cancelTimer = this.deps.clock.after(ms, () => {
+      this.cancelTimer = undefined
+      void fn()
+    })
+  }
+
+  private clearTimer(): void {
+    this.cancelTimer?.()
+    this.cancelTimer = undefined
+  }
+
+  private setState(state: ProcessState): void {
+    this.state = state
+    this.deps.onChange(this)
+  }
+}

@@ -1,0 +1,116 @@
+import {request} from 'node:http'
+
+import type {Probe} from '../plan/types.js'
+
+export interface ProbeResult {
+  ok: boolean
+  /** What a person reads in `status`: "leader 127.0.0.1:9333", "listed, 3 volumes", "/status timed out (2s)". */
+  detail: string
+}
+
+interface HttpAnswer {
+  status: number
+  body: string
+}
+
+/**
+ * One GET on loopback with a hard timeout. Never rejects: a refused connection, a timeout or a reset is an
+ * answer with status 0, because a probe that is "not yet" must not be an exception.
+ */
+export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer & {error?: string}> {
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (answer: HttpAnswer & {error?: string}) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(answer)
+    }
+    const req = request(url, {method: 'GET', agent: false, headers: {connection: 'close'}}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => done({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
+      res.on('error', (e) => done({status: 0, body: '', error: e.message}))
+    })
+    const timer = setTimeout(() => {
+      req.destroy()
+      done({status: 0, body: '', error: `timed out (${timeoutMs}ms)`})
+    }, timeoutMs)
+    req.on('error', (e: NodeJS.ErrnoException) => done({status: 0, body: '', error: e.code ?? e.message}))
+    req.end()
+  })
+}
+
+export async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
+  switch (probe.kind) {
+    case 'http': {
+      const answer = await httpGet(probe.url, timeoutMs)
+      const path = new URL(probe.url).pathname
+      return answer.status === 200
+        ? {ok: true, detail: `${path} 200`}
+        : {ok: false, detail: `${path} ${answer.error ?? answer.status}`}
+    }
+    case 'masterLeader':
+      return masterLeader(probe.urls, timeoutMs)
+    case 'volumeListed':
+      return volumeListed(probe.statusUrl, probe.masterUrls, probe.node, timeoutMs)
+    default: {
+      const unknown: never = probe
+      throw new Error(`unknown probe ${JSON.stringify(unknown)}`)
+    }
+  }
+}
+
+async function masterLeader(urls: string[], timeoutMs: number): Promise<ProbeResult> {
+  const answers = await Promise.all(urls.map((u) => httpGet(`${u}/cluster/status`, timeoutMs)))
+  const leaders = answers.map((a) => {
+    if (a.status !== 200) return undefined
+    try {
+      return (JSON.parse(a.body) as {Leader?: string}).Leader || undefined
+    } catch {
+      return undefined
+    }
+  })
+  const first = leaders[0]
+  if (!first) return {ok: false, detail: answers[0].status === 200 ? 'no leader yet' : `/cluster/status ${answers[0].error ?? answers[0].status}`}
+  const disagree = leaders.findIndex((l) => l !== first)
+  if (disagree >= 0) return {ok: false, detail: `masters disagree on the leader (${urls[disagree]} says ${leaders[disagree] ?? 'none'})`}
+  return {ok: true, detail: `leader ${first}`}
+}
+
+interface DirStatus {
+  Topology?: {DataCenters?: Array<{Id?: string; Racks?: Array<{Id?: string; DataNodes?: Array<{Url?: string; PublicUrl?: string; Volumes?: number; EcShards?: number; Max?: number}>}>}>}
+}
+
+/** The data nodes the master lists, by ip:port, with their volume counts. */
+export async function masterTopology(masterUrls: string[], timeoutMs: number): Promise<Map<string, {volumes: number; ecShards: number; max: number}> | undefined> {
+  for (const url of masterUrls) {
+    const answer = await httpGet(`${url}/dir/status`, timeoutMs)
+    if (answer.status !== 200) continue
+    try {
+      const status = JSON.parse(answer.body) as DirStatus
+      const nodes = new Map<string, {volumes: number; ecShards: number; max: number}>()
+      for (const dc of status.Topology?.DataCenters ?? []) {
+        for (const rack of dc.Racks ?? []) {
+          for (const node of rack.DataNodes ?? []) {
+            if (node.Url) nodes.set(node.Url, {volumes: node.Volumes ?? 0, ecShards: node.EcShards ?? 0, max: node.Max ?? 0})
+          }
+        }
+      }
+      return nodes
+    } catch {
+      continue
+    }
+  }
+  return undefined
+}
+
+async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number): Promise<ProbeResult> {
+  const own = await httpGet(statusUrl, timeoutMs)
+  if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`}
+  const topology = await masterTopology(masterUrls, timeoutMs)
+  if (!topology) return {ok: false, detail: 'master /dir/status not answering'}
+  const entry = topology.get(node)
+  if (!entry) return {ok: false, detail: 'not listed by the master'}
+  return {ok: true, detail: `listed, ${entry.volumes} volume${entry.volumes === 1 ? '' : 's'}`}
+}

@@ -1,0 +1,155 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {KIND_ORDER, type Plan, type ProcessKind} from '../plan/types.js'
+import type {Clock} from './clock.js'
+import type {Launcher} from './launcher.js'
+import {ManagedProcess} from './managed-process.js'
+import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
+import type {ProbeResult} from './probes.js'
+import type {Probe} from '../plan/types.js'
+import {describeExit} from './state.js'
+import type {ProcessStatus, StatusReport} from './status-types.js'
+
+export interface SupervisorDeps {
+  launcher: Launcher
+  probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
+  clock: Clock
+  weedPath: string
+}
+
+interface SavedState {
+  processes: Array<{name: string} & ProcIdentity>
+}
+
+/**
+ * Runs a plan: starts kinds in order (each only once the kind before it is ready), keeps them alive, stops
+ * them in reverse order, and records who is running (pid + start time + command line) so a later daemon can
+ * find them again.
+ */
+export class Supervisor {
+  readonly processes: ManagedProcess[]
+  private readonly statePath: string
+  private readonly startedAt: number
+  private waiters: Array<() => void> = []
+  private startSequence: Promise<void> | undefined
+
+  constructor(readonly plan: Plan, private readonly deps: SupervisorDeps) {
+    this.statePath = join(plan.runDir, 'state.json')
+    this.startedAt = deps.clock.now()
+    this.processes = plan.processes.map((p) => new ManagedProcess(p, {
+      launcher: deps.launcher,
+      probe: deps.probe,
+      clock: deps.clock,
+      weedPath: deps.weedPath,
+      policy: plan.supervise,
+      onChange: () => this.changed(),
+    }))
+  }
+
+  /** Adopt processes an earlier daemon left running (same pid, start time and command line). Returns their names. */
+  adoptSurvivors(): string[] {
+    if (!existsSync(this.statePath)) return []
+    let saved: SavedState
+    try {
+      saved = JSON.parse(readFileSync(this.statePath, 'utf8')) as SavedState
+    } catch {
+      return []
+    }
+    const adopted: string[] = []
+    for (const entry of saved.processes ?? []) {
+      const process = this.processes.find((p) => p.name === entry.name)
+      const live = procIdentity(entry.pid)
+      if (!process || !live || !sameProcess(live, entry)) continue
+      process.adopt(this.deps.launcher.adopt(live))
+      adopted.push(entry.name)
+    }
+    return adopted
+  }
+
+  /** Start every process that is not running, kind by kind. Resolves when the sequence ends (ready or failed). */
+  startAll(): Promise<void> {
+    this.startSequence ??= this.runStartSequence().finally(() => {
+      this.startSequence = undefined
+    })
+    return this.startSequence
+  }
+
+  private async runStartSequence(): Promise<void> {
+    for (const kind of KIND_ORDER) {
+      const group = this.ofKind(kind)
+      for (const p of group) p.start()
+      const ok = await this.waitFor(() => group.every((p) => p.state.name === 'RUNNING' || p.state.name === 'FATAL' || p.state.name === 'EXITED' || p.state.name === 'STOPPED'))
+      if (!ok || group.some((p) => p.state.name !== 'RUNNING')) return
+    }
+  }
+
+  /** Stop everything in reverse start order, each kind in parallel. */
+  async stopAll(): Promise<void> {
+    for (const kind of [...KIND_ORDER].reverse()) {
+      await Promise.all(this.ofKind(kind).map((p) => p.stop()))
+    }
+  }
+
+  ofKind(kind: ProcessKind): ManagedProcess[] {
+    return this.processes.filter((p) => p.plan.kind === kind)
+  }
+
+  report(daemonPid: number): StatusReport {
+    const now = this.deps.clock.now()
+    return {
+      name: this.plan.name,
+      daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
+      endpoints: this.plan.endpoints,
+      processes: this.processes.map((p): ProcessStatus => {
+        const s = p.state
+        const since = 'since' in s ? s.since : undefined
+        return {
+          name: p.name,
+          kind: p.plan.kind,
+          state: s.name,
+          pid: p.pid ?? null,
+          uptimeMs: (s.name === 'RUNNING' || s.name === 'UNHEALTHY') && since !== undefined ? now - since : null,
+          ports: {...p.plan.ports},
+          restarts: p.restarts,
+          health: s.name === 'FATAL' ? s.reason : s.name === 'BACKOFF' ? `restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}` : s.name === 'EXITED' ? describeExit(s.exit) : p.healthDetail,
+          lastRestart: p.lastRestartAt !== undefined && p.lastRestartReason ? {agoMs: now - p.lastRestartAt, reason: p.lastRestartReason} : null,
+          logFile: p.plan.logFile,
+        }
+      }),
+    }
+  }
+
+  /** Resolves true once `condition` holds (checked after every state change). */
+  private waitFor(condition: () => boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (condition()) {
+          resolve(true)
+          return true
+        }
+        return false
+      }
+      if (check()) return
+      const waiter = () => {
+        if (!check()) this.waiters.push(waiter)
+      }
+      this.waiters.push(waiter)
+    })
+  }
+
+  private changed(): void {
+    this.saveState()
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  private saveState(): void {
+    const processes = this.processes.flatMap((p) => (p.identity ? [{name: p.name, ...p.identity}] : []))
+    try {
+      writeFileAtomic(this.statePath, `${JSON.stringify({processes}, null, 2)}\n`, 0o600)
+    } catch {
+      // The run directory vanished (purge in progress); nothing to record.
+    }
+  }
+}
