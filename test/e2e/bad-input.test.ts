@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import {existsSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:net'
+import {join} from 'node:path'
+import {after, describe, test} from 'node:test'
+
+import {cli, pidsUnder, testDir, weedBinary} from '../helpers/cli.js'
+
+// Ports of this file: portOffset 1100.
+const OFFSET = 1100
+
+/** Nothing started: no process of ours, no daemon socket, no data directory. */
+function assertNothingStarted(dir: string): void {
+  assert.deepEqual(pidsUnder(dir), [])
+  assert.equal(existsSync(join(dir, '.seaweed', 'run', 'seaweedctl.sock')), false)
+}
+
+describe('bad input fails fast, says what and where, and starts nothing', () => {
+  const {dir, cleanup} = testDir('badinput')
+  after(cleanup)
+
+  test('malformed YAML names line and column', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), 'name: dev\nvolume:\n  count: 4\n   port: [8080\n')
+    const result = await cli(['up'], {cwd: dir})
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /seaweed\.yaml:\d+:\d+ +malformed YAML/)
+    assertNothingStarted(dir)
+  })
+
+  test('an unknown key suggests the right one', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), 'name: dev\nvolumn:\n  count: 4\n')
+    const result = await cli(['up', '--json'], {cwd: dir})
+    assert.equal(result.code, 2)
+    const {error} = JSON.parse(result.stdout)
+    assert.equal(error.code, 'SPEC_UNKNOWN_KEY')
+    assert.equal(error.line, 2)
+    assert.equal(error.column, 1)
+    assert.match(error.message, /did you mean "volume"\?/)
+    assertNothingStarted(dir)
+  })
+
+  test('a plan port already in use is named, with its holder', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 2\n`)
+    const blocker: Server = createServer()
+    const port = 8081 + OFFSET
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r))
+    try {
+      const result = await cli(['up'], {cwd: dir})
+      assert.equal(result.code, 4)
+      assert.match(result.stderr, new RegExp(`port ${port} \\(HTTP of volume-2\\) is already in use by pid ${process.pid}`))
+      assertNothingStarted(dir)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  test('replication 001 with one volume server is refused before anything starts', async () => {
+    const fresh = testDir('repl')
+    try {
+      const result = await cli(['up', '--volumes', '1', '--replication', '001', '--port-offset', String(OFFSET)], {cwd: fresh.dir})
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /replication "001" .*needs at least 2 volume servers in one rack; the plan has 1 volume server/)
+      assert.match(result.stderr, /Try: seaweedctl up --volumes 2 --replication 001/)
+      assert.equal(existsSync(join(fresh.dir, 'seaweed.yaml')), false, 'no spec was written')
+      assertNothingStarted(fresh.dir)
+    } finally {
+      await fresh.cleanup()
+    }
+  })
+
+  test('no weed binary found', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 2\n`)
+    const result = await cli(['up'], {cwd: dir, env: {PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(dir, 'empty-cache'), SEAWEEDCTL_WEED: ''}})
+    assert.equal(result.code, 4)
+    assert.match(result.stderr, /no weed binary found/)
+    assert.match(result.stderr, /install-weed\.sh/)
+    assertNothingStarted(dir)
+  })
+
+  test('a weed of another version than the spec asks for', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nweed:\n  version: "4.00"\nvolume:\n  count: 2\n`)
+    const result = await cli(['up', '--weed', weedBinary()], {cwd: dir})
+    assert.equal(result.code, 4)
+    assert.match(result.stderr, /weed 4\.48, but the spec asks for weed\.version "4\.00"/)
+    assertNothingStarted(dir)
+  })
+
+  test('cluster init refuses to overwrite without --force', async () => {
+    const result = await cli(['cluster', 'init'], {cwd: dir})
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /already exists; nothing was changed/)
+  })
+})

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import {randomBytes} from 'node:crypto'
+import {after, describe, test} from 'node:test'
+
+import {cli, httpJson, isListening, listedNodes, testDir, waitFor, weedPidsUnder} from '../helpers/cli.js'
+
+// Ports of this file: portOffset 1000 (master 10333, volumes 9080-9083, filer 9888).
+const OFFSET = 1000
+const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
+const FILER = `http://127.0.0.1:${8888 + OFFSET}`
+
+describe('up → status → down → up, with real weed', () => {
+  const {dir, cleanup} = testDir('updown')
+  after(cleanup)
+  const payload = randomBytes(200_000)
+
+  test('up --volumes 4 exits 0 only once the cluster serves', async () => {
+    const result = await cli(['up', '--volumes', '4', '--port-offset', String(OFFSET)], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    assert.match(result.stdout, /canary: wrote and read back/)
+    assert.match(result.stdout, /up: cluster "dev" ready in/)
+    // Facts checked independently of seaweedctl's own report:
+    const cluster = await httpJson<{Leader?: string}>(`${MASTER}/cluster/status`)
+    assert.ok(cluster?.Leader, 'the master has a leader')
+    assert.deepEqual((await listedNodes(MASTER)).sort(), [9080, 9081, 9082, 9083].map((p) => `127.0.0.1:${p}`))
+    assert.equal((await fetch(`${FILER}/healthz`)).status, 200)
+  })
+
+  test('status --json shows 6 processes RUNNING and exits 0', async () => {
+    const result = await cli(['status', '--json'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr)
+    const report = JSON.parse(result.stdout)
+    assert.equal(typeof report.daemon.pid, 'number')
+    assert.equal(report.processes.length, 6)
+    for (const p of report.processes) {
+      assert.equal(p.state, 'RUNNING', `${p.name}: ${p.health}`)
+      assert.equal(typeof p.pid, 'number')
+      assert.equal(p.ports.grpc, p.ports.http + 10_000)
+      assert.equal(p.restarts, 0)
+    }
+    assert.deepEqual(report.processes.map((p: {name: string}) => p.name), ['master-1', 'volume-1', 'volume-2', 'volume-3', 'volume-4', 'filer-1'])
+    assert.equal(report.endpoints.filer, FILER)
+    // Every supervised pid is weed itself, not a wrapper.
+    assert.deepEqual(weedPidsUnder(dir).sort(), report.processes.map((p: {pid: number}) => p.pid).sort())
+  })
+
+  test('a file uploaded to the filer downloads byte-identical', async () => {
+    const form = new FormData()
+    form.append('file', new Blob([payload]), 'payload.bin')
+    const put = await fetch(`${FILER}/e2e/`, {method: 'POST', body: form})
+    assert.ok(put.ok, `upload: ${put.status}`)
+    const got = Buffer.from(await (await fetch(`${FILER}/e2e/payload.bin`)).arrayBuffer())
+    assert.ok(got.equals(payload))
+  })
+
+  test('down leaves no weed process and frees every port', async () => {
+    const result = await cli(['down'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(weedPidsUnder(dir), [])
+    for (const port of [9333, 19333, 8080, 18080, 8081, 18081, 8082, 18082, 8083, 18083, 8888, 18888]) {
+      assert.equal(isListening(port + OFFSET), false, `port ${port + OFFSET} still listening`)
+    }
+    const status = await cli(['status', '--json'], {cwd: dir})
+    assert.equal(status.code, 3)
+    assert.equal(JSON.parse(status.stdout).daemon, null)
+  })
+
+  test('a second up brings the same cluster back, with the file', async () => {
+    const result = await cli(['up'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    const got = await waitFor('the file to be readable', async () => {
+      const res = await fetch(`${FILER}/e2e/payload.bin`).catch(() => undefined)
+      return res?.ok ? Buffer.from(await res.arrayBuffer()) : undefined
+    })
+    assert.ok(got.equals(payload))
+  })
+
+  test('up again on a running cluster is a no-op that exits 0', async () => {
+    const before = weedPidsUnder(dir).sort()
+    const result = await cli(['up'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(weedPidsUnder(dir).sort(), before)
+  })
+
+  test('down --purge needs --yes, then deletes the data', async () => {
+    const refused = await cli(['down', '--purge'], {cwd: dir})
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /--yes/)
+    assert.equal((await cli(['status', '--json'], {cwd: dir})).code, 0, 'refusal changed nothing')
+    const result = await cli(['down', '--purge', '--yes', '--json'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr)
+    assert.ok(JSON.parse(result.stdout).purged.endsWith('.seaweed'))
+    assert.deepEqual(weedPidsUnder(dir), [])
+  })
+})

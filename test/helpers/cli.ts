@@ -1,0 +1,120 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {homedir, tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const BIN = join(REPO, 'bin', 'run.js')
+
+/** The weed 4.48 that scripts/install-weed.sh put in seaweedctl's cache. */
+export function weedBinary(): string {
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
+  return join(cache, 'seaweedctl', 'weed', '4.48', 'weed')
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run the built CLI as a user would, in `cwd`, without a TTY. */
+export function cli(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: {...process.env, CI: 'true', ...options.env},
+      timeout: options.timeoutMs ?? 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as {code?: unknown}).code === 'number' ? (error as {code: number}).code : 1) : 0
+      resolvePromise({code, stdout, stderr})
+    })
+  })
+}
+
+/** Pids of processes whose working directory is inside `dir` (every weed of a test cluster runs there). */
+export function pidsUnder(dir: string): number[] {
+  const out: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`)
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(Number(entry))
+    } catch {
+      // gone or not ours to read
+    }
+  }
+  return out
+}
+
+export function weedPidsUnder(dir: string): number[] {
+  return pidsUnder(dir).filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).endsWith('/weed')
+    } catch {
+      return false
+    }
+  })
+}
+
+/** A temp directory for one cluster, with a cleanup that stops it and kills leftovers by pid, even after a failure. */
+export function testDir(label: string): {dir: string; cleanup: () => Promise<void>} {
+  const dir = mkdtempSync(join(tmpdir(), `seaweedctl-${label}-`))
+  return {
+    dir,
+    async cleanup() {
+      await cli(['down'], {cwd: dir, timeoutMs: 120_000}).catch(() => undefined)
+      for (const pid of pidsUnder(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // already gone
+        }
+      }
+      // The daemon runs with cwd = runDir (inside dir), so it is covered above.
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** Poll `check` until it returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let delay = 20
+  while (true) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, delay))
+    delay = Math.min(delay * 2, 250)
+  }
+}
+
+export async function httpJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, {signal: AbortSignal.timeout(5000)})
+    if (!res.ok) return undefined
+    return (await res.json()) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** ip:port of every data node the master lists. */
+export async function listedNodes(masterUrl: string): Promise<string[]> {
+  type Dir = {Topology?: {DataCenters?: Array<{Racks?: Array<{DataNodes?: Array<{Url: string}>}>}>}}
+  const status = await httpJson<Dir>(`${masterUrl}/dir/status`)
+  return (status?.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => (r.DataNodes ?? []).map((n) => n.Url)))
+}
+
+export function isListening(port: number): boolean {
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/)
+      if (cols[3] === '0A' && Number.parseInt(cols[1]?.split(':')[1] ?? '', 16) === port) return true
+    }
+  }
+  return false
+}
