@@ -1,0 +1,63 @@
+/**
+ * `seaweedctl status [--json]` without oclif, yaml or undici: the command scripts and people run most, kept
+ * within a few milliseconds of a bare `node` start. It handles only the plain case — a running daemon found
+ * from a spec whose dataDir it can read without a YAML parser — and otherwise returns false so the full
+ * command (same output) takes over.
+ */
+import {readFileSync} from 'node:fs'
+import {request} from 'node:http'
+import {dirname, resolve} from 'node:path'
+
+import {runDirOf, socketPathFor} from './plan/paths.js'
+import {allRunning, renderStatus} from './services/status.js'
+import type {StatusReport} from './supervisor/status-types.js'
+
+export async function fastStatus(json: boolean): Promise<boolean> {
+  const file = resolve(process.env.SEAWEEDCTL_FILE || 'seaweed.yaml')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return false
+  }
+  const dataDir = simpleDataDir(text)
+  if (dataDir === undefined) return false
+  const socketPath = socketPathFor(runDirOf(resolve(dirname(file), dataDir)), 'seaweedctl.sock')
+  const report = await getStatus(socketPath)
+  if (!report) return false
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(report)}\n`)
+  process.exitCode = allRunning(report) ? 0 : 3
+  return true
+}
+
+/** The top-level dataDir when written as a plain scalar (or absent: the default); undefined when unsure. */
+function simpleDataDir(text: string): string | undefined {
+  // Comments may mention dataDir; only code counts. A '#' inside a quoted value makes us unsure: full path.
+  const mentions = text.split('\n').map((line) => line.replace(/(^|\s)#.*$/, '')).filter((line) => line.includes('dataDir'))
+  if (mentions.length === 0) return './.seaweed'
+  if (mentions.length > 1) return undefined
+  const match = /^dataDir:[ \t]*(?:"([^"\\]*)"|'([^']*)'|([^\s#"'{[][^\s#]*))[ \t]*(?:#.*)?$/.exec(mentions[0])
+  return match ? (match[1] ?? match[2] ?? match[3]) : undefined
+}
+
+function getStatus(socketPath: string): Promise<StatusReport | undefined> {
+  return new Promise((resolvePromise) => {
+    const req = request({socketPath, path: '/v1/status', method: 'GET', timeout: 5000}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        try {
+          resolvePromise(res.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusReport) : undefined)
+        } catch {
+          resolvePromise(undefined)
+        }
+      })
+    })
+    req.on('error', () => resolvePromise(undefined))
+    req.on('timeout', () => {
+      req.destroy()
+      resolvePromise(undefined)
+    })
+    req.end()
+  })
+}
