@@ -182,7 +182,7 @@ function checkSizing(spec: ClusterSpec, source: SpecSource): void {
 }
 
 function checkPorts(processes: ProcessPlan[], spec: ClusterSpec, source: SpecSource): void {
-  const owner = new Map<number, string>()
+  const owner = new Map<number, {name: string; what: string}>()
   for (const p of processes) {
     if (p.ports.http > MAX_HTTP_PORT) {
       throw badPlan('PLAN_PORT_RANGE', `${p.name} would listen on port ${p.ports.http}, above ${MAX_HTTP_PORT} (its gRPC port ${p.ports.grpc} must stay ≤ 65535).`, source, spec.portOffset > 0 ? 'portOffset' : `${p.kind}.port`, ['Use a smaller portOffset or base port'], {port: p.ports.http, process: p.name})
@@ -190,9 +190,9 @@ function checkPorts(processes: ProcessPlan[], spec: ClusterSpec, source: SpecSou
     for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
       const other = owner.get(port)
       if (other) {
-        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other} and as the ${what} port of ${p.name}. HTTP and gRPC ports come in pairs (gRPC = HTTP + 10000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other, p.name]})
+        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other.name} (${other.what}) and as the ${what} port of ${p.name}. HTTP and gRPC ports come in pairs (gRPC = HTTP + 10000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other.name, p.name]})
       }
-      owner.set(port, `${p.name} (${what})`)
+      owner.set(port, {name: p.name, what})
     }
   }
 }

@@ -53,10 +53,15 @@ function describe(topology: Topology): string {
   return `${servers} volume server${servers === 1 ? '' : 's'} in ${racks} rack${racks === 1 ? '' : 's'} (at most ${most} in one) and ${topology.size} data center${topology.size === 1 ? '' : 's'}`
 }
 
-/** The smallest sizing that places it, for a "Try:" hint. */
+/**
+ * The smallest sizing that places it with the planner's round-robin placement, for a "Try:" hint.
+ * Racks go to data centers in turn, so the main data center holds racks 1, 1+D, 1+2D…; servers go to racks
+ * in turn, so the last of the y+1 racks it needs (rack y·D+1) is the one with the fewest servers.
+ */
 export function minimalSizing(replication: string): {volumes: number; racks: number; dataCenters: number} {
   const r = parseReplication(replication)
-  const racks = (r.otherRacks + 1) + r.otherDataCenters
-  const volumes = (r.otherRacks + 1) * (r.otherServers + 1) + r.otherDataCenters
-  return {volumes, racks, dataCenters: r.otherDataCenters + 1}
+  const dataCenters = r.otherDataCenters + 1
+  const racks = Math.max(r.otherRacks * dataCenters + 1, dataCenters)
+  const volumes = Math.max(racks, r.otherServers * racks + r.otherRacks * dataCenters + 1)
+  return {volumes, racks, dataCenters}
 }

@@ -255,7 +255,7 @@ function toError(file: string, problems: Problem[]): SeaweedctlError {
 }
 
 function label(path: string): string {
-  return `"${path}"`
+  return path ? `"${path}"` : 'the spec'
 }
 
 function firstLine(text: string): string {

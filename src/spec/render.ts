@@ -1,3 +1,5 @@
+import {parse} from 'yaml'
+
 import {type FieldSpec, SPEC_SCHEMA} from './schema.js'
 
 type Raw = Record<string, unknown>
@@ -36,7 +38,9 @@ function scalar(value: unknown, field: FieldSpec): string {
   // Strings that YAML would read as numbers ("4.48", "001") must stay quoted.
   if (field.type === 'string' || field.type === 'replication') {
     const text = String(value)
-    return /^[A-Za-z_./][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off)$/i.test(text) ? text : JSON.stringify(text)
+    const plain = /^[A-Za-z_./][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off)$/i.test(text)
+    // ".5" and ".inf" pass the pattern but YAML reads them as numbers.
+    return plain && parse(text) === text ? text : JSON.stringify(text)
   }
   return String(value)
 }
