@@ -1,3 +1,5 @@
+import {existsSync} from 'node:fs'
+
 import {SeaweedctlError} from '../lib/errors.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 
@@ -11,6 +13,8 @@ export class DaemonClient {
   constructor(readonly socketPath: string) {}
 
   async status(): Promise<StatusReport | undefined> {
+    // No socket file, no daemon: answer without loading the HTTP client.
+    if (!existsSync(this.socketPath)) return undefined
     try {
       return await this.request<StatusReport>('GET', '/v1/status')
     } catch (error) {

@@ -2,8 +2,20 @@
 
 export type ProcessKind = 'master' | 'volume' | 'filer' | 's3'
 
-/** Start order; stop order is the reverse. Each kind starts only once the kind before it is ready. */
+/** Start order; stop order is the reverse. */
 export const KIND_ORDER: readonly ProcessKind[] = ['master', 'volume', 'filer', 's3']
+
+/**
+ * What each kind must find ready before it starts. Volume servers and filers need the masters (a filer that
+ * finds no master sleeps 7 s before it retries); S3 gateways need a filer. A filer does not need the volume
+ * servers, so it starts alongside them once the masters are ready, as a careful hand-written script would.
+ */
+export const STARTS_AFTER: Readonly<Record<ProcessKind, readonly ProcessKind[]>> = {
+  master: [],
+  volume: ['master'],
+  filer: ['master'],
+  s3: ['filer'],
+}
 
 /**
  * How to tell that a process is ready (or still alive). Every probe is an HTTP request on loopback with a

@@ -136,7 +136,7 @@ async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: numb
       throw notReady('NOT_READY', `${waiting.name} is not ready after ${Math.round((Date.now() - started) / 1000)}s: ${waiting.state}${waiting.health ? `, ${waiting.health}` : ''}`, waiting, report)
     }
     await new Promise((r) => setTimeout(r, delay))
-    delay = Math.min(delay + 10, 100)
+    delay = Math.min(delay + 5, 50)
   }
 }
 

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {writeFileAtomic} from '../lib/fs-atomic.js'
-import {KIND_ORDER, type Plan, type ProcessKind} from '../plan/types.js'
+import {KIND_ORDER, type Plan, type ProcessKind, STARTS_AFTER} from '../plan/types.js'
 import type {Clock} from './clock.js'
 import type {Launcher} from './launcher.js'
 import {ManagedProcess} from './managed-process.js'
@@ -76,13 +76,17 @@ export class Supervisor {
     return this.startSequence
   }
 
+  /** Each kind starts once every kind it depends on is RUNNING; a failed dependency stops the sequence. */
   private async runStartSequence(): Promise<void> {
-    for (const kind of KIND_ORDER) {
-      const group = this.ofKind(kind)
-      for (const p of group) p.start()
-      const ok = await this.waitFor(() => group.every((p) => p.state.name === 'RUNNING' || p.state.name === 'FATAL' || p.state.name === 'EXITED' || p.state.name === 'STOPPED'))
-      if (!ok || group.some((p) => p.state.name !== 'RUNNING')) return
-    }
+    // STOPPED is not settled: this very sequence is about to start it.
+    const settled = (kind: ProcessKind) => this.ofKind(kind).every((p) => p.state.name === 'RUNNING' || p.state.name === 'FATAL' || p.state.name === 'EXITED')
+    const ready = (kind: ProcessKind) => this.ofKind(kind).every((p) => p.state.name === 'RUNNING')
+    await Promise.all(KIND_ORDER.map(async (kind) => {
+      const needs = STARTS_AFTER[kind]
+      await this.waitFor(() => needs.every(settled))
+      if (!needs.every(ready)) return
+      for (const p of this.ofKind(kind)) p.start()
+    }))
   }
 
   /** Stop everything in reverse start order, each kind in parallel. */

@@ -1,7 +1,9 @@
 import {execFile} from 'node:child_process'
-import {accessSync, constants, existsSync, openSync, readSync, closeSync, statSync} from 'node:fs'
+import {accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {delimiter, join, resolve} from 'node:path'
+import {delimiter, dirname, join, resolve} from 'node:path'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import {parseWeedVersionOutput, supportVerdict, type WeedVersion} from './versions.js'
@@ -61,7 +63,7 @@ export async function findWeed(options: FindOptions): Promise<WeedBinary> {
       data: {tried: candidates.filter((c) => c.source !== 'PATH').map((c) => c.path)},
     })
   }
-  const version = await readWeedVersion(found.path)
+  const version = await cachedWeedVersion(found.path, options.env ?? process.env)
   const verdict = supportVerdict(version)
   if (!verdict.ok) {
     throw new SeaweedctlError('WEED_VERSION_UNSUPPORTED', `${found.path}: ${verdict.reason}`, {data: {path: found.path, version: version.text}})
@@ -83,6 +85,31 @@ export function describeSource(source: WeedSource): string {
     case 'cache': return "seaweedctl's cache"
     case 'PATH': return 'PATH'
   }
+}
+
+/**
+ * `weed version` costs a 150 MB binary's start (≈100 ms); its answer is kept per path, size and mtime, so a
+ * replaced binary is asked again.
+ */
+export async function cachedWeedVersion(path: string, env: NodeJS.ProcessEnv): Promise<WeedVersion & {text: string}> {
+  const file = join(cacheRoot(env), 'versions.json')
+  const stat = statSync(path)
+  const key = `${path}\0${stat.size}\0${stat.mtimeMs}`
+  let cache: Record<string, WeedVersion & {text: string}> = {}
+  try {
+    cache = JSON.parse(readFileSync(file, 'utf8')) as typeof cache
+    if (cache[key]) return cache[key]
+  } catch {
+    // no cache yet, or unreadable: ask the binary
+  }
+  const version = await readWeedVersion(path)
+  try {
+    mkdirSync(dirname(file), {recursive: true})
+    writeFileAtomic(file, JSON.stringify({...cache, [key]: version}))
+  } catch {
+    // a read-only cache only costs speed
+  }
+  return version
 }
 
 export function readWeedVersion(path: string): Promise<WeedVersion & {text: string}> {
