@@ -6,6 +6,7 @@ import {DaemonClient} from '../daemon/client.js'
 import {isAlive} from '../supervisor/proc.js'
 import {survivors} from './cluster.js'
 import {planFromFile} from './plan.js'
+import {withClusterLock} from './lock.js'
 
 export interface DownOptions {
   file: string
@@ -31,6 +32,10 @@ export async function down(options: DownOptions): Promise<DownResult> {
       data: {dataDir: plan.dataDir},
     })
   }
+  return withClusterLock(plan, 'down', () => stopCluster(plan, options, started))
+}
+
+async function stopCluster(plan: Plan, options: DownOptions, started: number): Promise<DownResult> {
   const client = new DaemonClient(plan.socketPath)
   let stopped: string[] = []
   let wasRunning = false

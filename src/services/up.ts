@@ -16,6 +16,7 @@ import {createDirectories, launchDaemon, runForeground, runningPorts} from './cl
 import {DaemonClient} from '../daemon/client.js'
 import {checkSizingAgrees, loadSpecFile, newSpec, specExists} from './spec.js'
 import {summarisePlan} from './plan.js'
+import {withClusterLock} from './lock.js'
 
 export interface UpOptions extends SizingOptions {
   file: string
@@ -68,6 +69,10 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   const weed = await findWeed({flag: options.weed, specBinary: loaded.spec.weed.binary, specVersion: loaded.spec.weed.version})
   emit({type: 'weed', weed})
 
+  return withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+}
+
+async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, deadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
   let client = new DaemonClient(plan.socketPath)
   let launched = false
   try {
