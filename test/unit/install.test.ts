@@ -3,7 +3,7 @@
  * (once) against PyPI. Each test gets its own XDG_CACHE_HOME; after a failure the cache must hold nothing.
  */
 import assert from 'node:assert/strict'
-import {execFile, execFileSync} from 'node:child_process'
+import {execFile, execFileSync, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {createReadStream, existsSync, readdirSync, statSync} from 'node:fs'
 import {copyFile, mkdir, mkdtemp, open, readFile, rm, utimes, writeFile} from 'node:fs/promises'
@@ -232,6 +232,26 @@ describe('installWeed from the release archive', {timeout: 180_000}, () => {
       res.write('x')
     }, 'd41d8cd98f00b204e9800998ecf8427e')
     await expectInstallFailure(await freshCache(), VERSION, {bodyTimeoutMs: 300}, /stalled/)
+  })
+
+  test('Ctrl-C during a download stops it and removes the temp dir', async () => {
+    const cache = await freshCache()
+    let stalled!: () => void
+    const reached = new Promise<void>((ok) => (stalled = ok))
+    publish(VERSION, (_req, res) => {
+      res.writeHead(200, {'content-length': statSync(archives.good).size})
+      res.write(Buffer.alloc(2 << 20), () => stalled())
+    }, await md5Of(archives.good))
+    const script = join(work, 'interrupt.mts')
+    await writeFile(script, `import {installWeed} from ${JSON.stringify(join(repo, 'src/weed/install.ts'))}\nawait installWeed('${VERSION}', {sources: ['release']})\n`)
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {cwd: repo, env: envFor(cache), stdio: 'ignore'})
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((ok) => child.on('exit', (code, signal) => ok({code, signal})))
+    await reached
+    assert.equal(readdirSync(join(cache, 'seaweedctl', 'weed')).filter((e) => e.startsWith('.tmp-')).length, 1, 'a download is under way')
+    child.kill('SIGINT')
+    const {code, signal} = await exited
+    assert.ok(signal === 'SIGINT' || code === 130, `ended by the signal (code ${code}, signal ${signal})`)
+    assertCacheEmpty(cache)
   })
 
   test('a refused connection fails cleanly', async () => {
