@@ -438,7 +438,7 @@ async function checkStaged(binary: string, version: string, step: (message: stri
     throw new Unavailable(error instanceof Error ? error.message : String(error))
   }
   const want = parseVersionString(version)!
-  if (compareVersions(got, want) !== 0) throw new Unavailable(`it holds weed ${got.text}, not ${version}`)
+  if (compareVersions(got, want) !== 0) throw new Unavailable(`it provides weed ${got.text}, not ${version}`)
 }
 
 async function worksAs(path: string, version: string): Promise<boolean> {

@@ -223,7 +223,7 @@ describe('installWeed from the release archive', {timeout: 180_000}, () => {
 
   test('an archive holding another version is refused', async () => {
     publish('4.44', serveFile(archives.good), await md5Of(archives.good))
-    await expectInstallFailure(await freshCache(), '4.44', {}, /holds weed 4\.48, not 4\.44/)
+    await expectInstallFailure(await freshCache(), '4.44', {}, /provides weed 4\.48, not 4\.44/)
   })
 
   test('a stalled download hits the body timeout', async () => {
