@@ -45,24 +45,30 @@ export function weedCandidates(options: FindOptions): Array<{path: string; sourc
   return out
 }
 
-/** Find weed, read its version, and check it against the spec. Throws a SeaweedctlError naming what was tried. */
-export async function findWeed(options: FindOptions): Promise<WeedBinary> {
+/** The weed that would be used (the first candidate that exists), without running it. Throws WEED_NOT_FOUND. */
+export function locateWeed(options: FindOptions): {path: string; source: WeedSource} {
   const candidates = weedCandidates(options)
   // An explicit choice (flag, env, spec) that is missing is an error, not a reason to fall through silently.
   const chosen = candidates.find((c) => c.source === 'flag' || c.source === 'env' || c.source === 'spec')
   if (chosen && !existsSync(chosen.path)) {
     throw new SeaweedctlError('WEED_NOT_FOUND', `weed binary ${chosen.path} (from ${describeSource(chosen.source)}) does not exist`, {
-      hints: ['Fix the path, or run: bash scripts/install-weed.sh'],
+      hints: [`Fix the path, or install weed ${options.specVersion}: seaweedctl weed install ${options.specVersion}`],
       data: {path: chosen.path, source: chosen.source},
     })
   }
   const found = candidates.find((c) => isExecutableFile(c.path))
   if (!found) {
     throw new SeaweedctlError('WEED_NOT_FOUND', 'no weed binary found (looked at --weed, $SEAWEEDCTL_WEED, weed.binary in the spec, the cache, and PATH). Nothing was started.', {
-      hints: [`Install weed ${options.specVersion}: bash scripts/install-weed.sh   (puts it in ${cachedWeedPath(options.specVersion, options.env)})`],
+      hints: [`Install weed ${options.specVersion}: seaweedctl weed install ${options.specVersion}   (or bash scripts/install-weed.sh ${options.specVersion}; both put it in ${cachedWeedPath(options.specVersion, options.env)})`],
       data: {tried: candidates.filter((c) => c.source !== 'PATH').map((c) => c.path)},
     })
   }
+  return found
+}
+
+/** Find weed, read its version, and check it against the spec. Throws a SeaweedctlError naming what was tried. */
+export async function findWeed(options: FindOptions): Promise<WeedBinary> {
+  const found = locateWeed(options)
   const version = await cachedWeedVersion(found.path, options.env ?? process.env)
   const verdict = supportVerdict(version)
   if (!verdict.ok) {
@@ -91,11 +97,11 @@ export function describeSource(source: WeedSource): string {
  * `weed version` costs a 150 MB binary's start (≈100 ms); its answer is kept per path, size and mtime, so a
  * replaced binary is asked again.
  */
-export async function cachedWeedVersion(path: string, env: NodeJS.ProcessEnv): Promise<WeedVersion & {text: string}> {
+export async function cachedWeedVersion(path: string, env: NodeJS.ProcessEnv): Promise<WeedVersion & {text: string; sizeLimit: string}> {
   const file = join(cacheRoot(env), 'versions.json')
   const stat = statSync(path)
   const key = `${path}\0${stat.size}\0${stat.mtimeMs}`
-  let cache: Record<string, WeedVersion & {text: string}> = {}
+  let cache: Record<string, WeedVersion & {text: string; sizeLimit: string}> = {}
   try {
     cache = JSON.parse(readFileSync(file, 'utf8')) as typeof cache
     if (cache[key]) return cache[key]
@@ -112,7 +118,7 @@ export async function cachedWeedVersion(path: string, env: NodeJS.ProcessEnv): P
   return version
 }
 
-export function readWeedVersion(path: string): Promise<WeedVersion & {text: string}> {
+export function readWeedVersion(path: string): Promise<WeedVersion & {text: string; sizeLimit: string}> {
   return new Promise((resolvePromise, reject) => {
     if (!isElf(path)) {
       reject(new SeaweedctlError('WEED_NOT_EXECUTABLE', `${path} is not a weed executable (not an ELF binary; a wrapper script would hide the real process from supervision)`, {

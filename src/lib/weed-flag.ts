@@ -1,0 +1,6 @@
+import {Flags} from '@oclif/core'
+
+/** `--weed PATH`: first in the search order (then $SEAWEEDCTL_WEED, weed.binary, the cache, PATH). */
+export const weedFlag = {
+  weed: Flags.string({summary: 'the weed executable to use (before $SEAWEEDCTL_WEED, weed.binary, the cache and PATH)'}),
+}
