@@ -24,6 +24,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     timeout: Flags.string({summary: 'give up (and stop what was started) after this long', default: '120s'}),
     wait: Flags.boolean({summary: 'wait until the cluster is ready', default: true, allowNo: true}),
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
+    install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
   }
 
   async run(): Promise<UpResult> {
@@ -35,7 +36,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     const {upReporter} = await import('../ui/up-reporter.js')
     const reporter = upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
     const result = await up({
-      file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground,
+      file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
       ...sizingFromFlags(this.flags),
     }, reporter.event)
     reporter.done(result)

@@ -9,6 +9,7 @@ import {dirname, join} from 'node:path'
 
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {systemClock} from '../supervisor/clock.js'
+import {rotateIfLarge} from '../supervisor/log-rotation.js'
 import {ProcessLauncher} from '../supervisor/launcher.js'
 import {runProbe} from '../supervisor/probes.js'
 import {procIdentity} from '../supervisor/proc.js'
@@ -51,6 +52,20 @@ export async function runDaemon(runDir: string): Promise<void> {
         void supervisor.startAll()
         reply(res, 202, {accepted: true})
         return
+      case 'POST /v1/control': {
+        const {action, names} = JSON.parse(await readBody(req)) as {action: 'start' | 'stop' | 'restart'; names: string[]}
+        const targets = supervisor.processes.filter((p) => names.includes(p.name))
+        if (action === 'stop') {
+          // Reverse start order, so a filer never outlives the masters it talks to by accident.
+          for (const kind of ['s3', 'filer', 'volume', 'master']) await Promise.all(targets.filter((p) => p.plan.kind === kind).map((p) => p.stop()))
+        } else if (action === 'start') {
+          for (const p of targets) p.start()
+        } else {
+          for (const p of targets) p.restart('restarted by request')
+        }
+        reply(res, 200, {action, names: targets.map((p) => p.name)})
+        return
+      }
       case 'POST /v1/shutdown':
         await shutdown()
         reply(res, 200, {stopped: supervisor.processes.map((p) => p.name)})
@@ -82,9 +97,24 @@ export async function runDaemon(runDir: string): Promise<void> {
   // The daemon must outlive the terminal that started it.
   process.on('SIGHUP', () => {})
 
+  // Rotation happens here, off the children's write path: they append to their log and never wait on us.
+  const rotation = setInterval(() => {
+    for (const p of plan.processes) rotateIfLarge(p.logFile, plan.logs.maxBytes, plan.logs.backups)
+  }, 1000)
+  rotation.unref()
+
   const adopted = supervisor.adoptSurvivors()
   if (adopted.length > 0) console.log(`${new Date().toISOString()} adopted ${adopted.join(', ')}`)
   void supervisor.startAll()
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8') || '{}'))
+    req.on('error', reject)
+  })
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

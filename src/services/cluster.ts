@@ -100,3 +100,19 @@ export async function currentStatus(plan: Plan): Promise<StatusReport | undefine
     await client.close()
   }
 }
+
+/**
+ * The running daemon, or a new one when it died while weed processes of the plan kept running: the new
+ * daemon adopts them (same pid, start time and command line; no restart) and starts what is gone.
+ */
+export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
+  const client = new DaemonClient(plan.socketPath)
+  if (await client.status()) return client
+  await client.close()
+  const launchFile = join(plan.runDir, PLAN_FILE)
+  if (!existsSync(launchFile)) {
+    throw new SeaweedctlError('DAEMON_UNREACHABLE', `cluster "${plan.name}" is not running; nothing was changed.`, {hints: ['Start it with: seaweedctl up']})
+  }
+  const {weedPath} = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
+  return launchDaemon(plan, weedPath)
+}

@@ -24,11 +24,14 @@ export interface UpOptions extends SizingOptions {
   timeoutMs: number
   wait: boolean
   foreground: boolean
+  /** Install the spec's weed version when none is found (default true; --no-install). */
+  install: boolean
 }
 
 export type UpEvent =
   | {type: 'spec'; file: string; created: boolean}
   | {type: 'plan'; summary: string; plan: Plan}
+  | {type: 'install'; version: string}
   | {type: 'weed'; weed: WeedBinary}
   | {type: 'daemon'; started: boolean}
   | {type: 'ready'; kind: ProcessKind; processes: ProcessStatus[]; elapsedMs: number}
@@ -66,7 +69,7 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   }
   const plan = planCluster(loaded.spec, loaded.source)
   emit({type: 'plan', summary: summarisePlan(plan), plan})
-  const weed = await findWeed({flag: options.weed, specBinary: loaded.spec.weed.binary, specVersion: loaded.spec.weed.version})
+  const weed = await findOrInstallWeed(options, loaded, emit)
   emit({type: 'weed', weed})
 
   return withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
@@ -119,6 +122,21 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
   } finally {
     if (!options.foreground) await client.close()
   }
+}
+
+/** The spec's weed; when none is found anywhere (and no path was forced), install that version into the cache. */
+async function findOrInstallWeed(options: UpOptions, loaded: LoadedSpec, emit: (event: UpEvent) => void): Promise<WeedBinary> {
+  const find = () => findWeed({flag: options.weed, specBinary: loaded.spec.weed.binary, specVersion: loaded.spec.weed.version})
+  try {
+    return await find()
+  } catch (error) {
+    const explicit = options.weed || process.env.SEAWEEDCTL_WEED || loaded.spec.weed.binary !== 'auto'
+    if (!(error instanceof SeaweedctlError) || error.code !== 'WEED_NOT_FOUND' || !options.install || explicit) throw error
+  }
+  emit({type: 'install', version: loaded.spec.weed.version})
+  const {installWeed} = await import('../weed/install.js')
+  await installWeed(loaded.spec.weed.version)
+  return find()
 }
 
 async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void): Promise<StatusReport> {

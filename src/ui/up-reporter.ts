@@ -24,6 +24,9 @@ export function upReporter(options: {json: boolean; tty: boolean; log: (line: st
           line('plan', `${event.summary} (data in ${dir.startsWith('..') ? event.plan.dataDir : `./${dir}`})`)
           return
         }
+        case 'install':
+          line('weed', `not found: installing weed ${event.version} into the cache (--no-install forbids this)`)
+          return
         case 'weed':
           line('weed', `${event.weed.version.text}  ${event.weed.path}${event.weed.warning ? `  (${event.weed.warning})` : ''}`)
           return

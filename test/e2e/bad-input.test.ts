@@ -70,10 +70,10 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
 
   test('no weed binary found', async () => {
     writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 2\n`)
-    const result = await cli(['up'], {cwd: dir, env: {PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(dir, 'empty-cache'), SEAWEEDCTL_WEED: ''}})
+    const result = await cli(['up', '--no-install'], {cwd: dir, env: {PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(dir, 'empty-cache'), SEAWEEDCTL_WEED: ''}})
     assert.equal(result.code, 4)
     assert.match(result.stderr, /no weed binary found/)
-    assert.match(result.stderr, /install-weed\.sh/)
+    assert.match(result.stderr, /seaweedctl weed install 4\.48/)
     assertNothingStarted(dir)
   })
 

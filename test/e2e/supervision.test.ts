@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import {after, describe, test} from 'node:test'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {cli, listedNodes, testDir, waitFor, weedPidsUnder} from '../helpers/cli.js'
+
+// Ports of this file: portOffset 1500 (master 10833, volumes 9580-9583, filer 10388).
+const OFFSET = 1500
+const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
+
+interface Proc {name: string; state: string; pid: number | null; restarts: number; health: string}
+
+describe('supervision of real weed processes', () => {
+  const {dir, cleanup} = testDir('supervise')
+  after(cleanup)
+  const status = async (): Promise<{daemon: {pid: number} | null; processes: Proc[]}> => JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout)
+  const proc = async (name: string) => (await status()).processes.find((p) => p.name === name)!
+
+  test('up', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 4\nsupervise:\n  healthInterval: 1s\n  unhealthyThreshold: 3\n`)
+    const result = await cli(['up'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+  })
+
+  test('kill -9 of a volume server: restarted, restarts 1, listed again', async () => {
+    const victim = await proc('volume-2')
+    const started = Date.now()
+    process.kill(victim.pid!, 'SIGKILL')
+    const back = await waitFor('volume-2 RUNNING again', async () => {
+      const p = await proc('volume-2')
+      return p.state === 'RUNNING' && p.pid !== victim.pid ? p : undefined
+    })
+    assert.equal(back.restarts, 1)
+    assert.ok((await listedNodes(MASTER)).includes(`127.0.0.1:${8081 + OFFSET}`))
+    console.log(`kill -9 → RUNNING and listed again: ${Date.now() - started} ms`)
+  })
+
+  test('kill -STOP of a volume server: detected by liveness and restarted', async () => {
+    const victim = await proc('volume-3')
+    const started = Date.now()
+    process.kill(victim.pid!, 'SIGSTOP')
+    const back = await waitFor('volume-3 restarted', async () => {
+      const p = await proc('volume-3')
+      return p.state === 'RUNNING' && p.pid !== victim.pid ? p : undefined
+    }, 60_000)
+    assert.equal(back.restarts, 1)
+    const elapsed = Date.now() - started
+    // 3 probes × 1 s (each may take its 1 s timeout) plus the stop (SIGCONT lets it act on SIGTERM at once).
+    assert.ok(elapsed < 3 * 2000 + 31_000, `took ${elapsed} ms`)
+    console.log(`kill -STOP → restarted and RUNNING: ${elapsed} ms`)
+  })
+
+  test('logs volume-1 -n 5 prints its last 5 lines', async () => {
+    const result = await cli(['logs', 'volume-1', '-n', '5'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout.trimEnd().split('\n').length, 5)
+    const several = await cli(['logs', 'master', 'filer', '-n', '2'], {cwd: dir})
+    assert.match(several.stdout, /^master-1 \| /m)
+    assert.match(several.stdout, /^filer-1  \| /m)
+  })
+
+  test('stop keeps a process stopped; start brings it back listed', async () => {
+    const stop = await cli(['stop', 'volume-4'], {cwd: dir})
+    assert.equal(stop.code, 0, stop.stderr)
+    assert.equal((await proc('volume-4')).state, 'STOPPED')
+    assert.equal((await cli(['status'], {cwd: dir})).code, 3)
+    assert.ok(!(await listedNodes(MASTER)).includes(`127.0.0.1:${8083 + OFFSET}`))
+    const start = await cli(['start', 'volume-4'], {cwd: dir})
+    assert.equal(start.code, 0, start.stderr)
+    assert.ok((await listedNodes(MASTER)).includes(`127.0.0.1:${8083 + OFFSET}`))
+    const unknown = await cli(['restart', 'volumn-1'], {cwd: dir})
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /did you mean "volume-1"/)
+  })
+
+  test('kill -9 of the daemon: weed keeps serving; status brings supervision back without restarts', async () => {
+    const before = await status()
+    const pids = before.processes.map((p) => p.pid).sort()
+    process.kill(before.daemon!.pid, 'SIGKILL')
+    await waitFor('the daemon to be gone', () => {
+      try {
+        process.kill(before.daemon!.pid, 0)
+        return undefined
+      } catch {
+        return true
+      }
+    })
+    assert.equal((await fetch(`${MASTER}/cluster/status`)).status, 200)
+    const after = await waitFor('supervision back', async () => {
+      const s = await status()
+      return s.daemon && s.processes.every((p) => p.state === 'RUNNING') ? s : undefined
+    })
+    assert.notEqual(after.daemon!.pid, before.daemon!.pid)
+    assert.deepEqual(after.processes.map((p) => p.pid).sort(), pids, 'same weed pids: adopted, not restarted')
+    assert.deepEqual(weedPidsUnder(dir).sort(), pids)
+    const down = await cli(['down'], {cwd: dir})
+    assert.equal(down.code, 0, down.stderr)
+    assert.deepEqual(weedPidsUnder(dir), [])
+  })
+})
