@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import type {ProcessPlan} from '../../src/plan/types.js'
+import type {Clock} from '../../src/supervisor/clock.js'
+import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
+import {ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
+import type {ExitInfo} from '../../src/supervisor/state.js'
+
+/** Time that moves only when the test says so. */
+class FakeClock implements Clock {
+  private t = 0
+  private timers: Array<{at: number; fn: () => void; id: number}> = []
+  private nextId = 0
+  now = () => this.t
+  after(ms: number, fn: () => void): () => void {
+    const id = this.nextId++
+    this.timers.push({at: this.t + ms, fn, id})
+    return () => {
+      this.timers = this.timers.filter((x) => x.id !== id)
+    }
+  }
+
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms
+    while (true) {
+      this.timers.sort((a, b) => a.at - b.at)
+      const next = this.timers[0]
+      if (!next || next.at > end) break
+      this.timers.shift()
+      this.t = next.at
+      next.fn()
+      for (let i = 0; i < 10; i++) await Promise.resolve()
+    }
+    this.t = end
+  }
+}
+
+class FakeHandle implements ProcessHandle {
+  signals: NodeJS.Signals[] = []
+  private listeners: Array<(e: ExitInfo) => void> = []
+  constructor(readonly pid: number, private readonly exitOn: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL']) {}
+  get identity() {
+    return {pid: this.pid, startTime: 1, cmdline: ['weed']}
+  }
+
+  onExit(l: (e: ExitInfo) => void): void {
+    this.listeners.push(l)
+  }
+
+  signal(s: NodeJS.Signals): void {
+    this.signals.push(s)
+    if (this.exitOn.includes(s)) this.exit(s === 'SIGKILL' ? {signal: 'SIGKILL'} : {code: 0})
+  }
+
+  exit(e: ExitInfo): void {
+    for (const l of this.listeners.splice(0)) l(e)
+  }
+}
+
+class FakeLauncher implements Launcher {
+  handles: FakeHandle[] = []
+  exitOn: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL']
+  launch(): ProcessHandle {
+    const h = new FakeHandle(1000 + this.handles.length, this.exitOn)
+    this.handles.push(h)
+    return h
+  }
+
+  adopt(): ProcessHandle {
+    throw new Error('not used')
+  }
+
+  get last(): FakeHandle {
+    return this.handles.at(-1)!
+  }
+}
+
+const plan = {
+  name: 'volume-1', kind: 'volume', index: 1, args: [], cwd: '/nonexistent', env: {}, ports: {http: 8080, grpc: 18080},
+  dataDir: '/nonexistent', logFile: '/nonexistent/volume-1.log',
+  readiness: {kind: 'http', url: 'http://127.0.0.1:8080/status'}, liveness: {kind: 'http', url: 'http://127.0.0.1:8080/status'},
+  stopSignal: 'SIGTERM', stopTimeoutMs: 31_000,
+} satisfies ProcessPlan
+
+function rig(policy: Partial<SupervisionPolicy> = {}) {
+  const clock = new FakeClock()
+  const launcher = new FakeLauncher()
+  const probe = {healthy: true}
+  const process = new ManagedProcess(plan, {
+    launcher, clock, weedPath: '/bin/weed',
+    probe: async () => (probe.healthy ? {ok: true, detail: '/status 200'} : {ok: false, detail: '/status timed out'}),
+    policy: {restart: 'on-failure', startTimeoutMs: 60_000, healthIntervalMs: 2000, unhealthyThreshold: 3, ...policy},
+    onChange: () => {},
+  })
+  return {clock, launcher, probe, process}
+}
+
+describe('ManagedProcess state machine', () => {
+  test('STOPPED → STARTING → RUNNING once the readiness probe passes', async () => {
+    const {clock, process, probe} = rig()
+    probe.healthy = false
+    process.start()
+    assert.equal(process.state.name, 'STARTING')
+    await clock.advance(5000)
+    assert.equal(process.state.name, 'STARTING', 'never RUNNING because time passed')
+    probe.healthy = true
+    await clock.advance(300)
+    assert.equal(process.state.name, 'RUNNING')
+  })
+
+  test('an exit while RUNNING → BACKOFF 1 s → started again, restarts 1', async () => {
+    const {clock, process, launcher} = rig()
+    process.start()
+    await clock.advance(100)
+    launcher.last.exit({signal: 'SIGKILL'})
+    assert.equal(process.state.name, 'BACKOFF')
+    await clock.advance(999)
+    assert.equal(launcher.handles.length, 1)
+    await clock.advance(1)
+    assert.equal(launcher.handles.length, 2)
+    assert.equal(process.restarts, 1)
+    await clock.advance(100)
+    assert.equal(process.state.name, 'RUNNING')
+  })
+
+  test('exiting at once on every start: delays 1, 2, 4, 8 s, then FATAL with the reason', async () => {
+    const {clock, process, launcher} = rig()
+    process.start()
+    const delays: number[] = []
+    for (let i = 0; i < 5; i++) {
+      launcher.last.exit({code: 1})
+      if (process.state.name === 'FATAL') break
+      assert.equal(process.state.name, 'BACKOFF')
+      if (process.state.name === 'BACKOFF') delays.push(process.state.until - clock.now())
+      await clock.advance(process.state.name === 'BACKOFF' ? process.state.until - clock.now() : 0)
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000])
+    assert.equal(process.state.name, 'FATAL')
+    if (process.state.name === 'FATAL') assert.match(process.state.reason, /exited with code 1; failed 5 times in a row/)
+    await clock.advance(60_000)
+    assert.equal(launcher.handles.length, 5, 'a FATAL process is not started again by itself')
+  })
+
+  test('liveness: threshold failures in a row → UNHEALTHY → restarted (SIGTERM, SIGCONT)', async () => {
+    const {clock, process, launcher, probe} = rig()
+    process.start()
+    await clock.advance(100)
+    probe.healthy = false
+    await clock.advance(2000)
+    assert.equal(process.state.name, 'UNHEALTHY')
+    await clock.advance(4000)
+    assert.deepEqual(launcher.handles[0].signals, ['SIGTERM', 'SIGCONT'])
+    assert.equal(launcher.handles.length, 2)
+    assert.equal(process.restarts, 1)
+    probe.healthy = true
+    await clock.advance(300)
+    assert.equal(process.state.name, 'RUNNING')
+  })
+
+  test('stop: SIGTERM, then SIGKILL after the stop timeout; it stays STOPPED', async () => {
+    const {clock, process, launcher} = rig()
+    launcher.exitOn = ['SIGKILL']
+    process.start()
+    await clock.advance(100)
+    const stopped = process.stop()
+    assert.equal(process.state.name, 'STOPPING')
+    await clock.advance(30_999)
+    assert.deepEqual(launcher.last.signals, ['SIGTERM', 'SIGCONT'])
+    await clock.advance(1)
+    await stopped
+    assert.deepEqual(launcher.last.signals, ['SIGTERM', 'SIGCONT', 'SIGKILL'])
+    assert.equal(process.state.name, 'STOPPED')
+    await clock.advance(60_000)
+    assert.equal(launcher.handles.length, 1)
+  })
+
+  test('restart policy never: an exit is final (EXITED)', async () => {
+    const {clock, process, launcher} = rig({restart: 'never'})
+    process.start()
+    await clock.advance(100)
+    launcher.last.exit({code: 2})
+    assert.equal(process.state.name, 'EXITED')
+    await clock.advance(60_000)
+    assert.equal(launcher.handles.length, 1)
+  })
+
+  test('on-failure: a clean exit (code 0) of a RUNNING process is not restarted', async () => {
+    const {clock, process, launcher} = rig()
+    process.start()
+    await clock.advance(100)
+    launcher.last.exit({code: 0})
+    assert.equal(process.state.name, 'EXITED')
+  })
+
+  test('a start that never becomes ready counts as a failure after startTimeout', async () => {
+    const {clock, process, launcher, probe} = rig({startTimeoutMs: 2000})
+    probe.healthy = false
+    process.start()
+    await clock.advance(2500)
+    assert.equal(launcher.handles[0].signals[0], 'SIGTERM')
+    assert.equal(process.state.name, 'BACKOFF')
+  })
+})
