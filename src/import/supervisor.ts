@@ -298,16 +298,23 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
 
   // supervision and logs: from the program settings, when they agree
   const programSettings = programs.filter((pr) => pr.processes.length > 0)
-  const restart = [...new Set(programSettings.map((pr) => pr.processes[0].entries.get('autorestart')?.value.toLowerCase() ?? 'unexpected'))]
-  raw.supervise.restart = restart[0] === 'true' ? 'always' : restart[0] === 'false' ? 'never' : 'on-failure'
-  if (restart.length > 1) note('changed', 'all programs', `programs use different autorestart values (${restart.join(', ')}); seaweed.yaml uses restart: ${raw.supervise.restart} for all`)
-  const maxBytes = [...new Set(programSettings.map((pr) => pr.processes[0].entries.get('stdout_logfile_maxbytes')?.value ?? '50MB'))]
-  const bytes = supervisorBytes(maxBytes[0])
+  // Values set explicitly win over supervisord's defaults; disagreement is reported.
+  const setting = (key: string, fallback: string) => {
+    const explicit = programSettings.map((pr) => pr.processes[0].entries.get(key)?.value).filter((v): v is string => v !== undefined)
+    const all = [...new Set(programSettings.map((pr) => pr.processes[0].entries.get(key)?.value ?? fallback))]
+    return {value: explicit[0] ?? fallback, differ: all.length > 1, all}
+  }
+  const restart = setting('autorestart', 'unexpected')
+  const autorestart = restart.value.toLowerCase()
+  raw.supervise.restart = autorestart === 'true' ? 'always' : autorestart === 'false' ? 'never' : 'on-failure'
+  if (restart.differ) note('changed', 'all programs', `programs use different autorestart values (${restart.all.join(', ')}); seaweed.yaml uses restart: ${raw.supervise.restart} for all`)
+  const maxBytes = setting('stdout_logfile_maxbytes', '50MB')
+  const bytes = supervisorBytes(maxBytes.value)
   if (bytes !== undefined && bytes >= 1024) raw.logs.maxBytes = formatBytes(bytes)
-  else note('changed', 'all programs', `stdout_logfile_maxbytes=${maxBytes[0]} cannot be used (0 means never rotate); seaweed.yaml rotates at ${raw.logs.maxBytes}`)
-  const backups = [...new Set(programSettings.map((pr) => Number(pr.processes[0].entries.get('stdout_logfile_backups')?.value ?? 10)))]
-  if (Number.isInteger(backups[0]) && backups[0] >= 0) raw.logs.backups = backups[0]
-  if (maxBytes.length > 1 || backups.length > 1) note('changed', 'all programs', `programs rotate logs differently; seaweed.yaml uses ${raw.logs.maxBytes} × ${raw.logs.backups} for all`)
+  else note('changed', 'all programs', `stdout_logfile_maxbytes=${maxBytes.value} cannot be used (0 means never rotate); seaweed.yaml rotates at ${raw.logs.maxBytes}`)
+  const backups = setting('stdout_logfile_backups', '10')
+  if (/^\d+$/.test(backups.value)) raw.logs.backups = Number(backups.value)
+  if (maxBytes.differ || backups.differ) note('changed', 'all programs', `programs rotate logs differently (stdout_logfile_maxbytes ${maxBytes.all.join('/')}, stdout_logfile_backups ${backups.all.join('/')}); seaweed.yaml uses ${raw.logs.maxBytes} × ${raw.logs.backups} for all`)
 
   // what the programs did that seaweed.yaml does not hold
   const priorities = new Set(programSettings.map((pr) => pr.processes[0].entries.get('priority')?.value ?? '999'))
