@@ -48,6 +48,11 @@ export type ErrorCode =
   | 'CONFIRMATION_REQUIRED'
   | 'BAD_ARGUMENT'
   | 'UNKNOWN_PROCESS'
+  | 'OUTPUT_EXISTS'
+  | 'IMPORT_NOT_FOUND'
+  | 'IMPORT_SYNTAX'
+  | 'IMPORT_NO_WEED'
+  | 'IMPORT_UNSUPPORTED'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -63,6 +68,11 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   BAD_ARGUMENT: EXIT.badInput,
   UNKNOWN_PROCESS: EXIT.badInput,
   CONFIRMATION_REQUIRED: EXIT.badInput,
+  OUTPUT_EXISTS: EXIT.badInput,
+  IMPORT_NOT_FOUND: EXIT.badInput,
+  IMPORT_SYNTAX: EXIT.badInput,
+  IMPORT_NO_WEED: EXIT.badInput,
+  IMPORT_UNSUPPORTED: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
   DIR_NOT_WRITABLE: EXIT.environment,
   WEED_NOT_FOUND: EXIT.environment,

@@ -1,0 +1,89 @@
+import {existsSync} from 'node:fs'
+import {relative, resolve} from 'node:path'
+
+import {SeaweedctlError} from '../lib/errors.js'
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {planCluster} from '../plan/planner.js'
+import {parseSpecText} from '../spec/load.js'
+import {renderSpecYaml} from '../spec/render.js'
+import {readSupervisorConfig, shortPath} from './ini.js'
+import {convertSupervisorConfig, type ImportedCluster, type ImportNote, relativeDataDir} from './supervisor.js'
+
+export interface ImportRequest {
+  /** The supervisord config to read. */
+  input: string
+  /** The seaweed.yaml to write. */
+  file: string
+  force: boolean
+  name?: string
+}
+
+export interface ImportResult {
+  input: string
+  /** Every file read (the main config and its includes). */
+  read: string[]
+  file: string
+  overwritten: boolean
+  cluster: ImportedCluster
+  processes: number
+  notes: ImportNote[]
+}
+
+/** Read a supervisord config, write the equivalent seaweed.yaml (validated and planned first), report the rest. */
+export function importSupervisor(request: ImportRequest): ImportResult {
+  const input = resolve(request.input)
+  if (!existsSync(input)) {
+    throw new SeaweedctlError('IMPORT_NOT_FOUND', `${request.input}: no such file; nothing was written.`, {data: {input}})
+  }
+  const target = resolve(request.file)
+  const exists = existsSync(target)
+  if (exists && !request.force) {
+    throw new SeaweedctlError('SPEC_EXISTS', `${request.file} already exists; nothing was written.`, {
+      hints: ['Use --force to overwrite it, or -f to write another file'],
+      data: {file: target},
+    })
+  }
+  let doc
+  try {
+    doc = readSupervisorConfig(input)
+  } catch (error) {
+    throw new SeaweedctlError('IMPORT_SYNTAX', `${request.input}: ${(error as Error).message}; nothing was written.`, {data: {input}})
+  }
+  const {raw, notes, cluster} = convertSupervisorConfig(doc, {name: request.name})
+  raw.dataDir = relativeDataDir(raw.dataDir, target)
+  const header = [
+    `# Imported from ${shortPath(input)} by \`seaweedctl import supervisor\`.`,
+    ...(notes.length > 0 ? [`# The import reported ${notes.length} finding${notes.length === 1 ? '' : 's'}: mistakes in the source, and settings not carried over as written.`] : []),
+  ]
+  const text = `${header.join('\n')}\n${renderSpecYaml(raw)}`
+  // The file must load and plan exactly as any hand-written one, before it is written.
+  const loaded = parseSpecText(text, target)
+  const plan = planCluster(loaded.spec, loaded.source)
+  writeFileAtomic(target, text)
+  return {
+    input, read: doc.files, file: target, overwritten: exists,
+    cluster: {...cluster, dataDir: loaded.spec.dataDir},
+    processes: plan.processes.length, notes,
+  }
+}
+
+export function describeImport(result: ImportResult): string[] {
+  const c = result.cluster
+  const rel = (p: string) => relative(process.cwd(), p) || p
+  const lines = [
+    `${result.overwritten ? 'Overwrote' : 'Wrote'} ${rel(result.file)} from ${rel(result.input)}: ${c.masters} master${c.masters === 1 ? '' : 's'}, ${c.volumes} volume server${c.volumes === 1 ? '' : 's'}, ${c.filers} filer${c.filers === 1 ? '' : 's'}${c.s3 ? `, ${c.s3} S3 gateway${c.s3 === 1 ? '' : 's'}` : ''}; replication ${c.replication}.`,
+  ]
+  const groups: Array<[ImportNote['severity'], string]> = [
+    ['mistake', 'Mistakes in the source (not repeated):'],
+    ['changed', 'Carried over differently:'],
+    ['dropped', 'Not carried over:'],
+  ]
+  for (const [severity, title] of groups) {
+    const list = result.notes.filter((n) => n.severity === severity)
+    if (list.length === 0) continue
+    lines.push('', title)
+    for (const n of list) lines.push(`  ${n.where}: ${n.message}`)
+  }
+  lines.push('', `Next: seaweedctl cluster plan -f ${rel(result.file)}`)
+  return lines
+}

@@ -1,0 +1,527 @@
+import {hostname} from 'node:os'
+import {dirname, isAbsolute, relative, resolve, sep} from 'node:path'
+
+import {SeaweedctlError} from '../lib/errors.js'
+import {placementOf} from '../plan/planner.js'
+import type {ProcessKind} from '../plan/types.js'
+import {defaultRaw} from '../spec/load.js'
+import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath} from './ini.js'
+import {parseCommandLine, type WeedInvocation} from './weed-args.js'
+
+/**
+ * mistake: the source is wrong or unsafe and the import does not repeat it;
+ * changed: carried over in another form (a new path, a port renumbered, a default made explicit);
+ * dropped: no equivalent in seaweed.yaml.
+ */
+export type NoteSeverity = 'mistake' | 'changed' | 'dropped'
+
+export interface ImportNote {
+  severity: NoteSeverity
+  /** file:line and section, e.g. "weed.conf:12 [program:weedfiler]". */
+  where: string
+  message: string
+}
+
+export interface ImportedCluster {
+  name: string
+  masters: number
+  volumes: number
+  filers: number
+  s3: number
+  replication: string
+  bind: string
+  dataDir: string
+  ports: {master: number; volume: number; filer: number; s3: number}
+}
+
+export interface Conversion {
+  /** YAML-level values for seaweed.yaml (dataDir still absolute). */
+  raw: Record<string, any>
+  notes: ImportNote[]
+  cluster: ImportedCluster
+}
+
+interface WeedProcess {
+  program: string
+  processName: string
+  section: IniSection
+  entries: Map<string, IniEntry>
+  kind: ProcessKind
+  flags: Map<string, string>
+  global: Map<string, string>
+  cwd?: string
+  line: number
+  /** Flags read for the spec; the others are reported. */
+  used: Set<string>
+}
+
+const WEED_DEFAULT_PORT: Record<ProcessKind, number> = {master: 9333, volume: 8080, filer: 8888, s3: 8333}
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/
+/** weed's own defaults where a flag is absent (what the source really ran with). */
+const WEED_DEFAULT_PRESTOP = 10
+const WEED_DEFAULT_MAX = 8
+const SPEC_MAX_VOLUME_SIZE_MB = 30_000
+
+/** Program settings that say nothing seaweed.yaml can hold, with why. */
+const PROGRAM_KEY_REASON: Record<string, string> = {
+  directory: 'seaweedctl runs each process in its own data directory',
+  startsecs: 'seaweedctl waits for readiness probes, not for time to pass',
+  startretries: 'seaweedctl restarts with exponential backoff',
+  autostart: 'every process of the spec starts with `seaweedctl up`',
+  user: 'seaweedctl runs weed as the user who runs it',
+  redirect_stderr: 'seaweedctl always captures stdout and stderr together',
+  stdout_logfile: 'logs go to dataDir/logs/<name>.log',
+  stderr_logfile: 'logs go to dataDir/logs/<name>.log',
+  priority: 'seaweedctl starts masters, volume servers, filers, S3 in that order, each once the previous kind is ready',
+  stopsignal: 'seaweedctl stops with SIGTERM',
+  stopwaitsecs: 'seaweedctl derives stop timeouts from each kind (volume: preStopSeconds plus a drain margin)',
+  stopasgroup: 'seaweedctl signals the whole process group',
+  killasgroup: 'seaweedctl signals the whole process group',
+  exitcodes: 'seaweedctl treats exit 0 as a clean stop',
+  environment: 'seaweedctl starts weed with a clean environment',
+  umask: 'not configurable',
+}
+
+/** Turn a parsed supervisord config into seaweed.yaml values and a report. Pure apart from the host name. */
+export function convertSupervisorConfig(doc: IniDocument, options: {name?: string; env?: NodeJS.ProcessEnv} = {}): Conversion {
+  const notes: ImportNote[] = []
+  const at = (s: IniSection, line = s.line, file = s.file) => `${shortPath(file)}:${line} [${s.name}]`
+  const note = (severity: NoteSeverity, where: string, message: string) => notes.push({severity, where, message})
+  for (const p of doc.problems) note('mistake', `${shortPath(p.file)}:${p.line}`, p.message)
+
+  const envVars: Record<string, string> = {}
+  for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) envVars[`ENV_${k}`] = v
+
+  const processes: WeedProcess[] = []
+  const programs: Array<{section: IniSection; processes: WeedProcess[]}> = []
+  let identifier: string | undefined
+
+  for (const section of doc.sections) {
+    const keys = section.entries.map((e) => e.key)
+    const get = (k: string) => section.entries.find((e) => e.key === k)
+    if (section.name.startsWith('program:')) {
+      programs.push({section, processes: expandProgram(section, envVars, note, at)})
+      processes.push(...programs.at(-1)!.processes)
+      continue
+    }
+    switch (section.name) {
+      case 'include':
+        continue
+      case 'inet_http_server': {
+        const port = get('port')?.value ?? ''
+        const host = port.includes(':') ? port.slice(0, port.lastIndexOf(':')) : ''
+        const exposed = host === '' || host === '*' || !/^(127\.|localhost$|::1$)/.test(host)
+        note('mistake', at(section), `a TCP control server on ${port || '(no port)'}${exposed ? ', reachable from other machines,' : ''} without encryption; not carried over (seaweedctl is controlled through a unix socket, mode 0600)`)
+        if (get('password')) note('mistake', at(section, get('password')!.line), 'a plain-text password in the config file; not carried over (seaweedctl writes no password into any file)')
+        continue
+      }
+      case 'unix_http_server':
+        if (get('password')) note('mistake', at(section, get('password')!.line), 'a plain-text password in the config file; not carried over (seaweedctl writes no password into any file)')
+        note('dropped', at(section), `${keys.join(', ')}: seaweedctl's daemon listens on its own socket (mode 0600 in a 0700 directory)`)
+        continue
+      case 'supervisord': {
+        identifier = get('identifier')?.value
+        const dropped = keys.filter((k) => k !== 'identifier' || !identifier || !NAME_PATTERN.test(identifier))
+        if (get('user')?.value === 'root') note('mistake', at(section, get('user')!.line), 'supervisord and every program run as root; seaweedctl runs weed as the user who runs it')
+        if (dropped.length > 0) note('dropped', at(section), `${dropped.join(', ')}: seaweedctl's daemon keeps its own pid, log and state in dataDir/run`)
+        continue
+      }
+      default:
+        if (section.name.startsWith('group:')) {
+          note('dropped', at(section), `group ${section.name.slice(6)} (${get('programs')?.value ?? ''}): seaweedctl groups processes by kind (master, volume, filer, s3)`)
+          continue
+        }
+        note('dropped', at(section), `${keys.length > 0 ? `${keys.join(', ')}: ` : ''}supervisord's own setting, with no meaning for seaweedctl`)
+    }
+  }
+
+  if (processes.length === 0) {
+    throw new SeaweedctlError('IMPORT_NO_WEED', `${doc.files.map(shortPath).join(', ')}: no [program] runs \`weed master|volume|filer|s3|server\`; nothing was written.`, {
+      hints: ['Point at the file that holds the weed programs, or at the main config whose [include] names it'],
+      data: {files: doc.files},
+    })
+  }
+
+  const byKind = (kind: ProcessKind) => processes.filter((p) => p.kind === kind)
+  const masters = byKind('master')
+  const volumes = byKind('volume')
+  const filers = byKind('filer')
+  const s3s = byKind('s3')
+  const where = (p: WeedProcess) => `${shortPath(p.section.file)}:${p.line} [program:${p.program}] ${p.processName}`
+  const flag = (p: WeedProcess, name: string) => {
+    p.used.add(name)
+    return p.flags.get(name)
+  }
+  const raw = defaultRaw() as Record<string, any>
+
+  // name
+  const name = options.name ?? (identifier && NAME_PATTERN.test(identifier) && identifier !== 'supervisor' ? identifier : undefined)
+  if (name) raw.name = name
+
+  // bind: the address every process advertises
+  const ips = [...new Set(processes.map((p) => flag(p, 'ip') ?? flag(p, 'ip.bind')).filter((v): v is string => Boolean(v)))]
+  for (const p of processes) flag(p, 'ip.bind')
+  if (ips.length === 0) {
+    note('changed', 'all programs', 'no -ip: weed would advertise an address it detects; seaweed.yaml binds 127.0.0.1')
+  } else {
+    const ip = ips[0]
+    if (ip === '0.0.0.0') note('mistake', 'all programs', '-ip=0.0.0.0 breaks leader discovery; seaweed.yaml binds 127.0.0.1')
+    else raw.bind = ip
+    if (ips.length > 1) note('changed', 'all programs', `processes advertise different addresses (${ips.join(', ')}); seaweed.yaml uses ${raw.bind} for all`)
+    if (!/^(127\.|localhost$|::1$)/.test(ip) && ip !== '0.0.0.0') {
+      note('changed', 'all programs', `-ip=${ip} is kept as bind: ${ip}; it must be an address of the machine that runs the cluster (use 127.0.0.1 for a local one)`)
+    }
+  }
+
+  // masters
+  const masterCount = masters.length === 0 ? 1 : masters.length
+  if (![1, 3, 5].includes(masterCount)) {
+    throw new SeaweedctlError('IMPORT_UNSUPPORTED', `${masters.length} master programs: a raft quorum needs 1, 3 or 5 masters; nothing was written.`, {data: {masters: masters.length}})
+  }
+  raw.master.count = masterCount
+  const masterPorts = ports(masters, 'master', where, note)
+  if (masters.length === 0) {
+    const address = [...volumes, ...filers].map((p) => p.flags.get('master') ?? p.flags.get('mserver')).find(Boolean)
+    const port = Number(address?.split(',')[0].split(':')[1] ?? WEED_DEFAULT_PORT.master)
+    note('changed', 'all programs', `no master program (the servers use ${address ?? 'the default localhost:9333'}); seaweed.yaml runs its own master on port ${port}`)
+    raw.master.port = port
+  } else raw.master.port = masterPorts.base
+  const m = masters[0]
+  if (m) {
+    const replication = flag(m, 'defaultReplication')
+    if (replication !== undefined) {
+      if (/^\d{3}$/.test(replication)) raw.master.defaultReplication = replication
+      else note('mistake', where(m), `-defaultReplication=${replication} is not three digits; seaweed.yaml uses 000`)
+    }
+    const size = flag(m, 'volumeSizeLimitMB')
+    if (size === undefined) {
+      raw.master.volumeSizeLimitMB = SPEC_MAX_VOLUME_SIZE_MB
+      note('changed', where(m), `no -volumeSizeLimitMB: weed's default makes 30 GB volumes; seaweed.yaml sets ${SPEC_MAX_VOLUME_SIZE_MB} (its largest), and 1024 suits a test cluster`)
+    } else if (Number(size) > SPEC_MAX_VOLUME_SIZE_MB) {
+      raw.master.volumeSizeLimitMB = SPEC_MAX_VOLUME_SIZE_MB
+      note('changed', where(m), `-volumeSizeLimitMB=${size} is above ${SPEC_MAX_VOLUME_SIZE_MB}; seaweed.yaml uses ${SPEC_MAX_VOLUME_SIZE_MB}`)
+    } else raw.master.volumeSizeLimitMB = Number(size)
+    for (const p of masters) {
+      const peers = flag(p, 'peers')
+      const count = peers === undefined || peers === 'none' ? 1 : peers.split(',').length
+      if (count !== masterCount) note('mistake', where(p), `-peers lists ${count} master${count === 1 ? '' : 's'} but ${masterCount} master program${masterCount === 1 ? '' : 's'} exist; seaweed.yaml lists all of them`)
+      flag(p, 'resumeState')
+      flag(p, 'telemetry')
+      flag(p, 'mdir')
+    }
+  }
+  const masterAddresses = new Set(masters.map((p) => `${p.flags.get('ip') ?? ''}:${p.flags.get('port') ?? WEED_DEFAULT_PORT.master}`))
+
+  // volume servers
+  if (volumes.length === 0) throw new SeaweedctlError('IMPORT_UNSUPPORTED', 'no volume server program; a cluster needs at least one. Nothing was written.', {data: {}})
+  raw.volume.count = volumes.length
+  raw.volume.port = ports(volumes, 'volume', where, note).base
+  const v = volumes[0]
+  const maxValues = [...new Set(volumes.map((p) => flag(p, 'max') ?? String(WEED_DEFAULT_MAX)))]
+  const max = Number(maxValues[0].split(',')[0])
+  raw.volume.max = Number.isInteger(max) && max >= 0 ? max : 0
+  if (maxValues.length > 1) note('changed', where(v), `volume servers have different -max (${maxValues.join(', ')}); seaweed.yaml uses ${raw.volume.max} for all`)
+  if (volumes.every((p) => !p.flags.has('max'))) note('changed', where(v), `no -max: weed's default is ${WEED_DEFAULT_MAX} volumes per server; seaweed.yaml keeps ${WEED_DEFAULT_MAX}`)
+  const preStops = [...new Set(volumes.map((p) => Number(flag(p, 'preStopSeconds') ?? WEED_DEFAULT_PRESTOP)))]
+  raw.volume.preStopSeconds = preStops[0]
+  if (!v.flags.has('preStopSeconds')) note('changed', where(v), `no -preStopSeconds: weed's default ${WEED_DEFAULT_PRESTOP} s is kept (1-2 s is enough for a dev cluster)`)
+  if (preStops.length > 1) note('changed', where(v), `different -preStopSeconds (${preStops.join(', ')}); seaweed.yaml uses ${preStops[0]}`)
+  const racks = volumes.map((p) => flag(p, 'rack') ?? '')
+  const dcs = volumes.map((p) => flag(p, 'dataCenter') ?? '')
+  const rackKeys = volumes.map((_, i) => `${dcs[i]}/${racks[i]}`)
+  raw.volume.racks = new Set(rackKeys).size
+  raw.volume.dataCenters = new Set(dcs).size
+  const expected = volumes.map((_, i) => placementOf(i, raw.volume.racks, raw.volume.dataCenters))
+  const sameShape = volumes.every((_, i) => volumes.every((__, j) => (rackKeys[i] === rackKeys[j]) === (expected[i].rack === expected[j].rack && expected[i].dataCenter === expected[j].dataCenter)))
+  if (!sameShape) note('changed', where(v), `volume servers are spread over ${raw.volume.racks} rack(s) and ${raw.volume.dataCenters} data center(s) in another pattern; seaweed.yaml assigns them round robin`)
+  for (const p of volumes) {
+    const dir = flag(p, 'dir')
+    if (dir && dir.includes(',')) note('dropped', where(p), `-dir lists several directories (${dir}); seaweed.yaml gives each server one`)
+    if (p.flags.has('mserver') && p === volumes.find((q) => q.program === p.program)) note('changed', where(p), '-mserver is the pre-4.00 name of -master (still accepted); seaweedctl passes the right one for the weed version')
+    checkMasterAddress(p, flag(p, 'master') ?? flag(p, 'mserver'), masterAddresses, where, note)
+    flag(p, 'publicUrl')
+  }
+
+  // filers
+  raw.filer.count = filers.length
+  if (filers.length > 0) raw.filer.port = ports(filers, 'filer', where, note).base
+  for (const p of filers) {
+    checkMasterAddress(p, flag(p, 'master'), masterAddresses, where, note)
+    flag(p, 'localSocket')
+    const placement = p.flags.get('defaultReplicaPlacement')
+    if (placement !== undefined) {
+      p.used.add('defaultReplicaPlacement')
+      note('dropped', where(p), `-defaultReplicaPlacement=${placement}: seaweed.yaml has one replication, the master's (${raw.master.defaultReplication})`)
+    }
+    if (flag(p, 's3') === 'true') {
+      const port = Number(flag(p, 's3.port') ?? WEED_DEFAULT_PORT.s3)
+      raw.s3.count += 1
+      if (raw.s3.count === 1) raw.s3.port = port
+      note('changed', where(p), `the filer's embedded S3 gateway (-s3, port ${port}) becomes a separate S3 gateway process`)
+    }
+  }
+  const sharedStore = new Map<string, WeedProcess[]>()
+  for (const p of filers) {
+    const store = flag(p, 'defaultStoreDir') ?? p.cwd ?? p.entries.get('directory')?.value ?? '(supervisord\'s working directory)'
+    sharedStore.set(store, [...(sharedStore.get(store) ?? []), p])
+  }
+  for (const [store, group] of sharedStore) {
+    if (group.some((p) => p.flags.has('defaultStoreDir'))) continue
+    note('mistake', where(group[0]), `no -defaultStoreDir: ${group.length > 1 ? `the filers ${group.map((p) => p.processName).join(', ')} all keep their` : 'the filer keeps its'} store (filerldb2) in the working directory ${store}${group.length > 1 ? ' (one store shared by several filers)' : ''}; seaweed.yaml gives each filer its own`)
+  }
+
+  // s3 gateways
+  if (s3s.length > 0) {
+    raw.s3.count += s3s.length
+    raw.s3.port = ports(s3s, 's3', where, note).base
+    for (const p of s3s) for (const f of ['filer', 'localSocket', 'port.iceberg', 'port.lance', 'ip.bind']) flag(p, f)
+  }
+
+  // data directory: the common base of every process's data directory
+  const dataDirs: Array<{p: WeedProcess; dir: string}> = []
+  for (const p of processes) {
+    const dir = p.kind === 'master' ? p.flags.get('mdir') : p.kind === 'volume' ? p.flags.get('dir')?.split(',')[0] : p.kind === 'filer' ? p.flags.get('defaultStoreDir') : undefined
+    if (dir) dataDirs.push({p, dir: isAbsolute(dir) ? dir : resolve(p.cwd ?? p.entries.get('directory')?.value ?? '/', dir)})
+    if (p.kind === 'filer') p.used.add('defaultStoreDir')
+    if (p.kind === 'volume') p.used.add('dir')
+  }
+  const base = commonDir(dataDirs.map((d) => dirname(d.dir)))
+  if (base && base !== '/') {
+    raw.dataDir = base
+    const moved = dataDirs.filter(({p, dir}) => dir !== `${base}/${p.kind}-${indexOf(processes, p)}`)
+    if (moved.length > 0) {
+      note('changed', 'data directories', `seaweedctl keeps process data in dataDir/<name>: ${moved.map(({p, dir}) => `${dir} → ${base}/${p.kind}-${indexOf(processes, p)}`).join(', ')}; existing data is not moved`)
+    }
+  } else {
+    note('changed', 'data directories', `the programs keep no data directory under one common base${dataDirs.length > 0 ? ` (${dataDirs.map((d) => d.dir).join(', ')})` : ' (weed would use /tmp)'}; seaweed.yaml uses ./.seaweed next to it`)
+  }
+
+  // supervision and logs: from the program settings, when they agree
+  const programSettings = programs.filter((pr) => pr.processes.length > 0)
+  // Values set explicitly win over supervisord's defaults; disagreement is reported.
+  const setting = (key: string, fallback: string) => {
+    const explicit = programSettings.map((pr) => pr.processes[0].entries.get(key)?.value).filter((v): v is string => v !== undefined)
+    const all = [...new Set(programSettings.map((pr) => pr.processes[0].entries.get(key)?.value ?? fallback))]
+    return {value: explicit[0] ?? fallback, differ: all.length > 1, all}
+  }
+  const restart = setting('autorestart', 'unexpected')
+  const autorestart = restart.value.toLowerCase()
+  raw.supervise.restart = autorestart === 'true' ? 'always' : autorestart === 'false' ? 'never' : 'on-failure'
+  if (restart.differ) note('changed', 'all programs', `programs use different autorestart values (${restart.all.join(', ')}); seaweed.yaml uses restart: ${raw.supervise.restart} for all`)
+  const maxBytes = setting('stdout_logfile_maxbytes', '50MB')
+  const bytes = supervisorBytes(maxBytes.value)
+  if (bytes !== undefined && bytes >= 1024) raw.logs.maxBytes = formatBytes(bytes)
+  else note('changed', 'all programs', `stdout_logfile_maxbytes=${maxBytes.value} cannot be used (0 means never rotate); seaweed.yaml rotates at ${raw.logs.maxBytes}`)
+  const backups = setting('stdout_logfile_backups', '10')
+  if (/^\d+$/.test(backups.value)) raw.logs.backups = Number(backups.value)
+  if (maxBytes.differ || backups.differ) note('changed', 'all programs', `programs rotate logs differently (stdout_logfile_maxbytes ${maxBytes.all.join('/')}, stdout_logfile_backups ${backups.all.join('/')}); seaweed.yaml uses ${raw.logs.maxBytes} × ${raw.logs.backups} for all`)
+
+  // what the programs did that seaweed.yaml does not hold
+  const priorities = new Set(programSettings.map((pr) => pr.processes[0].entries.get('priority')?.value ?? '999'))
+  if (programSettings.length > 1 && priorities.size === 1) {
+    note('mistake', 'all programs', `every program has priority ${[...priorities][0]}, so supervisord starts them together: filers and volume servers race the master and sit in their retry loops; seaweedctl starts masters, volume servers, filers, S3 in order, each once the previous kind is ready`)
+  }
+  for (const {section, processes: procs} of programSettings) {
+    const first = procs[0]
+    const e = (k: string) => first.entries.get(k)?.value
+    if (first.kind === 'volume') {
+      const wait = Number(e('stopwaitsecs') ?? 10)
+      const preStop = Number(first.flags.get('preStopSeconds') ?? WEED_DEFAULT_PRESTOP)
+      if (wait <= preStop) note('mistake', at(section), `stopwaitsecs=${wait} is not longer than the volume server's -preStopSeconds (${preStop}): supervisord kills it with SIGKILL before it has flushed; seaweedctl waits preStopSeconds plus a drain margin`)
+    }
+    if (first.kind === 'filer' && Number(e('stopwaitsecs') ?? 10) <= 15) {
+      note('mistake', at(section), `stopwaitsecs=${e('stopwaitsecs') ?? '10 (default)'}: a filer's graceful stop alone takes up to 15 s, so it is killed before it closes its store; seaweedctl allows 30 s`)
+    }
+    if (!first.global.has('logtostderr') && !first.global.has('logdir')) {
+      note('mistake', at(section), 'weed runs without -logtostderr or -logdir: besides the captured output, glog writes files to /tmp, where several weed processes prune each other\'s logs; seaweedctl passes -logtostderr=true and rotates the captured output')
+    }
+    const dropped = [...first.entries.keys()].filter((k) => !['command', 'process_name', 'numprocs', 'numprocs_start', 'autorestart', 'stdout_logfile_maxbytes', 'stdout_logfile_backups'].includes(k))
+    if (dropped.length > 0) {
+      note('dropped', at(section), dropped.map((k) => `${k}=${e(k)}${PROGRAM_KEY_REASON[k] ? ` (${PROGRAM_KEY_REASON[k]})` : ''}`).join('; '))
+    }
+    for (const p of procs) {
+      const unused = [...p.flags.keys()].filter((k) => !p.used.has(k) && !['port', 'port.grpc', 'ip'].includes(k))
+      if (unused.length > 0) note('dropped', where(p), `weed ${p.kind} flags with no place in seaweed.yaml: ${unused.map((k) => `-${k}=${p.flags.get(k)}`).join(' ')}`)
+      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr')
+      if (globals.length > 0) note('dropped', where(p), `global weed flags: ${globals.map((k) => `-${k}=${p.global.get(k)}`).join(' ')} (seaweedctl sets -logtostderr and -config_dir itself)`)
+    }
+  }
+
+  const cluster: ImportedCluster = {
+    name: raw.name, masters: raw.master.count, volumes: raw.volume.count, filers: raw.filer.count, s3: raw.s3.count,
+    replication: raw.master.defaultReplication, bind: raw.bind, dataDir: raw.dataDir,
+    ports: {master: raw.master.port, volume: raw.volume.port, filer: raw.filer.port, s3: raw.s3.port},
+  }
+  return {raw, notes, cluster}
+}
+
+function expandProgram(
+  section: IniSection,
+  envVars: Record<string, string>,
+  note: (severity: NoteSeverity, where: string, message: string) => void,
+  at: (s: IniSection, line?: number) => string,
+): WeedProcess[] {
+  const program = section.name.slice('program:'.length)
+  const entry = (k: string) => section.entries.find((e) => e.key === k)
+  const numprocs = Number(entry('numprocs')?.value ?? 1)
+  const start = Number(entry('numprocs_start')?.value ?? 0)
+  const processNameTemplate = entry('process_name')?.value ?? '%(program_name)s'
+  if (!Number.isInteger(numprocs) || numprocs < 1 || !Number.isInteger(start)) {
+    note('mistake', at(section, entry('numprocs')?.line), `numprocs=${entry('numprocs')?.value} / numprocs_start=${entry('numprocs_start')?.value ?? 0} are not usable counts; the program is skipped`)
+    return []
+  }
+  if (numprocs > 1 && !processNameTemplate.includes('%(process_num)')) {
+    note('mistake', at(section), `numprocs=${numprocs} but process_name has no %(process_num): supervisord refuses this program`)
+  }
+  const out: WeedProcess[] = []
+  for (let n = start; n < start + numprocs; n++) {
+    const vars: Record<string, string | number> = {
+      ...envVars, program_name: program, group_name: program, process_num: n, numprocs, here: dirname(section.file), host_node_name: hostname(),
+    }
+    const unknown = new Set<string>()
+    const entries = new Map<string, IniEntry>()
+    for (const e of section.entries) {
+      entries.set(e.key, {...e, value: expandPercent(e.value, vars, (name) => unknown.add(name))})
+    }
+    for (const name of unknown) note('mistake', at(section), `%(${name})s is not defined (supervisord refuses the program); left as written`)
+    const processName = expandPercent(processNameTemplate, vars, () => undefined)
+    const command = entries.get('command')
+    if (!command) {
+      note('mistake', at(section), 'no command=; the program is skipped')
+      return out
+    }
+    let parsed
+    try {
+      parsed = parseCommandLine(command.value)
+    } catch (error) {
+      note('mistake', at(section, command.line), `command cannot be read (${(error as Error).message}); the program is skipped`)
+      return out
+    }
+    const inv: WeedInvocation | undefined = parsed.invocation
+    if (!inv) {
+      if (n === start) note('dropped', at(section, command.line), `does not run weed master|volume|filer|s3|server (${command.value}); not carried over`)
+      return out
+    }
+    if (inv.stray.length > 0 && n === start) {
+      const hints = inv.stray.map((w) => /^\d+\.\d+\.\d+(\.\d+)?$/.test(w)
+        ? `"${w}" (an address without its flag, perhaps a truncated -ip=…)`
+        : /^[A-Za-z][\w.]*=/.test(w) ? `"${w}" (a flag without its leading "-")` : `"${w}"`)
+      note('mistake', at(section, command.line), `malformed weed ${inv.command} command line${numprocs > 1 ? ` (all ${numprocs} processes)` : ''}: weed stops reading flags at the first word that is not one, so ${hints.join(' and ')} ${inv.stray.length === 1 ? 'is' : 'are'} ignored, with every flag after ${inv.stray.length === 1 ? 'it' : 'them'}`)
+    }
+    if (n === start) for (const r of new Set(inv.repeated)) note('mistake', at(section, command.line), `-${r} is given twice; weed uses the last one`)
+    for (const [k] of n === start ? Object.entries(parsed.env) : []) {
+      if (k !== 'HOME' && k !== 'PATH') note('dropped', at(section, command.line), `environment variable ${k} set for weed: seaweedctl starts weed with a clean environment`)
+    }
+    const kinds: ProcessKind[] = inv.command === 'server' ? serverKinds(inv) : [inv.command as ProcessKind]
+    if (inv.command === 'server' && n === start) {
+      note('changed', at(section, command.line), `\`weed server\` runs ${kinds.join(', ')} in one process; seaweed.yaml runs them as separate processes`)
+    }
+    for (const kind of kinds) {
+      const flags = inv.command === 'server' ? serverFlags(inv, kind) : inv.flags
+      out.push({
+        program, processName, section, entries, kind, flags, global: inv.global, cwd: parsed.cwd, line: command.line, used: new Set(),
+      })
+    }
+  }
+  return out
+}
+
+/** The components of `weed server`: master and volume unless turned off, filer with -filer or -s3. */
+function serverKinds(inv: WeedInvocation): ProcessKind[] {
+  const on = (k: string, d: boolean) => (inv.flags.has(k) ? inv.flags.get(k) === 'true' : d)
+  const kinds: ProcessKind[] = []
+  if (on('master', true)) kinds.push('master')
+  if (on('volume', true)) kinds.push('volume')
+  if (on('filer', false) || on('s3', false)) kinds.push('filer')
+  if (on('s3', false)) kinds.push('s3')
+  return kinds
+}
+
+/** `weed server` flags for one component: shared ones (-ip, -dir…) and the component's prefixed ones. */
+function serverFlags(inv: WeedInvocation, kind: ProcessKind): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const k of ['ip', 'ip.bind', 'dataCenter', 'rack']) if (inv.flags.has(k)) out.set(k, inv.flags.get(k)!)
+  if (kind === 'volume' && inv.flags.has('dir')) out.set('dir', inv.flags.get('dir')!)
+  if (kind === 'master' && inv.flags.has('dir')) out.set('mdir', inv.flags.get('dir')!.split(',')[0])
+  for (const [k, v] of inv.flags) {
+    if (!k.startsWith(`${kind}.`)) continue
+    const name = k.slice(kind.length + 1)
+    out.set(kind === 'master' && name === 'dir' ? 'mdir' : name, v)
+  }
+  return out
+}
+
+function ports(
+  procs: WeedProcess[],
+  kind: ProcessKind,
+  where: (p: WeedProcess) => string,
+  note: (severity: NoteSeverity, where: string, message: string) => void,
+): {base: number} {
+  const list = procs.map((p) => {
+    p.used.add('port')
+    p.used.add('port.grpc')
+    const port = Number(p.flags.get('port') ?? WEED_DEFAULT_PORT[kind])
+    const grpc = p.flags.get('port.grpc')
+    if (grpc !== undefined && Number(grpc) !== 0 && Number(grpc) !== port + 10_000) {
+      note('changed', where(p), `-port.grpc=${grpc}: seaweedctl always uses port+10000 (${port + 10_000})`)
+    }
+    return port
+  })
+  const base = list[0]
+  const contiguous = list.every((port, i) => port === base + i)
+  if (!contiguous) note('changed', where(procs[0]), `${kind} ports ${list.join(', ')} are not consecutive; seaweed.yaml numbers them from ${base} (${list.map((_, i) => base + i).join(', ')})`)
+  return {base}
+}
+
+function checkMasterAddress(
+  p: WeedProcess,
+  value: string | undefined,
+  masters: Set<string>,
+  where: (p: WeedProcess) => string,
+  note: (severity: NoteSeverity, where: string, message: string) => void,
+): void {
+  p.used.add('master')
+  p.used.add('mserver')
+  if (masters.size === 0) return
+  const given = (value ?? `localhost:${WEED_DEFAULT_PORT.master}`).split(',')
+  const unknown = given.filter((a) => !masters.has(a) && ![...masters].some((m) => m.endsWith(`:${a.split(':')[1]}`) && /^(localhost|127\.0\.0\.1)$/.test(a.split(':')[0])))
+  if (unknown.length > 0) note('mistake', where(p), `points at master ${unknown.join(',')}, which is none of the master programs (${[...masters].join(', ')}); seaweed.yaml connects it to its masters`)
+}
+
+function indexOf(all: WeedProcess[], p: WeedProcess): number {
+  return all.filter((q) => q.kind === p.kind).indexOf(p) + 1
+}
+
+/** The deepest directory containing every one of `dirs`. */
+export function commonDir(dirs: string[]): string | undefined {
+  if (dirs.length === 0) return undefined
+  const split = dirs.map((d) => resolve(d).split(sep))
+  const out: string[] = []
+  for (let i = 0; i < split[0].length; i++) {
+    const part = split[0][i]
+    if (split.every((s) => s[i] === part)) out.push(part)
+    else break
+  }
+  return out.join(sep) || '/'
+}
+
+/** supervisord's byte sizes: a number, or with KB/MB/GB meaning powers of 1024. */
+export function supervisorBytes(text: string): number | undefined {
+  const match = /^(\d+)\s*(KB|MB|GB)?$/i.exec(text.trim())
+  if (!match) return undefined
+  const unit = {kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3}[(match[2] ?? '').toLowerCase() as 'kb'] ?? 1
+  return Number(match[1]) * unit
+}
+
+/** A size as seaweed.yaml writes it: exact, in the largest unit that divides it. */
+export function formatBytes(bytes: number): string | number {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['GB', 1000 ** 3], ['MB', 1000 ** 2], ['KiB', 1024], ['KB', 1000]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`
+  }
+  return bytes
+}
+
+export function relativeDataDir(dataDir: string, specFile: string): string {
+  const rel = relative(dirname(resolve(specFile)), dataDir)
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? dataDir : `./${rel}`
+}

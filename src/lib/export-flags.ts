@@ -1,0 +1,12 @@
+import {Flags} from '@oclif/core'
+
+/** Flags of every `export` command. */
+export const exportFlags = {
+  out: Flags.string({char: 'o', summary: 'write the files into this directory (default: print them)'}),
+  force: Flags.boolean({summary: 'overwrite files that already exist in the output directory'}),
+}
+
+/** Host engines (supervisord, systemd) run a weed executable by path. */
+export const weedFlag = {
+  weed: Flags.string({summary: 'path of the weed executable to write (default: the one seaweedctl finds, else `weed`)'}),
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+import {fileURLToPath} from 'node:url'
+
+import {renderSupervisor} from '../../src/export/supervisor.js'
+import {expandPercent, readSupervisorConfig} from '../../src/import/ini.js'
+import {convertSupervisorConfig, supervisorBytes} from '../../src/import/supervisor.js'
+import {importSupervisor} from '../../src/import/service.js'
+import {parseCommandLine, parseWeedWords, shellWords} from '../../src/import/weed-args.js'
+import {isSeaweedctlError} from '../../src/lib/errors.js'
+import {planCluster} from '../../src/plan/planner.js'
+import {preflight} from '../../src/plan/preflight.js'
+import type {Plan} from '../../src/plan/types.js'
+import {planFromFile} from '../../src/services/plan.js'
+import {rawFromSizing} from '../../src/services/spec.js'
+import {loadSpecFile, specFromRaw} from '../../src/spec/load.js'
+import type {SizingOptions} from '../../src/lib/spec-flags.js'
+
+const SEED = fileURLToPath(new URL('../fixtures/seed-supervisord.conf', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'seaweedctl-import-'))
+after(() => rmSync(work, {recursive: true, force: true}))
+
+describe('import supervisor: the seed guide config', () => {
+  const file = join(work, 'seed', 'seaweed.yaml')
+  mkdirSync(join(work, 'seed'))
+  const result = importSupervisor({input: SEED, file, force: false})
+  const messages = result.notes.map((n) => `${n.severity}: ${n.where}: ${n.message}`)
+  const has = (severity: string, pattern: RegExp) => assert.ok(
+    result.notes.some((n) => n.severity === severity && pattern.test(`${n.where} ${n.message}`)),
+    `no ${severity} note matching ${pattern}:\n${messages.join('\n')}`,
+  )
+
+  it('yields 1 master, 4 volume servers, 4 filers and replication 001', () => {
+    const spec = loadSpecFile(file).spec
+    assert.equal(spec.master.count, 1)
+    assert.equal(spec.volume.count, 4)
+    assert.equal(spec.filer.count, 4)
+    assert.equal(spec.master.defaultReplication, '001')
+    assert.deepEqual(result.cluster.ports, {master: 19333, volume: 9001, filer: 14401, s3: 8333})
+    assert.equal(spec.volume.max, 1000)
+    assert.equal(spec.volume.preStopSeconds, 10)
+    assert.equal(spec.dataDir, '/data/weedTest')
+    assert.equal(spec.supervise.restart, 'always')
+    assert.equal(spec.logs.maxBytes, 50 * 1024 * 1024)
+    assert.equal(spec.logs.backups, 14)
+  })
+
+  it('plans like `seaweedctl cluster plan` does', () => {
+    const plan = planFromFile(file)
+    preflight(plan)
+    assert.deepEqual(plan.processes.map((p) => p.name), ['master-1', 'volume-1', 'volume-2', 'volume-3', 'volume-4', 'filer-1', 'filer-2', 'filer-3', 'filer-4'])
+  })
+
+  it('reports the seed\'s mistakes instead of repeating them', () => {
+    has('mistake', /\[program:weedfiler\].*malformed weed filer command line.*"2\.60\.250\.205".*"defaultReplicaPlacement=001"/)
+    has('mistake', /\[inet_http_server\].*plain-text password/)
+    has('mistake', /\[inet_http_server\].*202\.60\.250\.205:9991.*reachable from other machines/)
+    has('mistake', /serverurl is set twice/)
+    has('mistake', /files pattern \/data\/config\/supervisor\/conf\.d\/\*\.conf matches no file/)
+    has('mistake', /every program has priority 999/)
+    has('mistake', /weedfiler_01, weedfiler_02, weedfiler_03, weedfiler_04 all keep their store.*\/usr\/bin/)
+    has('mistake', /\[program:weedvolume\].*stopwaitsecs=10 is not longer than.*-preStopSeconds \(10\)/)
+    has('mistake', /without -logtostderr/)
+    has('changed', /-mserver is the pre-4\.00 name/)
+    has('changed', /\/data\/weedTest\/v01 → \/data\/weedTest\/volume-1/)
+    has('dropped', /\[program:weedmaster\].*startsecs=5/)
+    has('dropped', /\[supervisord\].*minfds/)
+  })
+
+  it('refuses to overwrite without --force, and leaves the file alone', () => {
+    const before = readFileSync(file, 'utf8')
+    assert.throws(() => importSupervisor({input: SEED, file, force: false}), (e) => isSeaweedctlError(e) && e.code === 'SPEC_EXISTS' && e.exitCode === 2)
+    assert.equal(readFileSync(file, 'utf8'), before)
+    assert.equal(importSupervisor({input: SEED, file, force: true}).overwritten, true)
+  })
+
+  it('fails with a clear error for a missing file or a config without weed', () => {
+    assert.throws(() => importSupervisor({input: join(work, 'nope.conf'), file: join(work, 'x.yaml'), force: false}), (e) => isSeaweedctlError(e) && e.code === 'IMPORT_NOT_FOUND')
+    const plain = join(work, 'plain.conf')
+    writeFileSync(plain, '[program:cat]\ncommand=/bin/cat\n')
+    assert.throws(() => importSupervisor({input: plain, file: join(work, 'x.yaml'), force: false}), (e) => isSeaweedctlError(e) && e.code === 'IMPORT_NO_WEED' && e.exitCode === 2)
+  })
+})
+
+describe('supervisord syntax', () => {
+  it('reads includes, numprocs, process_name, %(ENV_X)s and both kinds of comments', () => {
+    const dir = join(work, 'inc')
+    mkdirSync(join(dir, 'conf.d'), {recursive: true})
+    writeFileSync(join(dir, 'main.conf'), [
+      '; a comment', '# another', '[supervisord]', 'identifier = lab ; inline comment', '',
+      '[include]', 'files = conf.d/*.ini', '   other/*.ini', '',
+    ].join('\n'))
+    writeFileSync(join(dir, 'conf.d', 'a.ini'), [
+      '[program:m]',
+      'command = %(ENV_WEEDBIN)s -logtostderr master -port 9400 -ip=127.0.0.1 -mdir=%(ENV_BASE)s/m -defaultReplication=010 -volumeSizeLimitMB=512 ; comment',
+    ].join('\n'))
+    writeFileSync(join(dir, 'conf.d', 'b.ini'), [
+      '[program:v]',
+      'process_name=%(program_name)s_%(process_num)d',
+      'numprocs = 4',
+      'numprocs_start = 1',
+      'command = %(ENV_WEEDBIN)s -logtostderr volume -port=81%(process_num)02d -ip=127.0.0.1 -dir=%(ENV_BASE)s/v%(process_num)d -max=7 -master=127.0.0.1:9400 -rack=r%(process_num)d -preStopSeconds=2',
+      'stdout_logfile_maxbytes=1MB',
+      'stdout_logfile_backups=3',
+      'autorestart=unexpected',
+      'priority=20',
+    ].join('\n'))
+    const env = {WEEDBIN: '/usr/local/bin/weed', BASE: '/var/lib/sw'}
+    const doc = readSupervisorConfig(join(dir, 'main.conf'), env)
+    assert.equal(doc.files.length, 3)
+    assert.ok(doc.problems.some((p) => /other\/\*\.ini matches no file/.test(p.message)))
+    const {raw, notes} = convertSupervisorConfig(doc, {env})
+    assert.equal(raw.name, 'lab')
+    assert.equal(raw.master.port, 9400)
+    assert.equal(raw.master.defaultReplication, '010')
+    assert.equal(raw.master.volumeSizeLimitMB, 512)
+    assert.equal(raw.volume.count, 4)
+    assert.equal(raw.volume.port, 8101)
+    assert.equal(raw.volume.max, 7)
+    // r1..r4 alternate in seaweedctl's round robin only with 4 racks of one server each
+    assert.equal(raw.volume.racks, 4)
+    assert.equal(raw.volume.preStopSeconds, 2)
+    assert.equal(raw.filer.count, 0)
+    assert.equal(raw.dataDir, '/var/lib/sw')
+    assert.equal(raw.supervise.restart, 'on-failure')
+    assert.equal(raw.logs.maxBytes, '1MiB')
+    assert.equal(raw.logs.backups, 3)
+    assert.ok(notes.some((n) => n.severity === 'changed' && /\/var\/lib\/sw\/v1 → \/var\/lib\/sw\/volume-1/.test(n.message)))
+    // the plan of the imported spec runs the same flags the config did
+    const plan = planCluster(specFromRaw(raw, dir))
+    assert.ok(plan.processes.find((p) => p.name === 'volume-3')!.args.includes('-port=8103'))
+    assert.ok(plan.processes.find((p) => p.name === 'volume-3')!.args.includes('-rack=rack3'))
+  })
+
+  it('expands Python %-formats as supervisord does', () => {
+    const unknown: string[] = []
+    assert.equal(expandPercent('v%(process_num)02d-%(n)s-%(process_num)d%%', {process_num: 3, n: 'x'}, (k) => unknown.push(k)), 'v03-x-3%')
+    assert.equal(expandPercent('%(nope)s', {}, (k) => unknown.push(k)), '%(nope)s')
+    assert.deepEqual(unknown, ['nope'])
+    assert.equal(supervisorBytes('50MB'), 50 * 1024 * 1024)
+    assert.equal(supervisorBytes('1234'), 1234)
+  })
+
+  it('reads weed command lines with Go flag syntax', () => {
+    assert.deepEqual(shellWords(`weed master -defaultReplication="001" -ip='a b' x\\ y`), ['weed', 'master', '-defaultReplication=001', '-ip=a b', 'x y'])
+    const inv = parseWeedWords(shellWords('/opt/weed -v=2 -logtostderr volume --port 8080 -max=3 -dir /d extra -rack=r1'))!
+    assert.equal(inv.command, 'volume')
+    assert.deepEqual([...inv.global], [['v', '2'], ['logtostderr', 'true']])
+    assert.deepEqual([...inv.flags], [['port', '8080'], ['max', '3'], ['dir', '/d']])
+    assert.deepEqual(inv.stray, ['extra', '-rack=r1'])
+    const wrapped = parseCommandLine(`/bin/sh -c "mkdir -p /x && cd /x && exec /usr/bin/env -i HOME=/x 'PATH=/bin' /w/weed filer -port=1"`)
+    assert.equal(wrapped.cwd, '/x')
+    assert.equal(wrapped.cleanEnv, true)
+    assert.deepEqual(wrapped.env, {HOME: '/x', PATH: '/bin'})
+    assert.equal(wrapped.invocation?.command, 'filer')
+    assert.equal(parseCommandLine('/bin/cat').invocation, undefined)
+  })
+
+  it('splits weed server into its components', () => {
+    const dir = join(work, 'server')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 's.conf'), '[program:all]\ncommand=weed server -ip=127.0.0.1 -dir=/srv/sw/data -filer -master.port=9555 -volume.port=8555 -volume.max=5 -filer.port=8855\n')
+    const {raw, notes} = convertSupervisorConfig(readSupervisorConfig(join(dir, 's.conf')))
+    assert.deepEqual([raw.master.count, raw.volume.count, raw.filer.count], [1, 1, 1])
+    assert.deepEqual([raw.master.port, raw.volume.port, raw.filer.port, raw.volume.max], [9555, 8555, 8855, 5])
+    assert.ok(notes.some((n) => /runs master, volume, filer in one process/.test(n.message)))
+  })
+})
+
+describe('round trip: export supervisor, then import supervisor', () => {
+  const cases: Array<[string, SizingOptions]> = [
+    ['default', {}],
+    ['4 volumes, 001, offset', {volumes: 4, replication: '001', portOffset: 2400}],
+    ['3 masters, racks, s3', {masters: 3, volumes: 6, racks: 3, dataCenters: 1, replication: '010', s3: true, filers: 2}],
+    ['two data centers', {volumes: 4, racks: 2, dataCenters: 2, replication: '100', filers: 0}],
+  ]
+  const essentials = (plan: Plan) => plan.processes.map((p) => ({name: p.name, args: p.args, cwd: p.cwd, env: p.env, placement: p.placement, stop: p.stopTimeoutMs}))
+
+  for (const [label, sizing] of cases) {
+    it(`gives back an equivalent spec (${label})`, () => {
+      const dir = join(work, `rt-${label.replace(/\W+/g, '-')}`)
+      mkdirSync(dir)
+      const raw = rawFromSizing(sizing)
+      raw.supervise.restart = 'always'
+      raw.logs.backups = 4
+      raw.volume.preStopSeconds = 3
+      raw.name = 'rt'
+      const original = planCluster(specFromRaw(raw, dir))
+      const conf = join(dir, 'supervisord.conf')
+      writeFileSync(conf, renderSupervisor(original, {weedPath: '/opt/weed'}).files[0].content)
+      const result = importSupervisor({input: conf, file: join(dir, 'seaweed.yaml'), force: false})
+      const imported = planFromFile(join(dir, 'seaweed.yaml'))
+      assert.deepEqual(essentials(imported), essentials(original))
+      assert.equal(imported.name, 'rt')
+      assert.equal(imported.replication, original.replication)
+      assert.deepEqual(imported.supervise, original.supervise)
+      assert.deepEqual(imported.logs, original.logs)
+      // an export of our own makes no mistake worth reporting
+      assert.deepEqual(result.notes.filter((n) => n.severity === 'mistake'), [])
+    })
+  }
+})
