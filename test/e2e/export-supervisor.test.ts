@@ -93,7 +93,11 @@ describe('export supervisor, run by supervisord', {timeout: 600_000}, () => {
     t.diagnostic(`healthy and writable ${Date.now() - t0} ms after supervisord started`)
 
     // supervisord watches weed itself (sh exec'd into env, env into weed), so its signals reach weed.
-    const status = supervisorctl('status')
+    // supervisord calls a program RUNNING only after its startsecs, which can be later than weed is healthy.
+    const status = await waitFor('supervisord to report every program RUNNING', 60_000, async () => {
+      const answer = supervisorctl('status')
+      return answer.stdout.trim().split('\n').every((row) => /RUNNING\s+pid \d+/.test(row)) ? answer : undefined
+    })
     const rows = status.stdout.trim().split('\n')
     assert.equal(rows.length, 6, status.stdout)
     for (const row of rows) {
