@@ -66,6 +66,14 @@ export async function runDaemon(runDir: string): Promise<void> {
         reply(res, 200, {action, names: targets.map((p) => p.name)})
         return
       }
+      case 'POST /v1/reconfigure': {
+        const next = JSON.parse(await readBody(req)) as {plan: typeof plan}
+        const change = supervisor.reconfigure(next.plan)
+        // A daemon started after a crash must supervise the new plan, not the one `up` wrote.
+        writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify({plan: next.plan, weedPath: launch.weedPath})}\n`, 0o600)
+        reply(res, 200, change)
+        return
+      }
       case 'POST /v1/shutdown':
         await shutdown()
         reply(res, 200, {stopped: supervisor.processes.map((p) => p.name)})
@@ -99,7 +107,7 @@ export async function runDaemon(runDir: string): Promise<void> {
 
   // Rotation happens here, off the children's write path: they append to their log and never wait on us.
   const rotation = setInterval(() => {
-    for (const p of plan.processes) rotateIfLarge(p.logFile, plan.logs.maxBytes, plan.logs.backups)
+    for (const p of supervisor.plan.processes) rotateIfLarge(p.logFile, plan.logs.maxBytes, plan.logs.backups)
   }, 1000)
   rotation.unref()
 

@@ -48,6 +48,9 @@ export type ErrorCode =
   | 'CONFIRMATION_REQUIRED'
   | 'BAD_ARGUMENT'
   | 'UNKNOWN_PROCESS'
+  | 'SCALE_REFUSED'
+  | 'SHELL_FAILED'
+  | 'DRAIN_FAILED'
   | 'OUTPUT_EXISTS'
   | 'IMPORT_NOT_FOUND'
   | 'IMPORT_SYNTAX'
@@ -67,6 +70,9 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   PLAN_REPLICATION: EXIT.badInput,
   BAD_ARGUMENT: EXIT.badInput,
   UNKNOWN_PROCESS: EXIT.badInput,
+  SCALE_REFUSED: EXIT.badInput,
+  SHELL_FAILED: EXIT.failure,
+  DRAIN_FAILED: EXIT.notHealthy,
   CONFIRMATION_REQUIRED: EXIT.badInput,
   OUTPUT_EXISTS: EXIT.badInput,
   IMPORT_NOT_FOUND: EXIT.badInput,

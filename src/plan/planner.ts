@@ -70,7 +70,8 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         ...(has(version, 'telemetryFlag') ? ['-telemetry=false'] : []),
       ],
       readiness: {kind: 'masterLeader', urls: masterUrls},
-      liveness: {kind: 'http', url: `http://${ip}:${port}/cluster/status`},
+      // Its own view of the leader: alive and still part of a raft group that has one.
+      liveness: {kind: 'masterLeader', urls: [`http://${ip}:${port}`]},
       stopTimeoutMs: MASTER_STOP_TIMEOUT_MS,
     })
   })
@@ -89,6 +90,9 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         `${has(version, 'volumeMasterFlag') ? '-master' : '-mserver'}=${masterAddresses.join(',')}`,
         `-dataCenter=${placement.dataCenter}`, `-rack=${placement.rack}`,
         `-preStopSeconds=${spec.volume.preStopSeconds}`,
+        // weed refuses volume copies from a loopback peer unless told otherwise, and on a local cluster every
+        // peer is loopback: without this, draining a server before scale-down (volumeServer.evacuate) fails.
+        ...(isLoopback(ip) ? ['-volume.allowUntrustedRemoteEndpoints=true'] : []),
       ],
       readiness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
       liveness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
@@ -212,6 +216,10 @@ function badPlan(code: 'SPEC_RANGE' | 'PLAN_PORT_RANGE' | 'PLAN_PORT_COLLISION' 
   const at = source.positions.get(key)
   const where = source.file && at ? `${source.file}:${at.line}:${at.column}  ` : ''
   return new SeaweedctlError(code, `${where}${message}`, {hints, data: {...data, ...(source.file && at ? {file: source.file, line: at.line, column: at.column} : {})}})
+}
+
+export function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === 'localhost' || address === '::1'
 }
 
 function range(n: number): number[] {

@@ -75,7 +75,8 @@ async function masterLeader(urls: string[], timeoutMs: number): Promise<ProbeRes
   if (!first) return {ok: false, detail: answers[0].status === 200 ? 'no leader yet' : `/cluster/status ${answers[0].error ?? answers[0].status}`}
   const disagree = leaders.findIndex((l) => l !== first)
   if (disagree >= 0) return {ok: false, detail: `masters disagree on the leader (${urls[disagree]} says ${leaders[disagree] ?? 'none'})`}
-  return {ok: true, detail: `leader ${first}`}
+  // weed 4.x reports the leader as ip:port.grpcPort; people know it by ip:port.
+  return {ok: true, detail: `leader ${first.replace(/\.\d+$/, '')}`}
 }
 
 interface DirStatus {

@@ -29,23 +29,50 @@ interface SavedState {
  * find them again.
  */
 export class Supervisor {
-  readonly processes: ManagedProcess[]
+  processes: ManagedProcess[]
   private readonly statePath: string
   private readonly startedAt: number
   private waiters: Array<() => void> = []
   private startSequence: Promise<void> | undefined
 
-  constructor(readonly plan: Plan, private readonly deps: SupervisorDeps) {
+  constructor(public plan: Plan, private readonly deps: SupervisorDeps) {
     this.statePath = join(plan.runDir, 'state.json')
     this.startedAt = deps.clock.now()
-    this.processes = plan.processes.map((p) => new ManagedProcess(p, {
-      launcher: deps.launcher,
-      probe: deps.probe,
-      clock: deps.clock,
-      weedPath: deps.weedPath,
-      policy: plan.supervise,
+    this.processes = plan.processes.map((p) => this.manage(p))
+  }
+
+  private manage(process: Plan['processes'][number]): ManagedProcess {
+    return new ManagedProcess(process, {
+      launcher: this.deps.launcher,
+      probe: this.deps.probe,
+      clock: this.deps.clock,
+      weedPath: this.deps.weedPath,
+      policy: this.plan.supervise,
       onChange: () => this.changed(),
-    }))
+    })
+  }
+
+  /**
+   * Take a new plan at runtime (scale): processes that are in both plans are left exactly as they are (never
+   * restarted); new ones are started; ones no longer planned must already be stopped and are forgotten.
+   */
+  reconfigure(plan: Plan): {added: string[]; removed: string[]} {
+    const current = new Map(this.processes.map((p) => [p.name, p]))
+    const removed = this.processes.filter((p) => !plan.processes.some((q) => q.name === p.name))
+    const running = removed.find((p) => p.pid !== undefined)
+    if (running) throw new Error(`${running.name} is still running (pid ${running.pid}); stop it before removing it from the plan`)
+    this.plan = plan
+    const added: ManagedProcess[] = []
+    this.processes = plan.processes.map((q) => {
+      const existing = current.get(q.name)
+      if (existing) return existing
+      const created = this.manage(q)
+      added.push(created)
+      return created
+    })
+    for (const p of added) p.start()
+    this.changed()
+    return {added: added.map((p) => p.name), removed: removed.map((p) => p.name)}
   }
 
   /** Adopt processes an earlier daemon left running (same pid, start time and command line). Returns their names. */

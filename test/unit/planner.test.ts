@@ -154,7 +154,7 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
     assert.equal(proc(plan, 'volume-3').liveness.kind, 'volumeListed')
     for (const p of plan.processes) {
       const urls = p.liveness.kind === 'masterLeader' ? p.liveness.urls : [p.liveness.kind === 'http' ? p.liveness.url : p.liveness.statusUrl]
-      for (const url of urls) assert.ok(url.startsWith(`http://127.0.0.1:${p.ports.http}/`), `${p.name} liveness ${url}`)
+      for (const url of urls) assert.ok(`${url}/`.startsWith(`http://127.0.0.1:${p.ports.http}/`), `${p.name} liveness ${url}`)
     }
   })
 

@@ -1,0 +1,44 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import {parseDuration} from '../lib/units.js'
+import type {ScaleResult} from '../services/scale.js'
+
+export default class Scale extends BaseCommand<typeof Scale> {
+  static override summary = 'change how many volume servers, filers or S3 gateways run, without restarting the others'
+  static override description = `Scaling up starts the next instances (stable names, ports and directories) and returns once they are RUNNING (volume servers: listed by the master).
+Scaling volume servers down drains the highest-numbered first: maintenance mode, volumeServer.evacuate under the shell lock, and a check that the master shows it empty, before it is stopped. Its data directory is kept unless --purge.
+Refused, with the numbers, when the remaining servers could not place the replication (never overridable) or hold the volumes (--force).
+seaweed.yaml changes only in the count; on a stopped cluster only the file changes.`
+
+  static override args = {
+    kind: Args.string({description: 'volume, filer or s3', required: true}),
+    count: Args.string({description: 'the new count', required: true}),
+  }
+
+  static override flags = {
+    purge: Flags.boolean({summary: 'delete the data directories of removed instances'}),
+    force: Flags.boolean({summary: 'scale down even when the remaining servers seem to lack free volume slots'}),
+    timeout: Flags.string({summary: 'give up after this long', default: '10m'}),
+  }
+
+  static override examples = ['<%= config.bin %> <%= command.id %> volume 8', '<%= config.bin %> <%= command.id %> volume 3', '<%= config.bin %> <%= command.id %> filer 2']
+
+  async run(): Promise<ScaleResult> {
+    const timeoutMs = parseDuration(this.flags.timeout)
+    if (!timeoutMs) throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 10m`)
+    const {args} = await this.parse(Scale)
+    const {scale} = await import('../services/scale.js')
+    const result = await scale({
+      file: this.flags.file, kind: args.kind, count: args.count, purge: this.flags.purge, force: this.flags.force, timeoutMs,
+      say: (line) => this.say(line),
+    })
+    if (result.running) {
+      this.say(result.from === result.to
+        ? `${result.kind}: already ${result.to}; nothing to do.`
+        : `${result.kind}: ${result.from} → ${result.to}${result.added.length ? `; added ${result.added.join(', ')}` : ''}${result.removed.length ? `; removed ${result.removed.join(', ')}` : ''}${result.purged.length ? ' (data deleted)' : result.removed.length ? ' (data kept)' : ''}.`)
+    }
+    return result
+  }
+}
