@@ -6,5 +6,11 @@ if (args[0] === 'status' && args.slice(1).every((a) => a === '--json')) {
   if (await fastStatus(args.includes('--json'))) process.exit()
 }
 
+// `up` starts its daemon process now, so Node's start-up overlaps the CLI's; it runs nothing until handed a plan.
+if (args[0] === 'up' && !args.some((a) => a === '--foreground' || a === '--help' || a === '-h' || a === '--no-wait')) {
+  const {prestartDaemon} = await import('../dist/daemon/prestart.js')
+  prestartDaemon()
+}
+
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

@@ -3,7 +3,7 @@
  * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener.
  * Kept free of the CLI's heavy imports so it is up and starting weed within a few tens of milliseconds.
  */
-import {chmodSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {dirname, join} from 'node:path'
 
@@ -14,7 +14,7 @@ import {ProcessLauncher} from '../supervisor/launcher.js'
 import {runProbe} from '../supervisor/probes.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
-import {DAEMON_FILE, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
+import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
 
 export async function runDaemon(runDir: string): Promise<void> {
   const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
@@ -45,9 +45,13 @@ export async function runDaemon(runDir: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://daemon')
     const route = `${req.method} ${url.pathname}`
     switch (route) {
-      case 'GET /v1/status':
+      case 'GET /v1/status': {
+        // ?after=N holds the answer until the state changes past N (at most 2 s): waiting without polling.
+        const after = url.searchParams.get('after')
+        if (after !== null) await supervisor.changedSince(Number(after), 2000)
         reply(res, 200, supervisor.report(process.pid))
         return
+      }
       case 'POST /v1/start':
         void supervisor.startAll()
         reply(res, 202, {accepted: true})
@@ -131,9 +135,29 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-const runDir = process.argv[2]
-if (runDir && import.meta.url === `file://${process.argv[1]}`) {
-  runDaemon(runDir).catch((error: Error) => {
+/**
+ * `main.js RUN_DIR` starts at once. `main.js --stdin` is the pre-started form: `up` launches it before it has
+ * even read the spec, so Node's start-up overlaps the CLI's checks; it starts nothing until `up` writes the
+ * run directory on its stdin, and exits quietly if stdin closes without one (the checks failed).
+ */
+async function main(): Promise<void> {
+  let runDir = process.argv[2]
+  if (runDir === '--stdin') {
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    runDir = Buffer.concat(chunks).toString('utf8').trim()
+    if (!runDir) process.exit(0)
+    const log = openSync(join(runDir, DAEMON_LOG), 'a', 0o600)
+    const write = (...args: unknown[]) => writeSync(log, `${args.map(String).join(' ')}\n`)
+    console.log = write
+    console.error = write
+    process.chdir(runDir)
+  }
+  await runDaemon(runDir)
+}
+
+if (process.argv[2] && import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: Error) => {
     console.error(`seaweedctl daemon failed to start: ${error.message}`)
     process.exit(1)
   })

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {DaemonClient} from '../daemon/client.js'
+import {takePrestartedDaemon} from '../daemon/prestart.js'
 import {DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
@@ -57,21 +58,29 @@ export async function launchDaemon(plan: Plan, weedPath: string): Promise<Daemon
   const launch: DaemonLaunchFile = {plan, weedPath}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   const logPath = join(plan.runDir, DAEMON_LOG)
-  const log = openSync(logPath, 'a', 0o600)
   let exited: number | null | undefined
-  try {
-    const child = spawn(process.execPath, [DAEMON_MAIN, plan.runDir], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      cwd: plan.runDir,
-      env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? plan.runDir},
-    })
-    child.once('exit', (code) => {
+  const prestarted = takePrestartedDaemon()
+  if (prestarted) {
+    prestarted.once('exit', (code) => {
       exited = code
     })
-    child.unref()
-  } finally {
-    closeSync(log)
+    prestarted.stdin!.end(`${plan.runDir}\n`)
+  } else {
+    const log = openSync(logPath, 'a', 0o600)
+    try {
+      const child = spawn(process.execPath, [DAEMON_MAIN, plan.runDir], {
+        detached: true,
+        stdio: ['ignore', log, log],
+        cwd: plan.runDir,
+        env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? plan.runDir},
+      })
+      child.once('exit', (code) => {
+        exited = code
+      })
+      child.unref()
+    } finally {
+      closeSync(log)
+    }
   }
   const client = new DaemonClient(plan.socketPath)
   const deadline = Date.now() + 15_000

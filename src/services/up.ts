@@ -141,9 +141,11 @@ async function findOrInstallWeed(options: UpOptions, loaded: LoadedSpec, emit: (
 
 async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void): Promise<StatusReport> {
   const announced = new Set<ProcessKind>()
-  let delay = 20
+  let version = -1
   while (true) {
-    const report = await client.status()
+    // Long poll: the daemon answers as soon as a state changes (or after 2 s), so there is no polling lag.
+    const report = version < 0 ? await client.status() : await client.request<StatusReport>('GET', `/v1/status?after=${version}`).catch(() => undefined)
+    version = report?.version ?? version
     if (!report) throw new SeaweedctlError('DAEMON_UNREACHABLE', `the supervisor daemon stopped answering on ${plan.socketPath}`, {data: {log: join(plan.runDir, 'daemon.log')}})
     for (const kind of KIND_ORDER) {
       const group = report.processes.filter((p) => p.kind === kind)
@@ -158,8 +160,6 @@ async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: numb
       const waiting = report.processes.find((p) => p.state !== 'RUNNING')!
       throw notReady('NOT_READY', `${waiting.name} is not ready after ${Math.round((Date.now() - started) / 1000)}s: ${waiting.state}${waiting.health ? `, ${waiting.health}` : ''}`, waiting, report)
     }
-    await new Promise((r) => setTimeout(r, delay))
-    delay = Math.min(delay + 5, 50)
   }
 }
 

@@ -17,6 +17,8 @@ export interface ProcessStatus {
 
 export interface StatusReport {
   name: string
+  /** Increases with every state change (absent when no daemon answers). */
+  version?: number
   daemon: {pid: number; startedAt: string; uptimeMs: number} | null
   endpoints: {master: string; filer?: string; s3?: string}
   processes: ProcessStatus[]

@@ -131,6 +131,7 @@ export class Supervisor {
     const now = this.deps.clock.now()
     return {
       name: this.plan.name,
+      version: this.version,
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
       endpoints: this.plan.endpoints,
       processes: this.processes.map((p): ProcessStatus => {
@@ -170,7 +171,24 @@ export class Supervisor {
     })
   }
 
+  /** Counts state changes, so a client can wait for the next one instead of polling. */
+  version = 0
+
+  /** Resolves when the state version passes `after`, or after `timeoutMs` at the latest. */
+  async changedSince(after: number, timeoutMs: number): Promise<void> {
+    if (this.version > after) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.waitFor(() => this.version > after),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+  }
+
   private changed(): void {
+    this.version++
     this.saveState()
     for (const w of this.waiters.splice(0)) w()
   }
