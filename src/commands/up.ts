@@ -34,12 +34,18 @@ On failure or timeout it names the process and why, stops what it started, and e
     }
     const {up} = await import('../services/up.js')
     const {upReporter} = await import('../ui/up-reporter.js')
-    const reporter = upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
-    const result = await up({
-      file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
-      ...sizingFromFlags(this.flags),
-    }, reporter.event)
-    reporter.done(result)
+    const reporter = await upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
+    let result: UpResult
+    try {
+      result = await up({
+        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
+        ...sizingFromFlags(this.flags),
+      }, reporter.event)
+    } catch (error) {
+      await reporter.fail(error as Error)
+      throw error
+    }
+    await reporter.done(result)
     if (this.flags.foreground) {
       this.say('Supervising in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the cluster.')
       await new Promise(() => {})

@@ -107,5 +107,6 @@ export function writableProblem(dir: string): string | undefined {
 }
 
 function truncate(text: string, n: number): string {
+  text = text.replace(/\s+/g, ' ')
   return text.length > n ? `${text.slice(0, n - 1)}…` : text
 }

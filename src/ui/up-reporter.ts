@@ -5,15 +5,17 @@ import type {UpEvent, UpResult} from '../services/up.js'
 
 export interface UpReporter {
   event: (event: UpEvent) => void
-  done: (result: UpResult) => void
+  done: (result: UpResult) => void | Promise<void>
+  fail: (error: Error) => Promise<void>
 }
 
 /**
  * Progress of `up` as it happens. On a terminal each step gets a check mark; otherwise (CI) plain
  * "what: fact" lines, one per event, no colours. Silent under --json.
  */
-export function upReporter(options: {json: boolean; tty: boolean; log: (line: string) => void}): UpReporter {
-  if (options.json) return {event: () => {}, done: () => {}}
+export async function upReporter(options: {json: boolean; tty: boolean; log: (line: string) => void}): Promise<UpReporter> {
+  if (options.json) return {event: () => {}, done: () => {}, fail: async () => {}}
+  if (options.tty) return ttyReporter(options.log)
   const mark = options.tty ? '✔ ' : ''
   const line = (label: string, text: string) => options.log(options.tty ? `${mark}${label.padEnd(12)} ${text}` : `${label}: ${text}`)
   return {
@@ -51,6 +53,7 @@ export function upReporter(options: {json: boolean; tty: boolean; log: (line: st
         }
       }
     },
+    async fail() {},
     done(result) {
       if (!result.ready) {
         options.log(`up: cluster "${result.name}" is starting (not waiting). Check it with: seaweedctl status`)
@@ -59,6 +62,107 @@ export function upReporter(options: {json: boolean; tty: boolean; log: (line: st
       options.log(options.tty
         ? `Cluster "${result.name}" is up in ${formatDuration(result.elapsedMs)}.  Try: seaweedctl status · seaweedctl logs -f · seaweedctl down`
         : `up: cluster "${result.name}" ready in ${formatDuration(result.elapsedMs)}`)
+    },
+  }
+}
+
+interface Step {
+  title: string
+  settled: boolean
+  settle: (outcome: {ok: true; title: string} | {ok: false; error: Error}) => void
+  outcome: Promise<{ok: true; title: string} | {ok: false; error: Error}>
+}
+
+/** On a terminal: a listr2 task list, one line per step, each ticked off as the daemon reports it ready. */
+async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
+  const {Listr} = await import('listr2')
+  const steps = new Map<string, Step>()
+  let running: Promise<unknown> | undefined
+  const step = (key: string, title: string): Step => {
+    let settle!: Step['settle']
+    const outcome = new Promise<Parameters<Step['settle']>[0]>((resolve) => {
+      settle = (o) => {
+        s.settled = true
+        resolve(o)
+      }
+    })
+    const s: Step = {title, settled: false, settle: (o) => settle(o), outcome}
+    steps.set(key, s)
+    return s
+  }
+  const finish = (key: string, title: string) => steps.get(key)?.settle({ok: true, title})
+  return {
+    event(event) {
+      switch (event.type) {
+        case 'plan': {
+          const dir = relative(process.cwd(), event.plan.dataDir) || '.'
+          const ports = (kind: string) => {
+            const group = event.plan.processes.filter((p) => p.kind === kind).map((p) => p.ports.http)
+            return group.length > 1 ? `${group[0]}–${group.at(-1)}` : String(group[0])
+          }
+          const kinds = [...new Set(event.plan.processes.map((p) => p.kind))]
+          const list = [
+            {key: 'plan', title: `Plan  ${event.summary}   (ports ${kinds.map(ports).join(', ')}; data in ${dir.startsWith('..') ? event.plan.dataDir : `./${dir}`})`},
+            {key: 'weed', title: 'weed'},
+            {key: 'daemon', title: 'checks: ports free, directories writable'},
+            ...kinds.map((k) => {
+              const group = event.plan.processes.filter((p) => p.kind === k)
+              return {key: k, title: group.length > 1 ? `${group[0].name}..${group.length}` : group[0].name}
+            }),
+            {key: 'canary', title: 'canary'},
+          ].map(({key, title}) => step(key, title))
+          finish('plan', list[0].title)
+          running = new Listr(list.map((s) => ({
+            title: s.title,
+            task: async (_: unknown, task: {title: string}) => {
+              const outcome = await s.outcome
+              if (!outcome.ok) throw outcome.error
+              task.title = outcome.title
+            },
+          })), {concurrent: true, exitOnError: false, rendererOptions: {collapseErrors: false}}).run().catch(() => undefined)
+          return
+        }
+        case 'install':
+          if (steps.get('weed')) steps.get('weed')!.title = `weed ${event.version}: installing into the cache`
+          return
+        case 'weed':
+          finish('weed', `weed ${event.weed.version.text}  ${event.weed.path}${event.weed.warning ? `  (${event.weed.warning})` : ''}`)
+          return
+        case 'ready': {
+          const names = event.processes.length === 1 ? event.processes[0].name : `${event.processes[0].name}..${event.processes.at(-1)!.name.split('-').at(-1)}`
+          const detail = event.kind === 'volume' ? `${event.processes.length}/${event.processes.length} listed by the master` : event.processes[0].health
+          finish(event.kind, `${names.padEnd(12)} RUNNING  ${detail.padEnd(40)} ${formatDuration(event.elapsedMs)}`)
+          return
+        }
+        case 'canary':
+          if (event.canary.ok) finish('canary', `${'canary'.padEnd(12)} wrote and read back ${event.canary.bytes / 1024} KiB through the ${event.canary.via}  ${formatDuration(event.canary.elapsedMs)}`)
+          return
+        case 'daemon':
+          finish('daemon', event.started ? 'checks passed; supervisor started' : 'supervisor already running; starting what is stopped')
+          return
+        case 'spec':
+          return
+        default: {
+          const unknown: never = event
+          throw new Error(`unknown event ${JSON.stringify(unknown)}`)
+        }
+      }
+    },
+    async done(result) {
+      for (const s of steps.values()) s.settle({ok: true, title: s.title})
+      await running
+      log(result.ready
+        ? `Cluster "${result.name}" is up in ${formatDuration(result.elapsedMs)}.  Try: seaweedctl status · seaweedctl logs -f · seaweedctl down`
+        : `Cluster "${result.name}" is starting (not waiting). Check it with: seaweedctl status`)
+    },
+    async fail(error) {
+      let first = true
+      for (const s of steps.values()) {
+        if (s.settled) continue
+        s.settle(first ? {ok: false, error: new Error(error.message.split('\n')[0])} : {ok: false, error: new Error('not reached')})
+        first = false
+      }
+      await running
     },
   }
 }
