@@ -10,11 +10,13 @@ export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'start the cluster and wait until it really serves'
   static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING and a canary file written through the cluster reads back identical.
 Sizing flags only shape a new spec; on an existing one they must agree with it (use \`scale\` to change counts).
+A new spec's weed.version is --weed-version, else the version of the binary given with --weed or $SEAWEEDCTL_WEED, else 4.48.
 On failure or timeout it names the process and why, stops what it started, and exits non-zero.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --volumes 4',
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
     '<%= config.bin %> <%= command.id %> --foreground',
   ]
 

@@ -1,5 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import {formatVersion, parseVersionString, supportVerdict} from '../weed/versions.js'
+import {SeaweedctlError} from './errors.js'
+
 /** Sizing flags shared by `cluster init` and `up`: they shape a new spec. */
 export const sizingFlags = {
   volumes: Flags.integer({summary: 'number of volume servers', min: 1, max: 200}),
@@ -11,6 +14,7 @@ export const sizingFlags = {
   'data-centers': Flags.integer({summary: 'spread racks over this many data centers', min: 1}),
   'port-offset': Flags.integer({summary: 'add this to every port', min: 0, max: 50_000}),
   'data-dir': Flags.string({summary: 'where data, logs and runtime state live'}),
+  'weed-version': Flags.string({summary: 'weed version of a new spec, MAJOR.MINOR (default 4.48; `up` takes the version of --weed or $SEAWEEDCTL_WEED)'}),
 }
 
 export interface SizingOptions {
@@ -23,6 +27,8 @@ export interface SizingOptions {
   dataCenters?: number
   portOffset?: number
   dataDir?: string
+  /** weed.version, normalised to MAJOR.MINOR ("4.3" → "4.03"). */
+  weedVersion?: string
 }
 
 export function sizingFromFlags(flags: Record<string, unknown>): SizingOptions {
@@ -36,5 +42,17 @@ export function sizingFromFlags(flags: Record<string, unknown>): SizingOptions {
     dataCenters: flags['data-centers'] as number | undefined,
     portOffset: flags['port-offset'] as number | undefined,
     dataDir: flags['data-dir'] as string | undefined,
+    weedVersion: flags['weed-version'] === undefined ? undefined : weedVersionFlag(flags['weed-version'] as string),
   }
+}
+
+/** --weed-version: MAJOR.MINOR of a version seaweedctl can drive. */
+export function weedVersionFlag(text: string): string {
+  const parsed = parseVersionString(text)
+  if (!parsed) {
+    throw new SeaweedctlError('BAD_ARGUMENT', `--weed-version "${text}" is not a weed version; expected MAJOR.MINOR such as 4.48`, {data: {flag: '--weed-version', given: text}})
+  }
+  const verdict = supportVerdict(parsed)
+  if (!verdict.ok) throw new SeaweedctlError('BAD_ARGUMENT', `--weed-version ${text}: ${verdict.reason}`, {data: {flag: '--weed-version', given: text}})
+  return formatVersion(parsed)
 }

@@ -129,7 +129,9 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
         `-filer=${filerPorts.map((f) => `${ip}:${f}`).join(',')}`,
         `-localSocket=${socketFor(p.name)}`,
-        ...(has(version, 's3ExtraPorts') ? ['-port.iceberg=0', '-port.lance=0'] : []),
+        // Off: they would collide between clusters (and with anything else on 8181/9101).
+        ...(has(version, 's3IcebergPort') ? ['-port.iceberg=0'] : []),
+        ...(has(version, 's3LancePort') ? ['-port.lance=0'] : []),
       ],
       readiness: {kind: 'http', url: `http://${ip}:${port}/status`},
       liveness: {kind: 'http', url: `http://${ip}:${port}/status`},

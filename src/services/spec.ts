@@ -6,6 +6,7 @@ import type {SizingOptions} from '../lib/spec-flags.js'
 import {defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
 import type {ClusterSpec, LoadedSpec} from '../spec/schema.js'
+import {formatVersion, parseVersionString} from '../weed/versions.js'
 
 type Raw = Record<string, any>
 
@@ -21,6 +22,7 @@ export function rawFromSizing(sizing: SizingOptions): Raw {
   if (sizing.dataCenters !== undefined) raw.volume.dataCenters = sizing.dataCenters
   if (sizing.portOffset !== undefined) raw.portOffset = sizing.portOffset
   if (sizing.dataDir !== undefined) raw.dataDir = sizing.dataDir
+  if (sizing.weedVersion !== undefined) raw.weed.version = sizing.weedVersion
   return raw
 }
 
@@ -51,6 +53,7 @@ export function checkSizingAgrees(loaded: LoadedSpec, sizing: SizingOptions): vo
     ['--data-centers', sizing.dataCenters, s.volume.dataCenters, 'volume.dataCenters'],
     ['--port-offset', sizing.portOffset, s.portOffset, 'portOffset'],
     ['--data-dir', sizing.dataDir === undefined ? undefined : resolve(dirname(loaded.source.file!), sizing.dataDir), s.dataDir, 'dataDir'],
+    ['--weed-version', sizing.weedVersion, sameVersionText(s.weed.version, sizing.weedVersion), 'weed.version'],
   ]
   for (const [flag, given, actual, key] of checks) {
     if (given === undefined || given === actual) continue
@@ -63,6 +66,12 @@ export function checkSizingAgrees(loaded: LoadedSpec, sizing: SizingOptions): vo
       data: {flag, given, actual, key},
     })
   }
+}
+
+/** "4.3" in a spec is the same version as --weed-version 4.03; anything else is compared as written. */
+function sameVersionText(specVersion: string, given: string | undefined): string {
+  const a = parseVersionString(specVersion)
+  return a && given !== undefined && formatVersion(a) === given ? given : specVersion
 }
 
 export function specExists(file: string): boolean {

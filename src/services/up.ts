@@ -10,11 +10,11 @@ import {KIND_ORDER, type Plan, type ProcessKind} from '../plan/types.js'
 import type {LoadedSpec} from '../spec/schema.js'
 import {tailLines} from '../supervisor/diagnose.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
-import {findWeed, type WeedBinary} from '../weed/binary.js'
+import {cachedWeedVersion, describeSource, findWeed, locateWeed, type WeedBinary, type WeedSource} from '../weed/binary.js'
 import {type CanaryResult, runCanary} from './canary.js'
 import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
 import {DaemonClient} from '../daemon/client.js'
-import {checkSizingAgrees, loadSpecFile, newSpec, specExists} from './spec.js'
+import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} from './spec.js'
 import {summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
 
@@ -31,6 +31,7 @@ export interface UpOptions extends SizingOptions {
 export type UpEvent =
   | {type: 'spec'; file: string; created: boolean}
   | {type: 'plan'; summary: string; plan: Plan}
+  | {type: 'pinned'; version: string; path: string; source: WeedSource}
   | {type: 'install'; version: string}
   | {type: 'weed'; weed: WeedBinary}
   | {type: 'daemon'; started: boolean}
@@ -56,23 +57,50 @@ export interface UpResult {
 export async function up(options: UpOptions, emit: (event: UpEvent) => void = () => {}): Promise<UpResult> {
   const started = Date.now()
   const deadline = started + options.timeoutMs
-  const existing = specExists(options.file)
-  let loaded: LoadedSpec
-  let specText: string | undefined
-  if (existing) {
-    loaded = loadSpecFile(options.file)
-    checkSizingAgrees(loaded, options)
-  } else {
-    const made = newSpec(options.file, options)
-    loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
-    specText = made.text
-  }
+  const {loaded, specText, pinned} = await prepareSpec(options)
+  if (pinned) emit({type: 'pinned', ...pinned})
   const plan = planCluster(loaded.spec, loaded.source)
   emit({type: 'plan', summary: summarisePlan(plan), plan})
   const weed = await findOrInstallWeed(options, loaded, emit)
   emit({type: 'weed', weed})
 
   return withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+}
+
+export interface PreparedSpec {
+  loaded: LoadedSpec
+  /** The text of a new spec, written once the plan has passed preflight; undefined for an existing file. */
+  specText?: string
+  /** A new spec took its weed.version from the binary chosen with --weed or $SEAWEEDCTL_WEED. */
+  pinned?: {version: string; path: string; source: WeedSource}
+}
+
+/**
+ * The existing spec (sizing flags must agree with it), or a new one from the flags. A new spec's weed.version
+ * is --weed-version; without it, and with a binary chosen explicitly (--weed, $SEAWEEDCTL_WEED), the version of
+ * that binary, so `up --weed ./weed` runs the weed it was given instead of failing with a version mismatch.
+ */
+export async function prepareSpec(options: Pick<UpOptions, 'file' | 'weed'> & SizingOptions, env: NodeJS.ProcessEnv = process.env): Promise<PreparedSpec> {
+  if (specExists(options.file)) {
+    const loaded = loadSpecFile(options.file)
+    checkSizingAgrees(loaded, options)
+    return {loaded}
+  }
+  let pinned: PreparedSpec['pinned']
+  let sizing: SizingOptions = options
+  if (options.weedVersion === undefined && (options.weed || env.SEAWEEDCTL_WEED)) {
+    // Only --weed and $SEAWEEDCTL_WEED come before the spec's version in the search order; a new spec has no weed.binary.
+    const found = locateWeed({flag: options.weed, specBinary: 'auto', specVersion: rawDefaultVersion(), env})
+    const version = await cachedWeedVersion(found.path, env)
+    pinned = {version: version.text, path: found.path, source: found.source}
+    sizing = {...options, weedVersion: version.text}
+  }
+  const made = newSpec(options.file, sizing)
+  return {loaded: {spec: made.spec, source: {file: made.file, positions: new Map()}}, specText: made.text, pinned}
+}
+
+function rawDefaultVersion(): string {
+  return (rawFromSizing({}) as {weed: {version: string}}).weed.version
 }
 
 async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, deadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {

@@ -2,6 +2,7 @@ import {relative} from 'node:path'
 
 import {formatDuration} from '../lib/units.js'
 import type {UpEvent, UpResult} from '../services/up.js'
+import {describeSource} from '../weed/binary.js'
 
 export interface UpReporter {
   event: (event: UpEvent) => void
@@ -26,6 +27,9 @@ export async function upReporter(options: {json: boolean; tty: boolean; log: (li
           line('plan', `${event.summary} (data in ${dir.startsWith('..') ? event.plan.dataDir : `./${dir}`})`)
           return
         }
+        case 'pinned':
+          line('spec', `weed.version "${event.version}" for the new spec: the version of ${describeSource(event.source)} ${event.path} (--weed-version chooses another)`)
+          return
         case 'install':
           line('weed', `not found: installing weed ${event.version} into the cache (--no-install forbids this)`)
           return

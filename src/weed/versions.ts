@@ -1,6 +1,6 @@
 /**
  * Which weed flags exist in which version: the one table the planner and the shell calls consult.
- * Facts from the SeaweedFS sources (3.80, 4.00, 4.44) and `weed <cmd> -h` of 4.48.
+ * Facts from the SeaweedFS sources (3.80, 4.00, 4.09, 4.43, 4.44) and `weed <cmd> -h` of 4.30 and 4.48.
  */
 
 export interface WeedVersion {
@@ -19,8 +19,10 @@ export type WeedFeature =
   | 'peersNone'
   /** master `-telemetry`: default true from 4.44, so a local cluster must pass `-telemetry=false`. */
   | 'telemetryFlag'
-  /** S3 opens Iceberg (8181) and Lance (9101) ports unless given `-port.iceberg=0 -port.lance=0`. */
-  | 's3ExtraPorts'
+  /** S3 opens an Iceberg REST port (8181) unless given `-port.iceberg=0` (added in 4.09; 4.30 has it). */
+  | 's3IcebergPort'
+  /** S3 opens a Lance port (9101) unless given `-port.lance=0` (added in 4.43; 4.30 does not know the flag). */
+  | 's3LancePort'
   /** shell: `-apply` (before 4.44: `-force`) makes evacuate/balance/fix.replication act. */
   | 'shellApply'
   /** shell: `volumeServer.state -maintenanceOn`. */
@@ -32,7 +34,8 @@ const SINCE: Record<WeedFeature, WeedVersion> = {
   volumeMasterFlag: {major: 4, minor: 0},
   peersNone: {major: 4, minor: 0},
   telemetryFlag: {major: 4, minor: 0},
-  s3ExtraPorts: {major: 4, minor: 44},
+  s3IcebergPort: {major: 4, minor: 9},
+  s3LancePort: {major: 4, minor: 43},
   shellApply: {major: 4, minor: 44},
   volumeMaintenance: {major: 4, minor: 13},
   nonBlockingStatus: {major: 4, minor: 30},

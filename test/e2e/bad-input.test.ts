@@ -4,10 +4,11 @@ import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {cli, pidsUnder, testDir, weedBinary} from '../helpers/cli.js'
+import {cli, pidsUnder, TEST_WEED_VERSION, testDir, weedBinary, weedSection} from '../helpers/cli.js'
 
 // Ports of this file: portOffset 1100.
 const OFFSET = 1100
+const VERSION = TEST_WEED_VERSION.replace('.', '\\.')
 
 /** Nothing started: no process of ours, no daemon socket, no data directory. */
 function assertNothingStarted(dir: string): void {
@@ -40,7 +41,7 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
   })
 
   test('a plan port already in use is named, with its holder', async () => {
-    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 2\n`)
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 2\n`)
     const blocker: Server = createServer()
     const port = 8081 + OFFSET
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r))
@@ -69,11 +70,11 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
   })
 
   test('no weed binary found', async () => {
-    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 2\n`)
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 2\n`)
     const result = await cli(['up', '--no-install'], {cwd: dir, env: {PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(dir, 'empty-cache'), SEAWEEDCTL_WEED: ''}})
     assert.equal(result.code, 4)
     assert.match(result.stderr, /no weed binary found/)
-    assert.match(result.stderr, /seaweedctl weed install 4\.48/)
+    assert.match(result.stderr, new RegExp(`seaweedctl weed install ${VERSION}`))
     assertNothingStarted(dir)
   })
 
@@ -81,8 +82,21 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
     writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nweed:\n  version: "4.00"\nvolume:\n  count: 2\n`)
     const result = await cli(['up', '--weed', weedBinary()], {cwd: dir})
     assert.equal(result.code, 4)
-    assert.match(result.stderr, /weed 4\.48, but the spec asks for weed\.version "4\.00"/)
+    assert.match(result.stderr, new RegExp(`weed ${VERSION}, but the spec asks for weed\\.version "4\\.00"`))
     assertNothingStarted(dir)
+  })
+
+  test('--weed-version that is not a version is refused, and no spec is written', async () => {
+    const fresh = testDir('badversion')
+    try {
+      const result = await cli(['up', '--weed-version', 'latest', '--port-offset', String(OFFSET)], {cwd: fresh.dir})
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /--weed-version "latest" is not a weed version; expected MAJOR\.MINOR/)
+      assert.equal(existsSync(join(fresh.dir, 'seaweed.yaml')), false, 'no spec was written')
+      assertNothingStarted(fresh.dir)
+    } finally {
+      await fresh.cleanup()
+    }
   })
 
   test('cluster init refuses to overwrite without --force', async () => {

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {cli, commOf, ensureBuilt, httpGet, pidsWithArg, ROOT, waitFor, weedForTests} from '../helpers/e2e.js'
+import {cli, commOf, ensureBuilt, httpGet, pidsWithArg, ROOT, waitFor, WEED_VERSION_ARGS, weedForTests} from '../helpers/e2e.js'
 
 const OFFSET = 2400
 const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
@@ -64,7 +64,7 @@ async function writeAndRead(content: string): Promise<void> {
 describe('export supervisor, run by supervisord', {timeout: 600_000}, () => {
   it('brings a 4-volume cluster to health, and `supervisorctl stop all` stops it', async (t) => {
     const weed = weedForTests()
-    const init = cli(['cluster', 'init', '--volumes', '4', '--replication', '001', '--port-offset', String(OFFSET)], dir)
+    const init = cli(['cluster', 'init', '--volumes', '4', '--replication', '001', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], dir)
     assert.equal(init.status, 0, init.stderr)
     const exported = cli(['export', 'supervisor', '-o', 'out', '--weed', weed, '--json'], dir)
     assert.equal(exported.status, 0, exported.stderr + exported.stdout)

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {cli, ensureBuilt, ROOT, weedForTests} from '../helpers/e2e.js'
+import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS, weedForTests} from '../helpers/e2e.js'
 
 const VENV = join(ROOT, '.cache', 'validators', 'bin')
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-validate-'))
@@ -24,7 +24,7 @@ before(() => {
   execFileSync('bash', [join(ROOT, 'scripts', 'install-validators.sh')], {stdio: 'inherit', timeout: 600_000})
   ensureBuilt()
   weed = weedForTests()
-  const init = cli(['cluster', 'init', '--masters', '3', '--volumes', '4', '--racks', '2', '--replication', '010', '--filers', '2', '--s3', '--port-offset', '300'], dir)
+  const init = cli(['cluster', 'init', '--masters', '3', '--volumes', '4', '--racks', '2', '--replication', '010', '--filers', '2', '--s3', '--port-offset', '300', ...WEED_VERSION_ARGS], dir)
   assert.equal(init.status, 0, init.stderr)
 })
 after(() => rmSync(dir, {recursive: true, force: true}))

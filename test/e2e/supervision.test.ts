@@ -3,7 +3,7 @@ import {after, describe, test} from 'node:test'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {cli, listedNodes, testDir, waitFor, weedPidsUnder} from '../helpers/cli.js'
+import {cli, listedNodes, testDir, waitFor, weedPidsUnder, weedSection} from '../helpers/cli.js'
 
 // Ports of this file: portOffset 1500 (master 10833, volumes 9580-9583, filer 10388).
 const OFFSET = 1500
@@ -18,7 +18,7 @@ describe('supervision of real weed processes', () => {
   const proc = async (name: string) => (await status()).processes.find((p) => p.name === name)!
 
   test('up', async () => {
-    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 4\nsupervise:\n  healthInterval: 1s\n  unhealthyThreshold: 3\n`)
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 4\nsupervise:\n  healthInterval: 1s\n  unhealthyThreshold: 3\n`)
     const result = await cli(['up'], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
   })

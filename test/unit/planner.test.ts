@@ -197,12 +197,17 @@ describe('weed versions', () => {
     assert.equal(plan.weedVersion, '3.80')
   })
 
-  test('S3 closes the Iceberg and Lance ports only from 4.44', () => {
+  test('S3 closes the Iceberg port from 4.09 and the Lance port from 4.43, each only where weed has the flag', () => {
     const s3Args = (version: string) => proc(planWith({'weed.version': version, 's3.count': 1}), 's3-1').args
-    for (const version of ['3.80', '4.00', '4.43']) {
+    for (const version of ['3.80', '4.00', '4.08']) {
       assert.ok(!s3Args(version).some((a) => a.startsWith('-port.iceberg') || a.startsWith('-port.lance')), version)
     }
-    for (const version of ['4.44', '4.48']) {
+    for (const version of ['4.09', '4.30', '4.42']) {
+      const args = s3Args(version)
+      assert.ok(args.includes('-port.iceberg=0'), version)
+      assert.ok(!args.some((a) => a.startsWith('-port.lance')), version)
+    }
+    for (const version of ['4.43', '4.44', '4.48']) {
       const args = s3Args(version)
       assert.ok(args.includes('-port.iceberg=0') && args.includes('-port.lance=0'), version)
     }

