@@ -144,6 +144,9 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
         case 'daemon':
           finish('daemon', event.started ? 'checks passed; supervisor started' : 'supervisor already running; starting what is stopped')
           return
+        case 'pinned':
+          if (steps.get('weed')) steps.get('weed')!.title = `weed ${event.version} (pinned in the new spec: the version of ${event.path})`
+          return
         case 'spec':
           return
         default: {

@@ -4,7 +4,7 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {cli, listedNodes, testDir, waitFor} from '../helpers/cli.js'
+import {cli, listedNodes, testDir, waitFor, WEED_VERSION_ARGS, weedSection} from '../helpers/cli.js'
 
 // Ports of this file: portOffset 1700 (master 11033, volumes 9780-9785, filer 10588) and 1750 (master 11083, volumes 9830-9831).
 const MASTER = 'http://127.0.0.1:11033'
@@ -23,7 +23,7 @@ name: "scaled"
 
 # filers below
 filer: {count: 1}
-`
+${weedSection()}`
 
 describe('scale volume servers of a running cluster', () => {
   const {dir, cleanup} = testDir('scale')
@@ -102,7 +102,7 @@ describe('scale volume servers of a running cluster', () => {
   })
 
   test('with replication 001 and 2 servers, scale volume 1 is refused and nothing changes', async () => {
-    const up = await cli(['up', '--volumes', '2', '--replication', '001', '--port-offset', '1750'], {cwd: small.dir})
+    const up = await cli(['up', '--volumes', '2', '--replication', '001', '--port-offset', '1750', ...WEED_VERSION_ARGS], {cwd: small.dir})
     assert.equal(up.code, 0, up.stderr + up.stdout)
     const spec = readFileSync(join(small.dir, 'seaweed.yaml'), 'utf8')
     const result = await cli(['scale', 'volume', '1'], {cwd: small.dir})

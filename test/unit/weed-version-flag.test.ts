@@ -163,13 +163,13 @@ describe('a new spec is pinned to the version of an explicitly chosen weed', () 
     })
   })
 
-  test('up says so', () => {
+  test('up says so', async () => {
     const lines: string[] = []
-    const reporter = upReporter({json: false, tty: false, log: (l) => lines.push(l)})
+    const reporter = await upReporter({json: false, tty: false, log: (l) => lines.push(l)})
     const event: UpEvent = {type: 'pinned', version: '4.30', path: '/opt/weed-4.30/weed', source: 'flag'}
     reporter.event(event)
     assert.deepEqual(lines, ['spec: weed.version "4.30" for the new spec: the version of --weed /opt/weed-4.30/weed (--weed-version chooses another)'])
-    upReporter({json: true, tty: false, log: (l) => lines.push(l)}).event(event)
+    ;(await upReporter({json: true, tty: false, log: (l) => lines.push(l)})).event(event)
     assert.equal(lines.length, 1, 'silent under --json')
   })
 })
