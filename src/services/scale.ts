@@ -181,15 +181,25 @@ async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionT
   const version = parseVersionString(versionText) ?? NEWEST_KNOWN
   const apply = has(version, 'shellApply') ? '-apply' : '-force'
   say(`draining ${victim.name} (${node}): maintenance on, moving its volumes to the other servers`)
-  const commands = [
-    'lock',
-    ...(has(version, 'volumeMaintenance') ? [`volumeServer.state -nodes ${node} -maintenanceOn`] : []),
-    `volumeServer.evacuate -node ${node} ${apply}`,
-    'unlock',
-  ]
+  // Maintenance mode keeps new volumes off the server while it drains. Some weed versions (4.30) also refuse
+  // to move volumes out of a server in maintenance; then drain without it (the re-check before stopping
+  // still catches a volume grown there meanwhile).
+  let maintenance = has(version, 'volumeMaintenance')
   const deadline = Date.now() + timeoutMs
   for (let attempt = 1; ; attempt++) {
+    const commands = [
+      'lock',
+      maintenance ? `volumeServer.state -nodes ${node} -maintenanceOn` : '',
+      `volumeServer.evacuate -node ${node} ${apply}`,
+      'unlock',
+    ].filter(Boolean)
     const result = await runWeedShell(weedPath, master, commands, SHELL_TIMEOUT_MS)
+    if (maintenance && /is in maintenance mode/.test(`${result.stdout}\n${result.stderr}`)) {
+      maintenance = false
+      await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${node} -maintenanceOff`, 'unlock'], 60_000)
+      say(`${victim.name}: this weed cannot move volumes out of a server in maintenance mode; draining without it`)
+      continue
+    }
     const topology = await waitForEmpty(plan, node, Math.min(10_000, Math.max(0, deadline - Date.now())))
     if (topology === 'empty') return
     if (attempt >= 3 || Date.now() > deadline) {

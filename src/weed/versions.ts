@@ -23,7 +23,7 @@ export type WeedFeature =
   | 's3IcebergPort'
   /** S3 opens a Lance port (9101) unless given `-port.lance=0` (added in 4.43; 4.30 does not know the flag). */
   | 's3LancePort'
-  /** shell: `-apply` (before 4.44: `-force`) makes evacuate/balance/fix.replication act. */
+  /** shell: `-apply` (before: `-force`, still an alias) makes evacuate/balance/fix.replication act; 4.30 already has it. */
   | 'shellApply'
   /** shell: `volumeServer.state -maintenanceOn`. */
   | 'volumeMaintenance'
@@ -36,7 +36,7 @@ const SINCE: Record<WeedFeature, WeedVersion> = {
   telemetryFlag: {major: 4, minor: 0},
   s3IcebergPort: {major: 4, minor: 9},
   s3LancePort: {major: 4, minor: 43},
-  shellApply: {major: 4, minor: 44},
+  shellApply: {major: 4, minor: 30},
   volumeMaintenance: {major: 4, minor: 13},
   nonBlockingStatus: {major: 4, minor: 30},
 }

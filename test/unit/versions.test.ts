@@ -54,7 +54,7 @@ describe('feature table', () => {
     '3.80': {volumeMasterFlag: false, peersNone: false, telemetryFlag: false, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
     '4.00': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
     '4.13': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: false},
-    '4.30': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: true},
+    '4.30': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
     '4.44': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
     '4.48': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
   }
@@ -70,7 +70,7 @@ describe('feature table', () => {
   test('each feature starts exactly at its version (one minor earlier lacks it)', () => {
     const since: Record<WeedFeature, string> = {
       volumeMasterFlag: '4.00', peersNone: '4.00', telemetryFlag: '4.00', s3IcebergPort: '4.09', s3LancePort: '4.43',
-      shellApply: '4.44', volumeMaintenance: '4.13', nonBlockingStatus: '4.30',
+      shellApply: '4.30', volumeMaintenance: '4.13', nonBlockingStatus: '4.30',
     }
     for (const [feature, first] of Object.entries(since) as Array<[WeedFeature, string]>) {
       const at = v(first)
