@@ -1,19 +1,7 @@
-import {Args} from '@oclif/core'
+import {ControlCommand} from '../lib/control-command.js'
 
-import {BaseCommand} from '../lib/base-command.js'
-import type {ControlResult} from '../services/control.js'
-
-export default class Restart extends BaseCommand<typeof Restart> {
-  static override summary = 'restart processes: a name (volume-2), a kind (volume) or all'
-  static override strict = false
-  static override args = {targets: Args.string({description: 'process names, kinds, or all', required: true})}
+export default class Restart extends ControlCommand {
+  static override summary = 'restart processes and wait until they are RUNNING again (a volume server: listed by the master)'
   static override examples = ['<%= config.bin %> <%= command.id %> volume-2', '<%= config.bin %> <%= command.id %> volume', '<%= config.bin %> <%= command.id %> all']
-
-  async run(): Promise<ControlResult> {
-    const {argv} = await this.parse(Restart)
-    const {control} = await import('../services/control.js')
-    const result = await control(this.flags.file, 'restart', argv as string[])
-    for (const p of result.processes) this.say(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ''}`)
-    return result
-  }
+  protected readonly action = 'restart'
 }
