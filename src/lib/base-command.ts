@@ -24,10 +24,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   protected flags!: BaseFlags<T>
+  /** Positional arguments as given (commands with `strict = false` take several). */
+  protected argvList: string[] = []
 
   public override async init(): Promise<void> {
     await super.init()
-    const {flags} = await this.parse({
+    const {flags, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -35,6 +37,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     })
     this.flags = flags as BaseFlags<T>
+    this.argvList = argv as string[]
   }
 
   /** A line for people; silent under --json. */

@@ -11,9 +11,8 @@ export abstract class ControlCommand extends BaseCommand<typeof ControlCommand> 
   protected abstract readonly action: ControlAction
 
   async run(): Promise<ControlResult> {
-    const {argv} = await this.parse(this.constructor as typeof ControlCommand)
     const {control} = await import('../services/control.js')
-    const result = await control(this.flags.file, this.action, argv as string[])
+    const result = await control(this.flags.file, this.action, this.argvList)
     for (const p of result.processes) this.say(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ''}`)
     return result
   }

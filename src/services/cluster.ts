@@ -119,7 +119,8 @@ export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
   if (await client.status()) return client
   await client.close()
   const launchFile = join(plan.runDir, PLAN_FILE)
-  if (!existsSync(launchFile)) {
+  // Only a cluster whose weed outlived its daemon is taken back; a stopped cluster is started by `up` alone.
+  if (!existsSync(launchFile) || survivors(plan).length === 0) {
     throw new SeaweedctlError('DAEMON_UNREACHABLE', `cluster "${plan.name}" is not running; nothing was changed.`, {hints: ['Start it with: seaweedctl up']})
   }
   const {weedPath} = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
