@@ -66,6 +66,13 @@ describe('up → status → down → up, with real weed', () => {
     assert.equal(JSON.parse(status.stdout).daemon, null)
   })
 
+  test('start/stop on a stopped cluster say so and start nothing', async () => {
+    const result = await cli(['restart', 'volume-1'], {cwd: dir})
+    assert.equal(result.code, 5)
+    assert.match(result.stderr, /is not running; nothing was changed/)
+    assert.deepEqual(weedPidsUnder(dir), [])
+  })
+
   test('a second up brings the same cluster back, with the file', async () => {
     const result = await cli(['up'], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
