@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {EXIT} from '../lib/errors.js'
 import {BaseCommand} from '../lib/base-command.js'
 import type {StatusReport} from '../supervisor/status-types.js'
@@ -10,11 +12,27 @@ export default class Status extends BaseCommand<typeof Status> {
     "<%= config.bin %> <%= command.id %> --json | jq -r '.processes[] | select(.state != \"RUNNING\") | .name'",
   ]
 
+  static override flags = {
+    watch: Flags.boolean({char: 'w', summary: 'redraw every second until Ctrl-C', exclusive: ['json']}),
+  }
+
   async run(): Promise<StatusReport> {
     const {statusOf} = await import('../services/status-query.js')
     const {allRunning, renderStatus} = await import('../services/status.js')
-    const report = await statusOf(this.flags.file)
-    this.say(renderStatus(report))
+    let report = await statusOf(this.flags.file)
+    if (this.flags.watch) {
+      let stop = false
+      process.once('SIGINT', () => {
+        stop = true
+      })
+      while (!stop) {
+        process.stdout.write(`\u001B[2J\u001B[H${renderStatus(report)}\n(every 1s; Ctrl-C to stop)\n`)
+        await new Promise((r) => setTimeout(r, 1000))
+        report = await statusOf(this.flags.file)
+      }
+    } else {
+      this.say(renderStatus(report))
+    }
     if (!allRunning(report)) process.exitCode = EXIT.notHealthy
     return report
   }
