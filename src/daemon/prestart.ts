@@ -9,13 +9,19 @@ let prestarted: ChildProcess | undefined
 
 export function prestartDaemon(): void {
   const main = fileURLToPath(new URL('main.js', import.meta.url))
-  prestarted = spawn(process.execPath, [main, '--stdin'], {detached: true, stdio: ['pipe', 'ignore', 'ignore']})
-  prestarted.on('error', () => {
+  // cwd '/': a daemon must not keep the user's directory busy (it moves into the run directory once told).
+  const child = spawn(process.execPath, [main, '--stdin'], {cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore']})
+  prestarted = child
+  child.on('error', () => {
     prestarted = undefined
   })
-  prestarted.unref()
-  // The pipe must not keep this process alive; when we exit, the daemon sees EOF and leaves.
-  ;(prestarted.stdin as unknown as {unref?: () => void})?.unref?.()
+  // Not handed a plan (the checks failed, or the cluster was already running): it must not outlive us.
+  process.once('exit', () => {
+    if (prestarted === child && child.exitCode === null) child.kill('SIGKILL')
+  })
+  child.unref()
+  // The pipe must not keep this process alive.
+  ;(child.stdin as unknown as {unref?: () => void})?.unref?.()
 }
 
 /** The pre-started daemon, if there is one still waiting; taking it means it will be used. */
