@@ -12,5 +12,6 @@ if (args[0] === 'up' && !args.some((a) => a === '--foreground' || a === '--help'
   prestartDaemon()
 }
 
-const {execute} = await import('@oclif/core')
+// The subpath loads the runner without the rest of the library (help, ux…), which commands load when needed.
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})

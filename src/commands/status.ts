@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {EXIT} from '../lib/errors.js'
 import {BaseCommand} from '../lib/base-command.js'

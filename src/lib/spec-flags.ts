@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {formatVersion, parseVersionString, supportVerdict} from '../weed/versions.js'
 import {SeaweedctlError} from './errors.js'

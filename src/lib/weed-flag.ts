@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 /** `--weed PATH`: first in the search order (then $SEAWEEDCTL_WEED, weed.binary, the cache, PATH). */
 export const weedFlag = {
