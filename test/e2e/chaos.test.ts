@@ -168,8 +168,15 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
         })
         const took = Date.now() - started
         recovery.get(kind)!.push(took)
-        log.push(`t+${at}s ${kind} ${victim.name} (pid ${victim.pid}): all RUNNING after ${(took / 1000).toFixed(1)}s`)
+        const line = `t+${at}s ${kind} ${victim.name} (pid ${victim.pid}): all RUNNING after ${(took / 1000).toFixed(1)}s`
+        log.push(line)
+        // Also as it happens, so a run that fails (or a long one being watched) shows the faults so far.
+        console.log(`chaos: ${line}`)
       }
+    } catch (error) {
+      const faults = [...injected].map(([k, n]) => `${k} ×${n}`).join(', ')
+      console.log(`chaos: failed after ${faults}; seed ${SEED}; ${acknowledged.size} files acknowledged so far`)
+      throw error
     } finally {
       writing = false
       await writer
