@@ -142,6 +142,30 @@ describe('ManagedProcess state machine', () => {
     assert.equal(launcher.handles.length, 5, 'a FATAL process is not started again by itself')
   })
 
+  test('killed again and again soon after getting ready: restarted with growing delays, never FATAL', async () => {
+    const {clock, process, launcher} = rig()
+    const backoffDelay = (): number => {
+      const state = process.state
+      if (state.name !== 'BACKOFF') throw new Error(`expected BACKOFF, got ${state.name}`)
+      return state.until - clock.now()
+    }
+    process.start()
+    const delays: number[] = []
+    for (let i = 0; i < 8; i++) {
+      await clock.advance(5000)
+      assert.equal(process.state.name, 'RUNNING')
+      launcher.last.exit({signal: 'SIGKILL'})
+      delays.push(backoffDelay())
+      await clock.advance(backoffDelay())
+    }
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000])
+    // Once it stays up for 30 s, the delay starts over at 1 s.
+    await clock.advance(30_200)
+    assert.equal(process.state.name, 'RUNNING')
+    launcher.last.exit({signal: 'SIGKILL'})
+    assert.equal(backoffDelay(), 1000)
+  })
+
   test('liveness: threshold failures in a row → UNHEALTHY → restarted (SIGTERM, SIGCONT)', async () => {
     const {clock, process, launcher, probe} = rig()
     process.start()
