@@ -4,7 +4,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {cli, testDir, waitFor} from '../helpers/cli.js'
+import {cli, testDir, waitFor, weedSection} from '../helpers/cli.js'
 
 /*
  * Chaos: a replicated cluster (001, 4 volume servers) keeps every acknowledged write while volume servers are
@@ -80,7 +80,7 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
       'supervise:',
       '  healthInterval: 1s',
       '',
-    ].join('\n'))
+    ].join('\n') + weedSection())
     const result = await cli(['up', '--timeout', '120s'], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
   })
