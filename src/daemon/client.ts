@@ -23,6 +23,15 @@ export class DaemonClient {
     }
   }
 
+  /**
+   * The report after the one with `version`: the daemon answers as soon as a state changes (or after 2 s),
+   * so callers wait for changes without polling. The first call (no version) answers at once.
+   */
+  async next(version?: number): Promise<StatusReport | undefined> {
+    if (version === undefined) return this.status()
+    return this.request<StatusReport>('GET', `/v1/status?after=${version}`).catch(() => undefined)
+  }
+
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
     const {Client} = await import('undici')
     this.client ??= new Client('http://seaweedctl', {socketPath: this.socketPath, pipelining: 0})

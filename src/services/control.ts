@@ -46,8 +46,10 @@ export async function control(file: string, action: ControlAction, targets: stri
       const pids = new Map(before!.processes.map((p) => [p.name, p.pid]))
       await client.request('POST', '/v1/control', {action, names}, timeoutMs)
       const deadline = Date.now() + timeoutMs
+      let version: number | undefined
       while (true) {
-        const report = (await client.status())!
+        const report = (await client.next(version)) ?? (await client.status())!
+        version = report.version
         const mine = report.processes.filter((p) => names.includes(p.name))
         const done = action === 'stop'
           ? mine.every((p) => p.state === 'STOPPED')
@@ -60,7 +62,6 @@ export async function control(file: string, action: ControlAction, targets: stri
             hints: [`See: seaweedctl logs ${p.name}`], data: {process: p.name, state: p.state}, nothingChanged: false,
           })
         }
-        await new Promise((r) => setTimeout(r, 50))
       }
     } finally {
       await client.close()

@@ -235,12 +235,14 @@ async function waitForEmpty(plan: Plan, node: string, timeoutMs: number): Promis
 
 async function waitUntil(client: DaemonClient, timeoutMs: number, done: (r: StatusReport) => boolean, names: string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs
+  let version = -1
   while (true) {
-    const report = await client.status()
+    // Long poll: answered as soon as a state changes.
+    const report = await client.next(version < 0 ? undefined : version)
+    version = report?.version ?? version
     if (report && done(report)) return
     const failed = report?.processes.find((p) => names.includes(p.name) && p.state === 'FATAL')
     if (failed) throw new SeaweedctlError('PROCESS_FAILED', `${failed.name} failed: ${failed.health}`, {hints: [`See: seaweedctl logs ${failed.name}`], nothingChanged: false})
     if (Date.now() > deadline) throw new SeaweedctlError('NOT_READY', `${names.join(', ')} not ready after ${Math.round(timeoutMs / 1000)}s`, {nothingChanged: false})
-    await new Promise((r) => setTimeout(r, 50))
   }
 }

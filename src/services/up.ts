@@ -172,7 +172,7 @@ async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: numb
   let version = -1
   while (true) {
     // Long poll: the daemon answers as soon as a state changes (or after 2 s), so there is no polling lag.
-    const report = version < 0 ? await client.status() : await client.request<StatusReport>('GET', `/v1/status?after=${version}`).catch(() => undefined)
+    const report = await client.next(version < 0 ? undefined : version)
     version = report?.version ?? version
     if (!report) throw new SeaweedctlError('DAEMON_UNREACHABLE', `the supervisor daemon stopped answering on ${plan.socketPath}`, {data: {log: join(plan.runDir, 'daemon.log')}})
     for (const kind of KIND_ORDER) {
