@@ -1,8 +1,7 @@
-import {BaseCommand} from '../../lib/base-command.js'
+import {ExportCommand} from '../../lib/export-command.js'
 import {exportFlags, weedFlag} from '../../lib/export-flags.js'
-import type {ExportResult} from '../../export/service.js'
 
-export default class ExportSupervisor extends BaseCommand<typeof ExportSupervisor> {
+export default class ExportSupervisor extends ExportCommand {
   static override summary = 'render a supervisord config for the cluster'
   static override description = "One [program] per process, started in order by priority (masters, volume servers, filers, S3), each creating its data directory and exec-ing weed with a clean environment; logs rotate; stop timeouts exceed each process's graceful stop; control through a 0700 unix socket, never a password. With -o, also creates the socket and log directories supervisord needs before it starts."
   static override examples = ['<%= config.bin %> <%= command.id %> -o out/ && supervisord -c out/supervisord.conf', '<%= config.bin %> <%= command.id %> -o out/ --json']
@@ -12,11 +11,5 @@ export default class ExportSupervisor extends BaseCommand<typeof ExportSuperviso
     ...weedFlag,
   }
 
-  async run(): Promise<ExportResult> {
-    const {exportCluster} = await import('../../export/service.js')
-    const {describeExport} = await import('../../lib/export-output.js')
-    const result = await exportCluster({target: 'supervisor', file: this.flags.file, out: this.flags.out, force: this.flags.force, weed: this.flags.weed})
-    for (const line of describeExport(result)) this.say(line)
-    return result
-  }
+  protected readonly target = 'supervisor'
 }
