@@ -22,8 +22,22 @@ export interface ManagedProcessDeps {
   clock: Clock
   weedPath: string
   policy: SupervisionPolicy
-  /** Called after every state change (persist state, wake waiters). */
+  /** Called after every state change and health change (persist state, wake waiters). */
   onChange: (process: ManagedProcess) => void
+  /**
+   * Asked when a liveness probe fails with the blame on a dependency: why this process should wait for it
+   * instead of being restarted, or undefined to judge it alone.
+   */
+  waitingOn?: (process: ManagedProcess) => string | undefined
+}
+
+/** What an earlier daemon knew about a process it started, so adoption keeps its history. */
+export interface ProcessMemory {
+  /** When it became RUNNING (epoch ms). */
+  runningSince?: number
+  restarts: number
+  lastRestartReason?: string
+  lastRestartAt?: number
 }
 
 /** Readiness is polled fast at first (a volume server is listed ≈0.5 s after start), then more gently. */
@@ -40,6 +54,10 @@ export class ManagedProcess {
   lastRestartReason: string | undefined
   lastRestartAt: number | undefined
   healthDetail = ''
+  /** Masters: the leader this master named in its last passing probe. */
+  leader: string | undefined
+  /** Set while a failing liveness probe is blamed on a dependency that is itself down (see dependencies.ts). */
+  waiting: string | undefined
   private handle: ProcessHandle | undefined
   private readonly backoff: Backoff
   private healthFailures = 0
@@ -47,6 +65,8 @@ export class ManagedProcess {
   private stopWaiters: Array<() => void> = []
   /** Generation counter: callbacks from an earlier incarnation of the process are ignored. */
   private generation = 0
+  /** An adopted process keeps the start time an earlier daemon saw. */
+  private adoptedSince: number | undefined
 
   constructor(readonly plan: ProcessPlan, private readonly deps: ManagedProcessDeps) {
     this.backoff = new Backoff(deps.policy.backoff ?? DEFAULT_BACKOFF)
@@ -58,6 +78,11 @@ export class ManagedProcess {
 
   get pid(): number | undefined {
     return pidOf(this.state)
+  }
+
+  /** RUNNING, its last liveness probe passed, and not waiting on anything: what dependents may rely on. */
+  get healthy(): boolean {
+    return this.state.name === 'RUNNING' && this.healthFailures === 0 && this.waiting === undefined
   }
 
   get identity(): ProcIdentity | undefined {
@@ -72,9 +97,29 @@ export class ManagedProcess {
     this.spawn(1)
   }
 
-  /** Take over a process started by an earlier daemon; it is RUNNING once its readiness probe passes again. */
-  adopt(handle: ProcessHandle): void {
+  /**
+   * Take over a process started by an earlier daemon; it is RUNNING once its readiness probe passes again,
+   * with the start time, restart count and last restart reason that daemon recorded.
+   */
+  adopt(handle: ProcessHandle, memory?: ProcessMemory): void {
+    if (memory) {
+      this.restarts = memory.restarts
+      this.lastRestartReason = memory.lastRestartReason
+      this.lastRestartAt = memory.lastRestartAt
+      this.adoptedSince = memory.runningSince
+    }
     this.attach(handle, 1)
+  }
+
+  /** What a later daemon needs to adopt this process without forgetting its history. */
+  get memory(): ProcessMemory {
+    const s = this.state
+    return {
+      runningSince: s.name === 'RUNNING' || s.name === 'UNHEALTHY' ? s.since : undefined,
+      restarts: this.restarts,
+      lastRestartReason: this.lastRestartReason,
+      lastRestartAt: this.lastRestartAt,
+    }
   }
 
   /** Graceful stop: SIGTERM to the group, SIGKILL after the stop timeout. Resolves when it is gone. */
@@ -125,6 +170,9 @@ export class ManagedProcess {
     const generation = this.generation
     this.handle = handle
     this.healthFailures = 0
+    this.healthDetail = ''
+    this.leader = undefined
+    this.waiting = undefined
     this.setState({name: 'STARTING', pid: handle.pid, since: this.deps.clock.now(), attempt})
     handle.onExit((exit) => {
       if (generation === this.generation) this.exited(exit)
@@ -140,7 +188,10 @@ export class ManagedProcess {
       if (generation !== this.generation || this.state.name !== 'STARTING') return
       this.healthDetail = result.detail
       if (result.ok) {
-        this.setState({name: 'RUNNING', pid: this.state.pid, since: this.deps.clock.now(), detail: result.detail})
+        this.leader = result.leader
+        const since = this.adoptedSince ?? this.deps.clock.now()
+        this.adoptedSince = undefined
+        this.setState({name: 'RUNNING', pid: this.state.pid, since, detail: result.detail})
         this.pollLiveness(generation)
         return
       }
@@ -159,28 +210,63 @@ export class ManagedProcess {
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
       const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000))
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
-      const now = this.deps.clock.now()
-      this.healthDetail = result.ok ? result.detail : `${result.detail} (${this.healthFailures + 1}× in a row)`
-      if (result.ok) {
-        this.healthFailures = 0
-        if (this.state.name === 'UNHEALTHY') this.setState({name: 'RUNNING', pid: this.state.pid, since: this.state.since, detail: result.detail})
-        else this.state = {...this.state, detail: result.detail}
-      } else {
-        this.healthFailures++
-        if (this.state.name === 'RUNNING') this.setState({name: 'UNHEALTHY', pid: this.state.pid, since: this.state.since, detail: result.detail})
-        if (this.healthFailures >= this.deps.policy.unhealthyThreshold) {
-          this.restarts++
-          this.restart(`unhealthy: ${result.detail} ${this.healthFailures}× in a row`)
-          return
-        }
-      }
-      void now
+      if (result.ok) this.passed(result)
+      else if (!this.failed(result)) return
       this.pollLiveness(generation)
     })
   }
 
+  private passed(result: ProbeResult): void {
+    const changed = this.healthFailures > 0 || this.waiting !== undefined || this.leader !== result.leader
+    this.healthFailures = 0
+    this.waiting = undefined
+    this.leader = result.leader
+    this.healthDetail = result.detail
+    if (this.state.name === 'UNHEALTHY') this.setState({name: 'RUNNING', pid: this.state.pid, since: this.state.since, detail: result.detail})
+    else if (this.state.name === 'RUNNING') {
+      this.state = {...this.state, detail: result.detail}
+      if (changed) this.deps.onChange(this)
+    }
+  }
+
+  /**
+   * A failed liveness probe. Failures blamed on a dependency that is down count nothing (the process waits);
+   * the others count, and `unhealthyThreshold` in a row restart it. Returns false when it is being restarted.
+   */
+  private failed(result: ProbeResult): boolean {
+    if (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY') return false
+    const waitingOn = result.blame === 'dependency' ? this.deps.waitingOn?.(this) : undefined
+    if (waitingOn !== undefined) {
+      const changed = this.waiting === undefined || this.healthFailures > 0
+      this.healthFailures = 0
+      this.waiting = waitingOn
+      this.leader = undefined
+      this.healthDetail = `waiting: ${waitingOn} (${result.detail})`
+      if (changed) this.deps.onChange(this)
+      return true
+    }
+    this.waiting = undefined
+    this.leader = undefined
+    this.healthFailures++
+    const threshold = this.deps.policy.unhealthyThreshold
+    if (this.healthFailures < threshold) {
+      this.healthDetail = `${result.detail} (${this.healthFailures} failed probe${this.healthFailures === 1 ? '' : 's'})`
+      this.deps.onChange(this)
+      return true
+    }
+    const reason = `unhealthy: ${result.detail} ${this.healthFailures}× in a row`
+    this.healthDetail = reason
+    this.setState({name: 'UNHEALTHY', pid: this.state.pid, since: this.state.since, detail: result.detail})
+    this.restarts++
+    this.restart(reason)
+    return false
+  }
+
   private exited(exit: ExitInfo): void {
     this.lastExit = exit
+    this.healthDetail = ''
+    this.leader = undefined
+    this.waiting = undefined
     const now = this.deps.clock.now()
     const previous = this.state
     this.handle = undefined

@@ -6,6 +6,14 @@ export interface ProbeResult {
   ok: boolean
   /** What a person reads in `status`: "leader 127.0.0.1:9333", "listed, 3 volumes", "/status timed out (2s)". */
   detail: string
+  /**
+   * Whose fault a failure is: 'self' when the process itself does not answer (refused, timed out: dead or hung),
+   * 'dependency' when it answers but reports trouble with what it relies on (no master lists it, no leader).
+   * A dependency failure restarts nothing while the dependency is itself unhealthy (see dependencies.ts).
+   */
+  blame?: 'self' | 'dependency'
+  /** Masters: the leader this master names, as ip:port. */
+  leader?: string
 }
 
 interface HttpAnswer {
@@ -48,7 +56,8 @@ export async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeRe
       const path = new URL(probe.url).pathname
       return answer.status === 200
         ? {ok: true, detail: `${path} 200`}
-        : {ok: false, detail: `${path} ${answer.error ?? answer.status}`}
+        // An answer other than 200 means the process is alive and reporting trouble, often with what it needs.
+        : {ok: false, detail: `${path} ${answer.error ?? answer.status}`, blame: answer.status === 0 ? 'self' : 'dependency'}
     }
     case 'masterLeader':
       return masterLeader(probe.urls, timeoutMs)
@@ -72,11 +81,13 @@ async function masterLeader(urls: string[], timeoutMs: number): Promise<ProbeRes
     }
   })
   const first = leaders[0]
-  if (!first) return {ok: false, detail: answers[0].status === 200 ? 'no leader yet' : `/cluster/status ${answers[0].error ?? answers[0].status}`}
+  // A master that answers without a leader is alive: electing one is the raft group's business, not a restart's.
+  if (!first) return answers[0].status === 200 ? {ok: false, detail: 'no leader yet', blame: 'dependency'} : {ok: false, detail: `/cluster/status ${answers[0].error ?? answers[0].status}`, blame: 'self'}
   const disagree = leaders.findIndex((l) => l !== first)
-  if (disagree >= 0) return {ok: false, detail: `masters disagree on the leader (${urls[disagree]} says ${leaders[disagree] ?? 'none'})`}
+  if (disagree >= 0) return {ok: false, detail: `masters disagree on the leader (${urls[disagree]} says ${leaders[disagree] ?? 'none'})`, blame: 'dependency'}
   // weed 4.x reports the leader as ip:port.grpcPort; people know it by ip:port.
-  return {ok: true, detail: `leader ${first.replace(/\.\d+$/, '')}`}
+  const leader = first.replace(/\.\d+$/, '')
+  return {ok: true, detail: `leader ${leader}`, leader}
 }
 
 interface DirStatus {
@@ -108,10 +119,10 @@ export async function masterTopology(masterUrls: string[], timeoutMs: number): P
 
 async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number): Promise<ProbeResult> {
   const own = await httpGet(statusUrl, timeoutMs)
-  if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`}
+  if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`, blame: 'self'}
   const topology = await masterTopology(masterUrls, timeoutMs)
-  if (!topology) return {ok: false, detail: 'master /dir/status not answering'}
+  if (!topology) return {ok: false, detail: 'master /dir/status not answering', blame: 'dependency'}
   const entry = topology.get(node)
-  if (!entry) return {ok: false, detail: 'not listed by the master'}
+  if (!entry) return {ok: false, detail: 'not listed by the master', blame: 'dependency'}
   return {ok: true, detail: `listed, ${entry.volumes} volume${entry.volumes === 1 ? '' : 's'}`}
 }

@@ -11,6 +11,8 @@ export interface ProcessStatus {
   ports: {http: number; grpc: number}
   restarts: number
   health: string
+  /** Masters only: whether this master is the leader the masters agree on. */
+  leader?: boolean
   lastRestart: {agoMs: number; reason: string} | null
   logFile: string
 }
@@ -21,5 +23,7 @@ export interface StatusReport {
   version?: number
   daemon: {pid: number; startedAt: string; uptimeMs: number} | null
   endpoints: {master: string; filer?: string; s3?: string}
+  /** The master leading the raft group ("ip:port"), null while the masters agree on none (absent without a daemon). */
+  leader?: string | null
   processes: ProcessStatus[]
 }

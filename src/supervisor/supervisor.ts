@@ -5,7 +5,8 @@ import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {KIND_ORDER, type Plan, type ProcessKind, STARTS_AFTER} from '../plan/types.js'
 import type {Clock} from './clock.js'
 import type {Launcher} from './launcher.js'
-import {ManagedProcess} from './managed-process.js'
+import {DependencyRule, type ProcessView} from './dependencies.js'
+import {ManagedProcess, type ProcessMemory} from './managed-process.js'
 import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
 import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
@@ -19,8 +20,9 @@ export interface SupervisorDeps {
   weedPath: string
 }
 
+/** runDir/state.json: who runs (to find them again) and what a later daemon must not forget about them. */
 interface SavedState {
-  processes: Array<{name: string} & ProcIdentity>
+  processes: Array<{name: string} & ProcIdentity & Partial<ProcessMemory>>
 }
 
 /**
@@ -34,10 +36,13 @@ export class Supervisor {
   private readonly startedAt: number
   private waiters: Array<() => void> = []
   private startSequence: Promise<void> | undefined
+  private readonly dependencies: DependencyRule
+  private savedText: string | undefined
 
   constructor(public plan: Plan, private readonly deps: SupervisorDeps) {
     this.statePath = join(plan.runDir, 'state.json')
     this.startedAt = deps.clock.now()
+    this.dependencies = new DependencyRule(deps.clock)
     this.processes = plan.processes.map((p) => this.manage(p))
   }
 
@@ -49,6 +54,7 @@ export class Supervisor {
       weedPath: this.deps.weedPath,
       policy: this.plan.supervise,
       onChange: () => this.changed(),
+      waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
     })
   }
 
@@ -89,7 +95,8 @@ export class Supervisor {
       const process = this.processes.find((p) => p.name === entry.name)
       const live = procIdentity(entry.pid)
       if (!process || !live || !sameProcess(live, entry)) continue
-      process.adopt(this.deps.launcher.adopt(live))
+      const {restarts = 0, runningSince, lastRestartReason, lastRestartAt} = entry
+      process.adopt(this.deps.launcher.adopt(live), {restarts, runningSince, lastRestartReason, lastRestartAt})
       adopted.push(entry.name)
     }
     return adopted
@@ -134,6 +141,7 @@ export class Supervisor {
       version: this.version,
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
       endpoints: this.plan.endpoints,
+      leader: this.leader() ?? null,
       processes: this.processes.map((p): ProcessStatus => {
         const s = p.state
         const since = 'since' in s ? s.since : undefined
@@ -145,12 +153,20 @@ export class Supervisor {
           uptimeMs: (s.name === 'RUNNING' || s.name === 'UNHEALTHY') && since !== undefined ? now - since : null,
           ports: {...p.plan.ports},
           restarts: p.restarts,
-          health: s.name === 'FATAL' ? s.reason : s.name === 'BACKOFF' ? `restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}` : s.name === 'EXITED' ? describeExit(s.exit) : p.healthDetail,
+          ...(p.plan.kind === 'master' ? {leader: p.leader !== undefined && p.leader === addressOf(p)} : {}),
+          health: healthOf(p, now),
           lastRestart: p.lastRestartAt !== undefined && p.lastRestartReason ? {agoMs: now - p.lastRestartAt, reason: p.lastRestartReason} : null,
           logFile: p.plan.logFile,
         }
       }),
     }
+  }
+
+  /** The leader ("ip:port") the healthy masters agree on, if they do. */
+  private leader(): string | undefined {
+    const named = new Set(this.ofKind('master').filter((p) => p.healthy).map((p) => p.leader))
+    const [only] = named
+    return named.size === 1 ? only : undefined
   }
 
   /** Resolves true once `condition` holds (checked after every state change). */
@@ -189,16 +205,56 @@ export class Supervisor {
 
   private changed(): void {
     this.version++
+    this.dependencies.observe(this.processes.map(view))
     this.saveState()
     for (const w of this.waiters.splice(0)) w()
   }
 
   private saveState(): void {
-    const processes = this.processes.flatMap((p) => (p.identity ? [{name: p.name, ...p.identity}] : []))
+    const processes = this.processes.flatMap((p) => (p.identity ? [{name: p.name, ...p.identity, ...p.memory}] : []))
+    const text = `${JSON.stringify({processes}, null, 2)}\n`
+    // Health changes call this too; the disk is written only when what is recorded changes.
+    if (text === this.savedText) return
     try {
-      writeFileAtomic(this.statePath, `${JSON.stringify({processes}, null, 2)}\n`, 0o600)
+      writeFileAtomic(this.statePath, text, 0o600)
+      this.savedText = text
     } catch {
       // The run directory vanished (purge in progress); nothing to record.
+    }
+  }
+}
+
+function view(p: ManagedProcess): ProcessView {
+  return {name: p.name, kind: p.plan.kind, state: p.state.name, healthy: p.healthy}
+}
+
+/** A master's own ip:port, as the masters name their leader. */
+function addressOf(p: ManagedProcess): string | undefined {
+  const probe = p.plan.liveness
+  return probe.kind === 'masterLeader' ? new URL(probe.urls[0]).host : undefined
+}
+
+/** What `status` says about a process's health: only what is true in its current state, never an old probe. */
+function healthOf(p: ManagedProcess, now: number): string {
+  const s = p.state
+  switch (s.name) {
+    case 'FATAL':
+      return s.reason
+    case 'BACKOFF':
+      return `restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}`
+    case 'EXITED':
+      return describeExit(s.exit)
+    case 'STOPPED':
+      return ''
+    case 'STOPPING':
+      return s.then === 'STOPPED' ? 'stopping' : 'restarting'
+    case 'STARTING':
+    case 'RUNNING':
+    case 'UNHEALTHY':
+      return p.healthDetail
+    default: {
+      const unknown: never = s
+      throw new Error(`unknown state ${JSON.stringify(unknown)}`)
     }
   }
 }

@@ -5,6 +5,7 @@ import type {ProcessPlan} from '../../src/plan/types.js'
 import type {Clock} from '../../src/supervisor/clock.js'
 import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
 import {ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
+import type {ProbeResult} from '../../src/supervisor/probes.js'
 import type {ExitInfo} from '../../src/supervisor/state.js'
 
 /** Time that moves only when the test says so. */
@@ -83,15 +84,16 @@ const plan = {
   stopSignal: 'SIGTERM', stopTimeoutMs: 31_000,
 } satisfies ProcessPlan
 
-function rig(policy: Partial<SupervisionPolicy> = {}) {
+function rig(policy: Partial<SupervisionPolicy> = {}, waitingOn?: () => string | undefined) {
   const clock = new FakeClock()
   const launcher = new FakeLauncher()
-  const probe = {healthy: true}
+  const probe: {healthy: boolean; failure: ProbeResult} = {healthy: true, failure: {ok: false, detail: '/status timed out', blame: 'self'}}
   const process = new ManagedProcess(plan, {
     launcher, clock, weedPath: '/bin/weed',
-    probe: async () => (probe.healthy ? {ok: true, detail: '/status 200'} : {ok: false, detail: '/status timed out'}),
+    probe: async () => (probe.healthy ? {ok: true, detail: '/status 200'} : probe.failure),
     policy: {restart: 'on-failure', startTimeoutMs: 60_000, healthIntervalMs: 2000, unhealthyThreshold: 3, ...policy},
     onChange: () => {},
+    waitingOn,
   })
   return {clock, launcher, probe, process}
 }
@@ -172,8 +174,13 @@ describe('ManagedProcess state machine', () => {
     await clock.advance(100)
     probe.healthy = false
     await clock.advance(2000)
-    assert.equal(process.state.name, 'UNHEALTHY')
-    await clock.advance(4000)
+    assert.equal(process.state.name, 'RUNNING', 'one failed probe is not UNHEALTHY')
+    assert.equal(process.healthDetail, '/status timed out (1 failed probe)')
+    await clock.advance(2000)
+    assert.equal(process.state.name, 'RUNNING')
+    assert.equal(process.healthDetail, '/status timed out (2 failed probes)')
+    assert.equal(launcher.handles.length, 1)
+    await clock.advance(2000)
     assert.deepEqual(launcher.handles[0].signals, ['SIGTERM', 'SIGCONT'])
     assert.equal(launcher.handles.length, 2)
     assert.equal(process.restarts, 1)
@@ -224,5 +231,98 @@ describe('ManagedProcess state machine', () => {
     await clock.advance(2500)
     assert.equal(launcher.handles[0].signals[0], 'SIGTERM')
     assert.equal(process.state.name, 'BACKOFF')
+  })
+
+  test('liveness: failures not in a row never add up to UNHEALTHY', async () => {
+    const {clock, process, launcher, probe} = rig()
+    process.start()
+    await clock.advance(100)
+    for (let i = 0; i < 5; i++) {
+      probe.healthy = false
+      await clock.advance(4000)
+      assert.equal(process.state.name, 'RUNNING')
+      probe.healthy = true
+      await clock.advance(2000)
+      assert.equal(process.healthDetail, '/status 200')
+    }
+    assert.equal(launcher.handles.length, 1)
+    assert.equal(process.restarts, 0)
+  })
+
+  test('STOPPED, EXITED, BACKOFF and a new start show no health from an earlier probe', async () => {
+    const {clock, process, launcher, probe} = rig({restart: 'never'})
+    process.start()
+    await clock.advance(2500)
+    assert.equal(process.healthDetail, '/status 200')
+    launcher.last.exit({code: 2})
+    assert.equal(process.state.name, 'EXITED')
+    assert.equal(process.healthDetail, '')
+    process.start()
+    probe.healthy = false
+    assert.equal(process.state.name, 'STARTING')
+    assert.equal(process.healthDetail, '', 'nothing probed yet in this start')
+    probe.healthy = true
+    await clock.advance(2500)
+    await process.stop()
+    assert.equal(process.state.name, 'STOPPED')
+    assert.equal(process.healthDetail, '')
+  })
+
+  test('a failure blamed on a dependency that is down waits: no restart, recovers by itself', async () => {
+    let dependency: string | undefined = 'masters have no leader (master-1 BACKOFF)'
+    const {clock, process, launcher, probe} = rig({}, () => dependency)
+    process.start()
+    await clock.advance(100)
+    probe.healthy = false
+    probe.failure = {ok: false, detail: 'not listed by the master', blame: 'dependency'}
+    await clock.advance(60_000)
+    assert.equal(launcher.handles.length, 1, 'never restarted while the masters are down')
+    assert.equal(process.state.name, 'RUNNING')
+    assert.equal(process.healthy, false)
+    assert.match(process.healthDetail, /^waiting: masters have no leader \(master-1 BACKOFF\) \(not listed by the master\)$/)
+    dependency = undefined
+    probe.healthy = true
+    await clock.advance(2000)
+    assert.equal(process.healthDetail, '/status 200')
+    assert.equal(process.healthy, true)
+    assert.equal(process.restarts, 0)
+  })
+
+  test('a dependency failure with the dependency healthy counts like any other (restart after the threshold)', async () => {
+    const {clock, process, launcher, probe} = rig({}, () => undefined)
+    process.start()
+    await clock.advance(100)
+    probe.healthy = false
+    probe.failure = {ok: false, detail: 'not listed by the master', blame: 'dependency'}
+    await clock.advance(6000)
+    assert.equal(launcher.handles.length, 2)
+    assert.equal(process.lastRestartReason, 'unhealthy: not listed by the master 3× in a row')
+  })
+
+  test('a process that does not answer itself is restarted even while its dependency is down', async () => {
+    let asked = 0
+    const {clock, process, launcher, probe} = rig({}, () => {
+      asked++
+      return 'masters have no leader'
+    })
+    process.start()
+    await clock.advance(100)
+    probe.healthy = false
+    probe.failure = {ok: false, detail: '/status ECONNREFUSED', blame: 'self'}
+    await clock.advance(6000)
+    assert.equal(launcher.handles.length, 2)
+    assert.equal(asked, 0, 'its own failure is not the dependency\'s')
+  })
+
+  test('adoption keeps the start time, restart count and last restart reason an earlier daemon recorded', async () => {
+    const {clock, process, launcher} = rig()
+    await clock.advance(100_000)
+    process.adopt(launcher.launch(), {runningSince: 40_000, restarts: 4, lastRestartReason: 'killed by SIGKILL', lastRestartAt: 50_000})
+    assert.equal(process.state.name, 'STARTING')
+    await clock.advance(100)
+    assert.equal(process.state.name, 'RUNNING')
+    if (process.state.name === 'RUNNING') assert.equal(process.state.since, 40_000)
+    assert.equal(process.restarts, 4)
+    assert.deepEqual(process.memory, {runningSince: 40_000, restarts: 4, lastRestartReason: 'killed by SIGKILL', lastRestartAt: 50_000})
   })
 })
