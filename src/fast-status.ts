@@ -8,6 +8,8 @@ import {readFileSync} from 'node:fs'
 import {request} from 'node:http'
 import {dirname, resolve} from 'node:path'
 
+import {DAEMON_ANSWER_MS, daemonNotAnswering} from './daemon/unreachable.js'
+import {renderError} from './lib/errors.js'
 import {runDirOf, socketPathFor} from './plan/paths.js'
 import {allRunning, renderStatus} from './services/status.js'
 import type {StatusReport} from './supervisor/status-types.js'
@@ -22,8 +24,17 @@ export async function fastStatus(json: boolean): Promise<boolean> {
   }
   const dataDir = simpleDataDir(text)
   if (dataDir === undefined) return false
-  const socketPath = socketPathFor(runDirOf(resolve(dirname(file), dataDir)), 'seaweedctl.sock')
+  const runDir = runDirOf(resolve(dirname(file), dataDir))
+  const socketPath = socketPathFor(runDir, 'seaweedctl.sock')
   const report = await getStatus(socketPath)
+  if (report === 'hung') {
+    // Same answer as the full command's, without making the user wait for it a second time.
+    const error = daemonNotAnswering(runDir, DAEMON_ANSWER_MS)
+    process.stdout.write(json ? `${JSON.stringify({error: error.toJSON()}, null, 2)}\n` : '')
+    if (!json) process.stderr.write(`${renderError(error)}\n`)
+    process.exitCode = error.exitCode
+    return true
+  }
   if (!report) return false
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(report)}\n`)
   process.exitCode = allRunning(report) ? 0 : 3
@@ -40,9 +51,10 @@ function simpleDataDir(text: string): string | undefined {
   return match ? (match[1] ?? match[2] ?? match[3]) : undefined
 }
 
-function getStatus(socketPath: string): Promise<StatusReport | undefined> {
+/** The report; undefined when no daemon listens (or any doubt: the full command decides); 'hung' when one listens but does not answer. */
+function getStatus(socketPath: string): Promise<StatusReport | undefined | 'hung'> {
   return new Promise((resolvePromise) => {
-    const req = request({socketPath, path: '/v1/status', method: 'GET', timeout: 5000}, (res) => {
+    const req = request({socketPath, path: '/v1/status', method: 'GET', timeout: DAEMON_ANSWER_MS}, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -56,7 +68,7 @@ function getStatus(socketPath: string): Promise<StatusReport | undefined> {
     req.on('error', () => resolvePromise(undefined))
     req.on('timeout', () => {
       req.destroy()
-      resolvePromise(undefined)
+      resolvePromise('hung')
     })
     req.end()
   })

@@ -7,6 +7,7 @@ import {chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'n
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {dirname, join} from 'node:path'
 
+import {SeaweedctlError} from '../lib/errors.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {systemClock} from '../supervisor/clock.js'
 import {rotateIfLarge} from '../supervisor/log-rotation.js'
@@ -14,11 +15,21 @@ import {ProcessLauncher} from '../supervisor/launcher.js'
 import {runProbe} from '../supervisor/probes.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
+import {claimSupervision} from './claim.js'
 import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
 
 export async function runDaemon(runDir: string): Promise<void> {
   const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
   const {plan} = launch
+  // Before anything else (the socket, the state): a second supervisor of one cluster is never started.
+  const claim = claimSupervision(runDir)
+  if (!claim.claimed) {
+    throw new SeaweedctlError('CLUSTER_LOCKED', `cluster "${plan.name}" is already supervised by the daemon with pid ${claim.holder.pid} (since ${claim.holder.since}); nothing was changed.`, {
+      hints: ['See it with: seaweedctl status', `Stop it with: seaweedctl down, or take over after it is gone (kill ${claim.holder.pid})`],
+      data: {holder: claim.holder},
+    })
+  }
+  process.once('exit', claim.release)
   const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath})
 
   const socketDir = dirname(plan.socketPath)
@@ -33,6 +44,7 @@ export async function runDaemon(runDir: string): Promise<void> {
       server.close()
       rmSync(plan.socketPath, {force: true})
       rmSync(join(runDir, DAEMON_FILE), {force: true})
+      claim.release()
     })()
     return shuttingDown
   }
@@ -159,6 +171,6 @@ async function main(): Promise<void> {
 if (process.argv[2] && import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: Error) => {
     console.error(`seaweedctl daemon failed to start: ${error.message}`)
-    process.exit(1)
+    process.exit(error instanceof SeaweedctlError ? error.exitCode : 1)
   })
 }

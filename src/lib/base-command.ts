@@ -2,7 +2,7 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 
-import {isSeaweedctlError, SeaweedctlError} from './errors.js'
+import {isSeaweedctlError, renderError, SeaweedctlError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -72,11 +72,4 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-export function renderError(error: SeaweedctlError, debug = false): string {
-  const [first, ...rest] = error.message.split('\n')
-  const lines = [`Error: ${first}`, ...rest.map((l) => `       ${l}`), ...error.hints.map((h) => `       ${h}`)]
-  if (debug && error.stack) lines.push(error.stack)
-  return lines.join('\n')
-}
-
-export {SeaweedctlError}
+export {renderError, SeaweedctlError}

@@ -126,6 +126,14 @@ export class SeaweedctlError extends Error {
   }
 }
 
+/** The error as a person reads it on stderr: the message, then what to do, indented under it. */
+export function renderError(error: SeaweedctlError, debug = false): string {
+  const [first, ...rest] = error.message.split('\n')
+  const lines = [`Error: ${first}`, ...rest.map((l) => `       ${l}`), ...error.hints.map((h) => `       ${h}`)]
+  if (debug && error.stack) lines.push(error.stack)
+  return lines.join('\n')
+}
+
 export function isSeaweedctlError(error: unknown): error is SeaweedctlError {
   return error instanceof SeaweedctlError
 }

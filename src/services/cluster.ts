@@ -7,7 +7,7 @@ import {DaemonClient} from '../daemon/client.js'
 import {takePrestartedDaemon} from '../daemon/prestart.js'
 import {DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
-import {SeaweedctlError} from '../lib/errors.js'
+import {EXIT, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {tailLines} from '../supervisor/diagnose.js'
 import {procIdentity, sameProcess, type ProcIdentity} from '../supervisor/proc.js'
@@ -33,7 +33,7 @@ export function survivors(plan: Plan): Array<{name: string} & ProcIdentity> {
 /** Ports that our own running processes hold (so preflight does not report them as taken). */
 export async function runningPorts(plan: Plan): Promise<Set<number>> {
   const names = new Set<string>()
-  const client = new DaemonClient(plan.socketPath)
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   try {
     const report = await client.status()
     for (const p of report?.processes ?? []) if (p.pid !== null) names.add(p.name)
@@ -82,10 +82,12 @@ export async function launchDaemon(plan: Plan, weedPath: string): Promise<Daemon
       closeSync(log)
     }
   }
-  const client = new DaemonClient(plan.socketPath)
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
-    if (exited !== undefined) break
+    // Exit 5: another daemon claimed the cluster first (two commands adopting at once); use that one.
+    if (exited === EXIT.busy && (await client.status())) return client
+    if (exited !== undefined && exited !== EXIT.busy) break
     if (existsSync(plan.socketPath) && (await client.status())) return client
     await new Promise((r) => setTimeout(r, 10))
   }
@@ -102,7 +104,7 @@ export async function runForeground(plan: Plan, weedPath: string): Promise<void>
 }
 
 export async function currentStatus(plan: Plan): Promise<StatusReport | undefined> {
-  const client = new DaemonClient(plan.socketPath)
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   try {
     return await client.status()
   } finally {
@@ -115,7 +117,7 @@ export async function currentStatus(plan: Plan): Promise<StatusReport | undefine
  * daemon adopts them (same pid, start time and command line; no restart) and starts what is gone.
  */
 export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
-  const client = new DaemonClient(plan.socketPath)
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   if (await client.status()) return client
   await client.close()
   const launchFile = join(plan.runDir, PLAN_FILE)

@@ -36,7 +36,7 @@ export async function down(options: DownOptions): Promise<DownResult> {
 }
 
 async function stopCluster(plan: Plan, options: DownOptions, started: number): Promise<DownResult> {
-  const client = new DaemonClient(plan.socketPath)
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   let stopped: string[] = []
   let wasRunning = false
   try {

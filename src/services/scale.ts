@@ -100,7 +100,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const removed = oldPlan.processes.filter((p) => !newPlan.processes.some((q) => q.name === p.name))
 
   return withClusterLock(oldPlan, `scale ${kind} ${count}`, async () => {
-    const client = new DaemonClient(oldPlan.socketPath)
+    const client = new DaemonClient(oldPlan.socketPath, oldPlan.runDir)
     try {
       const report = await client.status()
       if (!report) {

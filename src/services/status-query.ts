@@ -3,6 +3,9 @@ import {currentStatus, ensureDaemon, survivors} from './cluster.js'
 import {planFromFile} from './plan.js'
 import {stoppedReport} from './status.js'
 
+/** How long `status` waits for a daemon that has just adopted running processes to confirm them. */
+const ADOPTION_SETTLE_MS = 15_000
+
 /** The daemon's report, or every planned process STOPPED when no daemon answers. */
 export async function statusOf(file: string): Promise<StatusReport> {
   const plan = planFromFile(file)
@@ -12,7 +15,14 @@ export async function statusOf(file: string): Promise<StatusReport> {
   if (survivors(plan).length > 0) {
     const client = await ensureDaemon(plan)
     try {
-      return (await client.status())!
+      // The new daemon confirms each adopted process with its readiness probe (well under a second on a healthy
+      // cluster): report once that is done, not the STARTING of the first instant.
+      const deadline = Date.now() + ADOPTION_SETTLE_MS
+      let report = (await client.status())!
+      while (report.processes.some((p) => p.state === 'STARTING') && Date.now() < deadline) {
+        report = (await client.next(report.version)) ?? report
+      }
+      return report
     } finally {
       await client.close()
     }

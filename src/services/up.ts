@@ -104,11 +104,17 @@ function rawDefaultVersion(): string {
 }
 
 async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, deadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
-  let client = new DaemonClient(plan.socketPath)
+  let client = new DaemonClient(plan.socketPath, plan.runDir)
   let launched = false
   try {
     const running = await client.status()
-    if (running && !options.foreground) {
+    if (running && options.foreground) {
+      throw new SeaweedctlError('CLUSTER_LOCKED', `cluster "${plan.name}" is already supervised by the daemon with pid ${running.daemon?.pid}; a second supervisor is never started. Nothing was changed.`, {
+        hints: ['To supervise it in the foreground instead: seaweedctl down, then seaweedctl up --foreground'],
+        data: {holder: running.daemon},
+      })
+    }
+    if (running) {
       await client.request('POST', '/v1/start')
     } else {
       preflight(plan, {ownPorts: await runningPorts(plan)})
