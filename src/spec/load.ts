@@ -133,7 +133,7 @@ function checkValue(value: unknown, field: FieldSpec, path: string): Omit<Proble
         return {code: 'SPEC_TYPE', message: `${label(path)} must be a whole number, got ${shown}`}
       }
       if (field.enum && !field.enum.includes(value)) {
-        return {code: 'SPEC_RANGE', message: `${label(path)} must be one of ${field.enum.join(', ')}, got ${value}`}
+        return {code: 'SPEC_RANGE', message: `${label(path)} must be one of ${field.enum.join(', ')}, got ${value}${field.enumHint ? ` (${field.enumHint})` : ''}`}
       }
       if (value < field.min || value > field.max) {
         return {code: 'SPEC_RANGE', message: `${label(path)} must be between ${field.min} and ${field.max}, got ${value}`}

@@ -6,7 +6,7 @@
 export type RestartPolicy = 'always' | 'on-failure' | 'never'
 
 export type FieldSpec =
-  | {type: 'integer'; default: number; min: number; max: number; enum?: readonly number[]; doc: string}
+  | {type: 'integer'; default: number; min: number; max: number; enum?: readonly number[]; enumHint?: string; doc: string}
   | {type: 'string'; default: string; pattern?: RegExp; patternHint?: string; enum?: readonly string[]; doc: string}
   | {type: 'replication'; default: string; doc: string}
   | {type: 'boolean'; default: boolean; doc: string}
@@ -45,7 +45,7 @@ export const SPEC_SCHEMA = {
     master: {
       type: 'object', doc: 'masters (raft)',
       fields: {
-        count: {type: 'integer', default: 1, min: 1, max: 5, enum: [1, 3, 5], doc: '1, 3 or 5 (a raft quorum)'},
+        count: {type: 'integer', default: 1, min: 1, max: 5, enum: [1, 3, 5], enumHint: 'masters elect their leader by majority (raft): an even count tolerates no more failures than one fewer', doc: '1, 3 or 5 (a raft quorum)'},
         port: port(9333, 'HTTP port of master-1 (master i gets port+i-1); gRPC is always port+10000'),
         volumeSizeLimitMB: {type: 'integer', default: 1024, min: 1, max: 30_000, doc: 'a volume is full at this size'},
         defaultReplication: {type: 'replication', default: '000', doc: 'e.g. "001" = 2 copies on 2 servers in one rack'},

@@ -82,7 +82,13 @@ async function masterLeader(urls: string[], timeoutMs: number): Promise<ProbeRes
   })
   const first = leaders[0]
   // A master that answers without a leader is alive: electing one is the raft group's business, not a restart's.
-  if (!first) return answers[0].status === 200 ? {ok: false, detail: 'no leader yet', blame: 'dependency'} : {ok: false, detail: `/cluster/status ${answers[0].error ?? answers[0].status}`, blame: 'self'}
+  if (!first) {
+    if (answers[0].status === 200) return {ok: false, detail: 'no leader yet', blame: 'dependency'}
+    // Before 4.44 /cluster/status hangs up to 20 s while the masters elect (seaweedfs-ops §2.1): a timeout is the
+    // election's, a refused connection is the master's own.
+    const timedOut = answers[0].error?.startsWith('timed out') === true
+    return {ok: false, detail: `/cluster/status ${answers[0].error ?? answers[0].status}`, blame: timedOut ? 'dependency' : 'self'}
+  }
   const disagree = leaders.findIndex((l) => l !== first)
   if (disagree >= 0) return {ok: false, detail: `masters disagree on the leader (${urls[disagree]} says ${leaders[disagree] ?? 'none'})`, blame: 'dependency'}
   // weed 4.x reports the leader as ip:port.grpcPort; people know it by ip:port.
