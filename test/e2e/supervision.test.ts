@@ -9,7 +9,7 @@ import {cli, listedNodes, testDir, waitFor, weedPidsUnder, weedSection} from '..
 const OFFSET = 1500
 const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
 
-interface Proc {name: string; state: string; pid: number | null; restarts: number; health: string}
+interface Proc {name: string; state: string; pid: number | null; restarts: number; health: string; uptimeMs: number | null; lastRestart: {reason: string} | null}
 
 describe('supervision of real weed processes', () => {
   const {dir, cleanup} = testDir('supervise')
@@ -74,6 +74,40 @@ describe('supervision of real weed processes', () => {
     assert.match(unknown.stderr, /did you mean "volume-1"/)
   })
 
+  test('up --foreground next to the running daemon is refused with its pid; the daemon keeps supervising', async () => {
+    const before = await status()
+    const second = await cli(['up', '--foreground'], {cwd: dir, timeoutMs: 30_000})
+    assert.equal(second.code, 5, second.stderr + second.stdout)
+    assert.match(second.stderr, new RegExp(`already supervised by the daemon with pid ${before.daemon!.pid}`))
+    const after = await status()
+    assert.equal(after.daemon!.pid, before.daemon!.pid)
+    assert.deepEqual(after.processes.map((p) => p.pid), before.processes.map((p) => p.pid))
+  })
+
+  test('kill -STOP of the daemon: status, status --json and restart exit 5 within 10 s, naming its pid and log', async () => {
+    const before = await status()
+    const pid = before.daemon!.pid
+    process.kill(pid, 'SIGSTOP')
+    try {
+      for (const args of [['status'], ['status', '--json'], ['restart', 'volume-1']]) {
+        const started = Date.now()
+        const result = await cli(args, {cwd: dir, timeoutMs: 30_000})
+        const took = Date.now() - started
+        assert.equal(result.code, 5, `${args.join(' ')}: ${result.stderr}${result.stdout}`)
+        assert.ok(took < 10_000, `${args.join(' ')} took ${took} ms`)
+        const text = result.stderr + result.stdout
+        assert.match(text, new RegExp(`pid ${pid}`))
+        assert.match(text, /daemon could not be reached/)
+        assert.match(text, /daemon\.log/)
+        assert.match(text, new RegExp(`kill -CONT ${pid}`))
+        assert.doesNotMatch(text, /UND_ERR|HeadersTimeout/)
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    assert.equal((await status()).daemon!.pid, pid)
+  })
+
   test('kill -9 of the daemon: weed keeps serving; status brings supervision back without restarts', async () => {
     const before = await status()
     const pids = before.processes.map((p) => p.pid).sort()
@@ -87,10 +121,18 @@ describe('supervision of real weed processes', () => {
       }
     })
     assert.equal((await fetch(`${MASTER}/cluster/status`)).status, 200)
-    const after = await waitFor('supervision back', async () => {
-      const s = await status()
-      return s.daemon && s.processes.every((p) => p.state === 'RUNNING') ? s : undefined
-    })
+    // The very next status starts a new daemon, which adopts and confirms them: exit 0, all RUNNING, history kept.
+    const first = await cli(['status', '--json'], {cwd: dir})
+    assert.equal(first.code, 0, first.stderr + first.stdout)
+    const after = JSON.parse(first.stdout) as typeof before
+    assert.ok(after.processes.every((p) => p.state === 'RUNNING'), first.stdout)
+    for (const p of after.processes) {
+      const was = before.processes.find((q) => q.name === p.name)!
+      assert.equal(p.restarts, was.restarts, `${p.name}: restarts kept`)
+      assert.ok(p.uptimeMs! >= was.uptimeMs!, `${p.name}: uptime ${p.uptimeMs} ms continues from ${was.uptimeMs} ms`)
+      assert.equal(p.lastRestart?.reason, was.lastRestart?.reason, `${p.name}: last restart reason kept`)
+    }
+    assert.ok(after.processes.some((p) => p.restarts > 0), 'the earlier tests restarted something, so there is history to keep')
     assert.notEqual(after.daemon!.pid, before.daemon!.pid)
     assert.deepEqual(after.processes.map((p) => p.pid).sort(), pids, 'same weed pids: adopted, not restarted')
     assert.deepEqual(weedPidsUnder(dir).sort(), pids)
