@@ -7,23 +7,24 @@ import {after, describe, test} from 'node:test'
 import {cli, testDir, waitFor, weedSection} from '../helpers/cli.js'
 
 /*
- * Chaos: a replicated cluster (001, 4 volume servers) keeps every acknowledged write while volume servers are
- * killed (-9) or frozen (SIGSTOP) and the filer is restarted, and supervision brings every process back.
+ * Chaos: a replicated cluster (3 masters, 001, 4 volume servers) keeps every acknowledged write while volume
+ * servers and masters — the leader and a follower — are killed (-9) or frozen (SIGSTOP) and the filer is
+ * restarted, and supervision brings every process back (a master failure restarts that master only).
  *
  * With 001 every write the filer acknowledges has two copies on two servers. Faults hit one volume server at a
  * time, and the next fault waits until the cluster is all RUNNING again, so one copy of everything written is
  * always readable. Writes may fail meanwhile (a volume whose replica is down is read-only; a frozen server
  * holds requests until the timeout); a write counts only when the filer answered 2xx.
  *
- *   SEAWEEDCTL_CHAOS_SECONDS  how long faults are injected (default 75; bench/chaos.sh runs 600)
+ *   SEAWEEDCTL_CHAOS_SECONDS  how long faults are injected (default 90; bench/chaos.sh runs 600)
  *   SEAWEEDCTL_CHAOS_SEED     the PRNG seed (printed; set it to replay a run's choice of faults)
  *   SEAWEEDCTL_CHAOS_RATE     writes per second the writer aims at (default 25)
  */
 
-// Ports of this file: portOffset 1600 (master 10933, volumes 9680-9683, filer 10488).
+// Ports of this file: portOffset 1600 (masters 10933-10935, volumes 9680-9683, filer 10488).
 const OFFSET = 1600
 const FILER = `http://127.0.0.1:${8888 + OFFSET}`
-const SECONDS = Number(process.env.SEAWEEDCTL_CHAOS_SECONDS || 75)
+const SECONDS = Number(process.env.SEAWEEDCTL_CHAOS_SECONDS || 90)
 const SEED = Number(process.env.SEAWEEDCTL_CHAOS_SEED || (Date.now() % 2 ** 31))
 const RATE = Number(process.env.SEAWEEDCTL_CHAOS_RATE || 25)
 /** A write that takes longer than this is abandoned (not acknowledged). */
@@ -33,11 +34,11 @@ const RECOVERY_TIMEOUT_MS = 120_000
 /** Reading one acknowledged file back may fail for a while after the last fault; then it is lost. */
 const READ_DEADLINE_MS = 60_000
 
-type FaultKind = 'kill-9 volume' | 'SIGSTOP volume' | 'restart filer'
-const FAULT_KINDS: FaultKind[] = ['kill-9 volume', 'SIGSTOP volume', 'restart filer']
+type FaultKind = 'kill-9 volume' | 'SIGSTOP volume' | 'restart filer' | 'kill-9 leader' | 'SIGSTOP leader' | 'kill-9 follower' | 'SIGSTOP follower'
+const FAULT_KINDS: FaultKind[] = ['kill-9 volume', 'SIGSTOP volume', 'restart filer', 'kill-9 leader', 'SIGSTOP leader', 'kill-9 follower', 'SIGSTOP follower']
 
-interface Proc {name: string; kind: string; state: string; pid: number | null; restarts: number; health: string}
-interface Status {processes: Proc[]}
+interface Proc {name: string; kind: string; state: string; pid: number | null; restarts: number; health: string; leader?: boolean}
+interface Status {leader?: string | null; processes: Proc[]}
 
 /** mulberry32: a small seeded PRNG, so a failing run's choice of faults can be replayed. */
 function prng(seed: number): () => number {
@@ -68,12 +69,13 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
     const result = await cli(['status', '--json'], {cwd: dir, timeoutMs: 30_000})
     return JSON.parse(result.stdout) as Status
   }
-  const allRunning = (s: Status) => s.processes.length > 0 && s.processes.every((p) => p.state === 'RUNNING')
+  const allRunning = (s: Status) => s.processes.length > 0 && s.processes.every((p) => p.state === 'RUNNING') && Boolean(s.leader)
 
   test('up', async () => {
     writeFileSync(join(dir, 'seaweed.yaml'), [
       `portOffset: ${OFFSET}`,
       'master:',
+      '  count: 3',
       '  defaultReplication: "001"',
       'volume:',
       '  count: 4',
@@ -125,9 +127,12 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
     const injected = new Map<FaultKind, number>(FAULT_KINDS.map((k) => [k, 0]))
     const recovery = new Map<FaultKind, number[]>(FAULT_KINDS.map((k) => [k, []]))
     const log: string[] = []
-    // Each round injects two of each volume fault and one filer restart (which takes the filer away for ≈16 s,
-    // its own graceful stop being ≈10 s) in a random order, so even a short run exercises all three.
-    const ROUND: FaultKind[] = ['kill-9 volume', 'kill-9 volume', 'SIGSTOP volume', 'SIGSTOP volume', 'restart filer']
+    // Each round injects each master fault, two of each volume fault and one filer restart (which takes the filer
+    // away for ≈16 s, its own graceful stop being ≈10 s) in a random order; the master faults of the
+    // first round alternate with the others, so even the short form exercises masters, volume servers and the filer.
+    const MASTER_FAULTS: FaultKind[] = ['kill-9 leader', 'SIGSTOP leader', 'kill-9 follower', 'SIGSTOP follower']
+    const ROUND: FaultKind[] = [...MASTER_FAULTS, 'kill-9 volume', 'kill-9 volume', 'SIGSTOP volume', 'SIGSTOP volume', 'restart filer']
+    let rounds = 0
     let bag: FaultKind[] = []
     const end = Date.now() + SECONDS * 1000
     try {
@@ -145,14 +150,25 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
             const j = Math.floor(random() * (i + 1))
             ;[bag[i], bag[j]] = [bag[j], bag[i]]
           }
+          // The first round alternates master faults with the others, so the short form sees both early.
+          if (rounds++ === 0) {
+            const masters = bag.filter((k) => MASTER_FAULTS.includes(k))
+            const others = bag.filter((k) => !MASTER_FAULTS.includes(k))
+            bag = others.flatMap((k, i) => (i < masters.length ? [k, masters[i]] : [k]))
+          }
         }
         const kind = bag.pop()!
         const volumes = before.processes.filter((p) => p.kind === 'volume')
-        const victim = kind === 'restart filer' ? before.processes.find((p) => p.name === 'filer-1')! : volumes[Math.floor(random() * volumes.length)]
+        const followers = before.processes.filter((p) => p.kind === 'master' && !p.leader)
+        const victim = kind === 'restart filer'
+          ? before.processes.find((p) => p.name === 'filer-1')!
+          : kind.endsWith('leader') ? before.processes.find((p) => p.leader)!
+          : kind.endsWith('follower') ? followers[Math.floor(random() * followers.length)]
+          : volumes[Math.floor(random() * volumes.length)]
         const started = Date.now()
         const at = ((started - (end - SECONDS * 1000)) / 1000).toFixed(1)
-        if (kind === 'kill-9 volume') process.kill(victim.pid!, 'SIGKILL')
-        else if (kind === 'SIGSTOP volume') process.kill(victim.pid!, 'SIGSTOP')
+        if (kind.startsWith('kill-9')) process.kill(victim.pid!, 'SIGKILL')
+        else if (kind.startsWith('SIGSTOP')) process.kill(victim.pid!, 'SIGSTOP')
         else {
           const restart = await cli(['restart', 'filer-1'], {cwd: dir, timeoutMs: RECOVERY_TIMEOUT_MS})
           assert.equal(restart.code, 0, `restart filer-1: ${restart.stderr}${restart.stdout}`)
@@ -232,6 +248,10 @@ describe(`chaos: replication 001, 4 volume servers, ${SECONDS}s of faults (seed 
 
     assert.deepEqual(lost, [], `${lost.length} acknowledged files did not read back identical`)
     assert.ok(final.processes.every((p) => p.state === 'RUNNING'))
+    // Each volume fault restarts its victim once; a master fault restarts no volume server.
+    const volumeFaults = injected.get('kill-9 volume')! + injected.get('SIGSTOP volume')!
+    const volumeRestarts = final.processes.filter((p) => p.kind === 'volume').reduce((a, p) => a + p.restarts, 0)
+    assert.equal(volumeRestarts, volumeFaults, `volume servers restarted ${volumeRestarts}× for ${volumeFaults} volume faults`)
     assert.ok(faults >= Math.min(3, Math.floor(SECONDS / 15)), `only ${faults} faults injected in ${SECONDS}s`)
     assert.ok(acknowledged.size > 0, 'no write was acknowledged')
   })
