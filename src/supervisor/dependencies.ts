@@ -9,6 +9,9 @@ export interface ProcessView {
   state: StateName
   /** RUNNING and its last liveness probe passed. */
   healthy: boolean
+  /** Masters: their own ip:port, and the leader they named in their last passing probe. */
+  address?: string
+  leader?: string
 }
 
 /**
@@ -55,6 +58,23 @@ export class DependencyRule {
       }
     }
     return undefined
+  }
+
+  /**
+   * Why a master that exited should not be started again yet: while it was the leader, its peers (a majority
+   * without it) are electing another, and a restarted old leader only disturbs that election; once they name a
+   * new leader it rejoins as a follower. Without such a majority it is needed at once, so nothing is held.
+   */
+  holdRestart(self: ProcessView, processes: readonly ProcessView[]): string | undefined {
+    if (self.kind !== 'master') return undefined
+    const masters = processes.filter((p) => p.kind === 'master')
+    const peers = masters.filter((p) => p.name !== self.name)
+    const alive = peers.filter((p) => p.state === 'RUNNING' || p.state === 'UNHEALTHY')
+    if (alive.length < Math.floor(masters.length / 2) + 1) return undefined
+    const named = new Set(alive.filter((p) => p.healthy).map((p) => p.leader))
+    const [leader] = named
+    if (named.size === 1 && leader !== undefined && leader !== self.address) return undefined
+    return 'the other masters are electing a new leader'
   }
 }
 

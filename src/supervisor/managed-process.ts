@@ -29,7 +29,13 @@ export interface ManagedProcessDeps {
    * instead of being restarted, or undefined to judge it alone.
    */
   waitingOn?: (process: ManagedProcess) => string | undefined
+  /** Asked before a restart after an exit: why to hold it back a little longer, or undefined to go ahead. */
+  holdRestart?: (process: ManagedProcess) => string | undefined
 }
+
+/** A held restart is held at most this long after the exit, then it goes ahead whatever the rule says. */
+export const MAX_RESTART_HOLD_MS = 20_000
+const RESTART_HOLD_POLL_MS = 250
 
 /** What an earlier daemon knew about a process it started, so adoption keeps its history. */
 export interface ProcessMemory {
@@ -299,12 +305,26 @@ export class ManagedProcess {
     this.lastRestartReason = reason
     this.setState({name: 'BACKOFF', until: now + delay, lastExit: exit, reason})
     const generation = this.generation
-    this.schedule(delay, () => {
-      if (generation !== this.generation || this.state.name !== 'BACKOFF') return
-      this.restarts++
-      this.lastRestartAt = this.deps.clock.now()
-      this.spawn(this.backoff.consecutiveFailures + 1)
-    })
+    this.schedule(delay, () => this.restartAfterBackoff(generation, now))
+  }
+
+  /**
+   * Start again once the backoff is over, unless the rule holds the restart back for a while (a master that was
+   * leader waits until its peers elect another, so it rejoins as a follower instead of disturbing the election).
+   */
+  private restartAfterBackoff(generation: number, exitedAt: number): void {
+    if (generation !== this.generation || this.state.name !== 'BACKOFF') return
+    const now = this.deps.clock.now()
+    const hold = now - exitedAt < MAX_RESTART_HOLD_MS ? this.deps.holdRestart?.(this) : undefined
+    if (hold !== undefined) {
+      const reason = `${this.lastRestartReason ?? 'exited'}; waiting: ${hold}`
+      if (this.state.reason !== reason) this.setState({...this.state, until: now + RESTART_HOLD_POLL_MS, reason})
+      this.schedule(RESTART_HOLD_POLL_MS, () => this.restartAfterBackoff(generation, exitedAt))
+      return
+    }
+    this.restarts++
+    this.lastRestartAt = now
+    this.spawn(this.backoff.consecutiveFailures + 1)
   }
 
   private schedule(ms: number, fn: () => void | Promise<void>): void {

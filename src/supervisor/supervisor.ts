@@ -55,6 +55,7 @@ export class Supervisor {
       policy: this.plan.supervise,
       onChange: () => this.changed(),
       waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
+      holdRestart: (p) => this.dependencies.holdRestart(view(p), this.processes.map(view)),
     })
   }
 
@@ -225,7 +226,7 @@ export class Supervisor {
 }
 
 function view(p: ManagedProcess): ProcessView {
-  return {name: p.name, kind: p.plan.kind, state: p.state.name, healthy: p.healthy}
+  return {name: p.name, kind: p.plan.kind, state: p.state.name, healthy: p.healthy, address: addressOf(p), leader: p.leader}
 }
 
 /** A master's own ip:port, as the masters name their leader. */

@@ -61,4 +61,20 @@ describe('DependencyRule: whom a failing process waits for', () => {
     clock.t += DEPENDENCY_GRACE_MS - 4000
     assert.equal(rule.waitingOn(find(all, 'volume-1'), all), undefined)
   })
+
+  test('a killed leader is held back until its peers name another leader; a follower, or a lone master, is not', () => {
+    const rule = new DependencyRule(clockAt())
+    const m = (name: string, address: string, leader: string | undefined, state: ProcessView['state'] = 'RUNNING'): ProcessView =>
+      ({name, kind: 'master', state, healthy: state === 'RUNNING' && leader !== undefined, address, leader})
+    const dead = m('master-1', '127.0.0.1:9333', undefined, 'BACKOFF')
+    // The peers still name the dead leader, or none: it waits.
+    assert.equal(rule.holdRestart(dead, [dead, m('master-2', '127.0.0.1:9334', '127.0.0.1:9333'), m('master-3', '127.0.0.1:9335', undefined)]), 'the other masters are electing a new leader')
+    // They agree on master-2: it starts, and rejoins as a follower.
+    assert.equal(rule.holdRestart(dead, [dead, m('master-2', '127.0.0.1:9334', '127.0.0.1:9334'), m('master-3', '127.0.0.1:9335', '127.0.0.1:9334')]), undefined)
+    // Only one peer left alive: no majority without it, so it is needed at once.
+    assert.equal(rule.holdRestart(dead, [dead, m('master-2', '127.0.0.1:9334', undefined), m('master-3', '127.0.0.1:9335', undefined, 'STARTING')]), undefined)
+    // A lone master, and any other kind, is never held.
+    assert.equal(rule.holdRestart(dead, [dead]), undefined)
+    assert.equal(rule.holdRestart(up('volume-1', 'volume'), cluster()), undefined)
+  })
 })

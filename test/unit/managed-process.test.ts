@@ -84,7 +84,7 @@ const plan = {
   stopSignal: 'SIGTERM', stopTimeoutMs: 31_000,
 } satisfies ProcessPlan
 
-function rig(policy: Partial<SupervisionPolicy> = {}, waitingOn?: () => string | undefined) {
+function rig(policy: Partial<SupervisionPolicy> = {}, waitingOn?: () => string | undefined, holdRestart?: () => string | undefined) {
   const clock = new FakeClock()
   const launcher = new FakeLauncher()
   const probe: {healthy: boolean; failure: ProbeResult} = {healthy: true, failure: {ok: false, detail: '/status timed out', blame: 'self'}}
@@ -94,6 +94,7 @@ function rig(policy: Partial<SupervisionPolicy> = {}, waitingOn?: () => string |
     policy: {restart: 'on-failure', startTimeoutMs: 60_000, healthIntervalMs: 2000, unhealthyThreshold: 3, ...policy},
     onChange: () => {},
     waitingOn,
+    holdRestart,
   })
   return {clock, launcher, probe, process}
 }
@@ -324,5 +325,29 @@ describe('ManagedProcess state machine', () => {
     if (process.state.name === 'RUNNING') assert.equal(process.state.since, 40_000)
     assert.equal(process.restarts, 4)
     assert.deepEqual(process.memory, {runningSince: 40_000, restarts: 4, lastRestartReason: 'killed by SIGKILL', lastRestartAt: 50_000})
+  })
+
+  test('a held restart waits in BACKOFF with the reason, and goes ahead once released (or after 20 s at most)', async () => {
+    let hold: string | undefined = 'the other masters are electing a new leader'
+    const {clock, process, launcher} = rig({}, undefined, () => hold)
+    process.start()
+    await clock.advance(100)
+    launcher.last.exit({signal: 'SIGKILL'})
+    await clock.advance(3000)
+    assert.equal(launcher.handles.length, 1)
+    assert.equal(process.state.name, 'BACKOFF')
+    if (process.state.name === 'BACKOFF') assert.match(process.state.reason, /killed by SIGKILL; waiting: the other masters are electing a new leader/)
+    hold = undefined
+    await clock.advance(300)
+    assert.equal(launcher.handles.length, 2)
+    assert.equal(process.restarts, 1)
+    await clock.advance(100)
+    assert.equal(process.state.name, 'RUNNING')
+    hold = 'forever'
+    launcher.last.exit({signal: 'SIGKILL'})
+    await clock.advance(19_000)
+    assert.equal(launcher.handles.length, 2)
+    await clock.advance(1500)
+    assert.equal(launcher.handles.length, 3, 'held 20 s at most')
   })
 })
