@@ -7,10 +7,13 @@ import type {Plan} from '../plan/types.js'
 import {planFromFile} from '../services/plan.js'
 import {findWeed} from '../weed/binary.js'
 import {renderCompose} from './compose.js'
+import {renderHelm} from './helm.js'
 import {renderK8s} from './k8s.js'
+import {bucketNames, generateS3Keys} from './kube-common.js'
+import {renderOperator} from './operator.js'
 import {renderSupervisor} from './supervisor.js'
 import {renderSystemd} from './systemd.js'
-import type {ExportFileKind, ExportRendering, ExportTarget} from './types.js'
+import type {ExportFileKind, ExportRendering, ExportTarget, S3ExportOptions} from './types.js'
 
 export interface ExportRequest {
   target: ExportTarget
@@ -21,6 +24,8 @@ export interface ExportRequest {
   force: boolean
   /** --weed: the weed executable the host engines run. */
   weed?: string
+  /** --bucket (helm, operator): buckets to create, besides the spec's s3.buckets. */
+  buckets?: string[]
 }
 
 export interface ExportResult {
@@ -36,12 +41,24 @@ export interface ExportResult {
   warnings: string[]
 }
 
-const RENDERERS: Record<ExportTarget, (plan: Plan, weedPath: string) => ExportRendering> = {
-  supervisor: (plan, weedPath) => renderSupervisor(plan, {weedPath}),
-  systemd: (plan, weedPath) => renderSystemd(plan, {weedPath}),
+interface RenderContext {
+  weedPath: string
+  s3: S3ExportOptions
+}
+
+const RENDERERS: Record<ExportTarget, (plan: Plan, context: RenderContext) => ExportRendering> = {
+  supervisor: (plan, {weedPath}) => renderSupervisor(plan, {weedPath}),
+  systemd: (plan, {weedPath}) => renderSystemd(plan, {weedPath}),
   compose: (plan) => renderCompose(plan),
   k8s: (plan) => renderK8s(plan),
+  helm: (plan, {s3}) => renderHelm(plan, s3),
+  operator: (plan, {s3}) => renderOperator(plan, s3),
 }
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** Targets that deploy elsewhere with S3 keys of their own, in a Secret file written only with -o. */
+const SECRET_TARGETS: readonly ExportTarget[] = ['helm', 'operator']
 
 export const HOST_TARGETS: readonly ExportTarget[] = ['supervisor', 'systemd']
 
@@ -53,7 +70,24 @@ export async function exportCluster(request: ExportRequest): Promise<ExportResul
   if (HOST_TARGETS.includes(request.target)) {
     weed = await resolveWeed(plan, request.file, request.weed, warnings)
   }
-  const rendering = RENDERERS[request.target](plan, weed?.path ?? 'weed')
+  const s3: S3ExportOptions = {}
+  if (SECRET_TARGETS.includes(request.target)) {
+    const {loadSpecFile} = await import('../services/spec.js')
+    const spec = loadSpecFile(request.file).spec as {s3: {buckets?: unknown}}
+    for (const bucket of request.buckets ?? []) {
+      if (!BUCKET_NAME.test(bucket)) {
+        throw new SeaweedctlError('BAD_ARGUMENT', `--bucket ${JSON.stringify(bucket)} is not an S3 bucket name; nothing was written.`, {
+          hints: ['Use 3-63 lower-case letters, digits, dots and dashes, starting and ending with a letter or digit'],
+          data: {bucket},
+        })
+      }
+    }
+    s3.buckets = [...new Set([...bucketNames(spec.s3.buckets), ...(request.buckets ?? [])])]
+    // Keys are generated only when they go into a 0600 file, never to stdout.
+    if (request.out !== undefined) s3.keys = generateS3Keys()
+  }
+  const rendering = RENDERERS[request.target](plan, {weedPath: weed?.path ?? 'weed', s3})
+  warnings.push(...(rendering.notes ?? []))
 
   if (request.out === undefined) {
     return {
@@ -76,7 +110,9 @@ export async function exportCluster(request: ExportRequest): Promise<ExportResul
   }
   for (const t of targets) {
     mkdirSync(dirname(t.absolute), {recursive: true})
-    writeFileAtomic(t.absolute, t.content)
+    writeFileAtomic(t.absolute, t.content, t.mode)
+    // A file that existed keeps its mode through the rename of the new one; a secret must not.
+    if (t.mode !== undefined) chmodSync(t.absolute, t.mode)
   }
   const directories: string[] = []
   for (const dir of rendering.prerequisites) {
