@@ -67,7 +67,7 @@ export const READY_PATH = {master: '/cluster/status', volume: '/status', filer: 
 
 /** A shell test that the master knows its leader: /cluster/status always answers 200, so look inside. */
 export function masterLeaderCheck(port: number): string {
-  return `wget -q -O - http://127.0.0.1:${port}/cluster/status | grep -q '"Leader"'`
+  return `wget -q -T 5 -O - http://127.0.0.1:${port}/cluster/status | grep -q '"Leader"'`
 }
 
 /** Directories a process needs before weed starts: its data, the shared config dir, its local socket's dir. */
