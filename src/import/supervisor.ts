@@ -7,7 +7,7 @@ import {minimalSizing, topologyOf, unplaceableReason} from '../plan/replication.
 import {KIND_PRIORITY} from '../export/supervisor.js'
 import type {ProcessKind} from '../plan/types.js'
 import {defaultRaw} from '../spec/load.js'
-import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath} from './ini.js'
+import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath, UnsetVariableError} from './ini.js'
 import {parseCommandLine, type WeedInvocation} from './weed-args.js'
 
 /**
@@ -489,13 +489,8 @@ function expandProgram(
     }
     for (const name of unknown) {
       const entry = section.entries.find((e) => e.value.includes(`%(${name})`))
-      if (name.startsWith('ENV_')) {
-        // supervisord expands it from its own environment; so does the import, from the importing one.
-        throw new SeaweedctlError('IMPORT_ENV_UNSET', `${shortPath(entry?.file ?? section.file)}:${entry?.line ?? section.line} [${section.name}] ${entry?.key ?? ''} uses %(${name})s, but ${name.slice(4)} is not set in this environment; nothing was written.`, {
-          hints: [`Set it as supervisord would see it, e.g.: ${name.slice(4)}=... seaweedctl import supervisor ...`],
-          data: {variable: name.slice(4), file: entry?.file ?? section.file, line: entry?.line ?? section.line},
-        })
-      }
+      // supervisord expands it from its own environment; so does the import, from the importing one.
+      if (name.startsWith('ENV_')) throw new UnsetVariableError(name.slice(4), entry?.file ?? section.file, entry?.line ?? section.line, `[${section.name}] ${entry?.key ?? ''}`)
       note('mistake', at(section), `%(${name})s is not defined (supervisord refuses the program); left as written`)
     }
     const processName = expandPercent(processNameTemplate, vars, () => undefined)

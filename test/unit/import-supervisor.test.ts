@@ -277,6 +277,9 @@ describe('import supervisor: what the local plan cannot hold as written', () => 
     }
     assert.equal(loadSpecFile(file).spec.dataDir, join(dir, 'data'))
     assert.doesNotMatch(readFileSync(file, 'utf8'), /ENV_/)
+    // The same for [include] files.
+    const main = join(write('env-include', '[include]\nfiles = %(ENV_SWCTL_TEST_CONF)s/*.conf\n'), 'supervisord.conf')
+    assert.throws(() => importSupervisor({input: main, file: join(dir, 'other.yaml'), force: false}), (e) => isSeaweedctlError(e) && e.code === 'IMPORT_ENV_UNSET' && /supervisord\.conf:2 \[include\] files uses %\(ENV_SWCTL_TEST_CONF\)s, but SWCTL_TEST_CONF is not set/.test(e.message))
   })
 
   it('lists only settings that differ from supervisord\'s defaults and from what seaweedctl does', () => {
