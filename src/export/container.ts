@@ -10,11 +10,18 @@ export interface ContainerAddressing {
   portOf: (process: ProcessPlan) => number
   /** What this process advertises with -ip (may be a $(VAR) reference for Kubernetes). */
   selfHost: string
+  /** What a volume server advertises with -publicUrl (default selfHost:port). */
+  publicUrl?: string
 }
 
 const DATA_FLAGS = new Set(['-mdir', '-dir', '-defaultStoreDir'])
-/** Host paths that have no meaning in a container: config and sockets stay inside it. */
-const DROPPED_FLAGS = new Set(['-config_dir', '-localSocket'])
+/**
+ * Flags that do not leave the machine: host paths with no meaning in a container (config and sockets stay
+ * inside it), and -volume.allowUntrustedRemoteEndpoints, which the planner adds only because local peers are
+ * loopback addresses: in a container network it would let a volume server fetch from loopback and
+ * link-local endpoints (169.254.169.254, the cloud metadata service) it otherwise refuses.
+ */
+export const LOCAL_ONLY_FLAGS = new Set(['-config_dir', '-localSocket', '-volume.allowUntrustedRemoteEndpoints'])
 const ADDRESS_LIST_FLAGS = new Set(['-master', '-mserver', '-peers', '-filer'])
 
 /**
@@ -30,13 +37,13 @@ export function containerArgs(plan: Plan, p: ProcessPlan, addressing: ContainerA
     const eq = arg.indexOf('=')
     const flag = eq > 0 ? arg.slice(0, eq) : arg
     const value = eq > 0 ? arg.slice(eq + 1) : ''
-    if (DROPPED_FLAGS.has(flag)) continue
+    if (LOCAL_ONLY_FLAGS.has(flag)) continue
     if (DATA_FLAGS.has(flag)) out.push(`${flag}=${CONTAINER_DATA_DIR}`)
     else if (flag === '-ip') out.push(`-ip=${addressing.selfHost}`)
     else if (flag === '-ip.bind') out.push('-ip.bind=0.0.0.0')
     else if (flag === '-port') out.push(`-port=${port}`)
     else if (flag === '-port.grpc') out.push(`-port.grpc=${port + 10_000}`)
-    else if (flag === '-publicUrl') out.push(`-publicUrl=${addressing.selfHost}:${port}`)
+    else if (flag === '-publicUrl') out.push(`-publicUrl=${addressing.publicUrl ?? `${addressing.selfHost}:${port}`}`)
     else if (ADDRESS_LIST_FLAGS.has(flag) && value !== 'none') {
       const mapped = value.split(',').map((address) => {
         const target = byAddress.get(address)
@@ -60,7 +67,7 @@ export const READY_PATH = {master: '/cluster/status', volume: '/status', filer: 
 
 /** A shell test that the master knows its leader: /cluster/status always answers 200, so look inside. */
 export function masterLeaderCheck(port: number): string {
-  return `wget -q -O - http://127.0.0.1:${port}/cluster/status | grep -q '"Leader"'`
+  return `wget -q -T 5 -O - http://127.0.0.1:${port}/cluster/status | grep -q '"Leader"'`
 }
 
 /** Directories a process needs before weed starts: its data, the shared config dir, its local socket's dir. */

@@ -4,6 +4,7 @@ import {KIND_ORDER, type Plan, type ProcessKind, type ProcessPlan} from '../plan
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
 import {containerArgs, masterLeaderCheck, READY_PATH} from './container.js'
+import {storageFor} from './kube-common.js'
 import {fill, seconds, template} from './template.js'
 import type {ExportRendering} from './types.js'
 
@@ -111,16 +112,4 @@ function setGroups(plan: Plan, prefix: string): SetGroup[] {
     }
   }
   return groups
-}
-
-function storageFor(plan: Plan, kind: ProcessKind): string {
-  if (kind !== 'volume') return '1Gi'
-  const flag = (process: ProcessPlan, name: string) => process.args.find((a) => a.startsWith(`-${name}=`))?.split('=')[1]
-  const volume = plan.processes.find((p) => p.kind === 'volume')!
-  const master = plan.processes.find((p) => p.kind === 'master')!
-  const max = Number(flag(volume, 'max') ?? 0)
-  const sizeMB = Number(flag(master, 'volumeSizeLimitMB') ?? 1024)
-  // -max=0 sizes itself from free disk: give it room for a handful of volumes.
-  const gi = Math.max(1, Math.ceil(((max > 0 ? max : 8) * sizeMB) / 1024))
-  return `${gi}Gi`
 }

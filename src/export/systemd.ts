@@ -1,4 +1,4 @@
-import {KIND_ORDER, type Plan, type ProcessPlan} from '../plan/types.js'
+import {KIND_ORDER, type Plan, type ProcessPlan, STARTS_AFTER} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
 import {processDirectories} from './container.js'
 import {fill, seconds, template} from './template.js'
@@ -6,19 +6,36 @@ import type {ExportFile, ExportOptions, ExportRendering} from './types.js'
 
 const RESTART = {always: 'always', 'on-failure': 'on-failure', never: 'no'} as const
 
+export const DEFAULT_SYSTEMD_USER = 'seaweedfs'
+export const DEFAULT_SYSTEMD_WEED = '/usr/local/bin/weed'
+
+export interface SystemdOptions extends ExportOptions {
+  user: string
+  group: string
+}
+
 export function unitName(plan: Plan, process?: ProcessPlan): string {
   return process ? `seaweed-${plan.name}-${process.name}.service` : `seaweed-${plan.name}.target`
 }
 
+/** How to create the dedicated account the units run as (printed in the target and by the command). */
+export function accountCommand(user: string, group: string, home: string): string {
+  return group === user
+    ? `useradd --system --user-group --home-dir ${home} --no-create-home --shell /usr/sbin/nologin ${user}`
+    : `groupadd --system ${group}; useradd --system --gid ${group} --home-dir ${home} --no-create-home --shell /usr/sbin/nologin ${user}`
+}
+
 /** One service unit per process and a target that pulls them all in. Pure. */
-export function renderSystemd(plan: Plan, options: ExportOptions): ExportRendering {
+export function renderSystemd(plan: Plan, options: SystemdOptions): ExportRendering {
   const target = unitName(plan)
   const source = plan.specFile ?? 'command-line flags'
   const files: ExportFile[] = plan.processes.map((p) => {
-    // Each kind waits for every process of the kinds started before it (masters → volumes → filers → s3).
+    // After= every process of the kinds started before it (masters → volumes → filers → s3).
     const before = KIND_ORDER.slice(0, KIND_ORDER.indexOf(p.kind))
     const deps = plan.processes.filter((q) => before.includes(q.kind)).map((q) => unitName(plan, q))
     const depList = deps.length > 0 ? ` ${deps.join(' ')}` : ''
+    // Requires= what it needs to work when that is one process: a single master, or the only filer of an S3 gateway.
+    const needed = STARTS_AFTER[p.kind].map((kind) => plan.processes.filter((q) => q.kind === kind)).filter((list) => list.length === 1).flat()
     return {
       path: unitName(plan, p),
       kind: 'systemd-service',
@@ -30,6 +47,9 @@ export function renderSystemd(plan: Plan, options: ExportOptions): ExportRenderi
         target,
         after: depList,
         wants: depList,
+        requires: needed.length > 0 ? `Requires=${needed.map((q) => unitName(plan, q)).join(' ')}\n` : '',
+        user: unitWord(options.user),
+        group: unitWord(options.group),
         dirs: unitWords(processDirectories(plan, p)),
         cwd: unitWord(p.cwd),
         execStart: unitWords([options.weedPath, ...p.args]),
@@ -49,10 +69,28 @@ export function renderSystemd(plan: Plan, options: ExportOptions): ExportRenderi
       summary: summarisePlan(plan),
       source,
       target,
+      user: options.user,
+      group: options.group,
+      dataDir: plan.dataDir,
+      weed: options.weedPath,
+      account: accountCommand(options.user, options.group, plan.dataDir),
+      addressing: addressingNote(plan),
       units: plan.processes.map((p) => unitName(plan, p)).join(' '),
     }),
   })
-  return {files, prerequisites: []}
+  return {files, prerequisites: [], notes: [`the units run as ${options.user}:${options.group}; create the account on the target host first: ${accountCommand(options.user, options.group, plan.dataDir)}`]}
+}
+
+/**
+ * Every unit runs on one host, so the plan's addresses hold as they are. On loopback the cluster serves this
+ * host only, and its volume servers may copy from one another (loopback peers, weed refuses them otherwise);
+ * a routable bind gets neither relaxation from the planner.
+ */
+function addressingNote(plan: Plan): string {
+  const loopback = plan.processes.some((p) => p.args.includes('-volume.allowUntrustedRemoteEndpoints=true'))
+  return loopback
+    ? 'Addresses as in seaweed.yaml: loopback, so the cluster serves this host only (set bind to the host\'s address to serve others).\n# On loopback the volume servers accept copies from loopback peers (-volume.allowUntrustedRemoteEndpoints), as locally.'
+    : 'Addresses as in seaweed.yaml (bind); every process of the cluster runs on this one host.'
 }
 
 /** A word on an Exec= line: systemd splits on spaces, honours quotes, and expands % and $. */

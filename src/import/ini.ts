@@ -1,6 +1,13 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path'
 
+/** A %(ENV_X)s whose variable the importing environment does not set. */
+export class UnsetVariableError extends Error {
+  constructor(readonly variable: string, readonly file: string, readonly line: number, readonly setting: string) {
+    super(`${shortPath(file)}:${line} ${setting} uses %(ENV_${variable})s, but ${variable} is not set in this environment`)
+  }
+}
+
 /** One `key = value` of a supervisord config, with where it came from. */
 export interface IniEntry {
   key: string
@@ -44,7 +51,11 @@ export function readSupervisorConfig(path: string, env: NodeJS.ProcessEnv = proc
   if (files) {
     const vars: Record<string, string> = {here: dirname(main)}
     for (const [k, v] of Object.entries(env)) if (v !== undefined) vars[`ENV_${k}`] = v
-    const expanded = expandPercent(files.value, vars, (name) => doc.problems.push({file: files.file, line: files.line, message: `[include] files uses %(${name})s, which is not defined`}))
+    const expanded = expandPercent(files.value, vars, (name) => {
+      // supervisord expands %(ENV_X)s from its environment: an unset one is an error there, and here.
+      if (name.startsWith('ENV_')) throw new UnsetVariableError(name.slice(4), files.file, files.line, '[include] files')
+      doc.problems.push({file: files.file, line: files.line, message: `[include] files uses %(${name})s, which is not defined`})
+    })
     for (const pattern of expanded.split(/\s+/).filter(Boolean)) {
       const absolute = isAbsolute(pattern) ? pattern : join(dirname(main), pattern)
       const matches = globFiles(absolute)

@@ -1,12 +1,12 @@
 import {existsSync} from 'node:fs'
 import {relative, resolve} from 'node:path'
 
-import {SeaweedctlError} from '../lib/errors.js'
+import {isSeaweedctlError, SeaweedctlError} from '../lib/errors.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {planCluster} from '../plan/planner.js'
 import {parseSpecText} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
-import {readSupervisorConfig, shortPath} from './ini.js'
+import {readSupervisorConfig, shortPath, UnsetVariableError} from './ini.js'
 import {convertSupervisorConfig, type ImportedCluster, type ImportNote, relativeDataDir} from './supervisor.js'
 
 export interface ImportRequest {
@@ -44,12 +44,21 @@ export function importSupervisor(request: ImportRequest): ImportResult {
     })
   }
   let doc
+  let conversion
   try {
     doc = readSupervisorConfig(input)
+    conversion = convertSupervisorConfig(doc, {name: request.name})
   } catch (error) {
+    if (error instanceof UnsetVariableError) {
+      throw new SeaweedctlError('IMPORT_ENV_UNSET', `${error.message}; nothing was written.`, {
+        hints: [`Set it as supervisord would see it: ${error.variable}=... seaweedctl import supervisor ${request.input}`],
+        data: {variable: error.variable, file: error.file, line: error.line},
+      })
+    }
+    if (isSeaweedctlError(error)) throw error
     throw new SeaweedctlError('IMPORT_SYNTAX', `${request.input}: ${(error as Error).message}; nothing was written.`, {data: {input}})
   }
-  const {raw, notes, cluster} = convertSupervisorConfig(doc, {name: request.name})
+  const {raw, notes, cluster} = conversion
   raw.dataDir = relativeDataDir(raw.dataDir, target)
   const header = [
     `# Imported from ${shortPath(input)} by \`seaweedctl import supervisor\`.`,

@@ -1,11 +1,13 @@
-import {hostname} from 'node:os'
+import {hostname, networkInterfaces} from 'node:os'
 import {dirname, isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
-import {placementOf} from '../plan/planner.js'
+import {isLoopback, placementOf} from '../plan/planner.js'
+import {minimalSizing, topologyOf, unplaceableReason} from '../plan/replication.js'
+import {KIND_PRIORITY} from '../export/supervisor.js'
 import type {ProcessKind} from '../plan/types.js'
 import {defaultRaw} from '../spec/load.js'
-import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath} from './ini.js'
+import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath, UnsetVariableError} from './ini.js'
 import {parseCommandLine, type WeedInvocation} from './weed-args.js'
 
 /**
@@ -62,6 +64,25 @@ const WEED_DEFAULT_PRESTOP = 10
 const WEED_DEFAULT_MAX = 8
 const SPEC_MAX_VOLUME_SIZE_MB = 30_000
 
+/** supervisord's own defaults for [program] keys (supervisor/options.py): a key at its default says nothing. */
+const SUPERVISORD_PROGRAM_DEFAULTS: Record<string, string> = {
+  autostart: 'true', startsecs: '1', startretries: '3', stopsignal: 'TERM', stopwaitsecs: '10', stopasgroup: 'false',
+  killasgroup: 'false', redirect_stderr: 'false', exitcodes: '0', priority: '999', autorestart: 'unexpected',
+}
+
+/** supervisord's defaults for [supervisord] keys; the daemon's own bookkeeping (its log, pid file…) is never listed. */
+const SUPERVISORD_DAEMON_DEFAULTS: Record<string, string> = {minfds: '1024', minprocs: '200', nocleanup: 'false', strip_ansi: 'false', umask: '022'}
+const SUPERVISORD_BOOKKEEPING = new Set(['logfile', 'logfile_maxbytes', 'logfile_backups', 'loglevel', 'pidfile', 'childlogdir', 'nodaemon', 'identifier', 'silent', 'directory'])
+
+/**
+ * What seaweedctl does by itself, for the program keys it has a behaviour for: a key with this value is carried
+ * over by that behaviour (these are the values `seaweedctl export supervisor` writes).
+ */
+const SEAWEEDCTL_PROGRAM_BEHAVIOUR: Record<string, string> = {
+  autostart: 'true', startsecs: '1', startretries: '5', stopsignal: 'TERM', stopasgroup: 'true', killasgroup: 'true',
+  redirect_stderr: 'true', exitcodes: '0',
+}
+
 /** Program settings that say nothing seaweed.yaml can hold, with why. */
 const PROGRAM_KEY_REASON: Record<string, string> = {
   directory: 'seaweedctl runs each process in its own data directory',
@@ -83,7 +104,7 @@ const PROGRAM_KEY_REASON: Record<string, string> = {
 }
 
 /** Turn a parsed supervisord config into seaweed.yaml values and a report. Pure apart from the host name. */
-export function convertSupervisorConfig(doc: IniDocument, options: {name?: string; env?: NodeJS.ProcessEnv} = {}): Conversion {
+export function convertSupervisorConfig(doc: IniDocument, options: {name?: string; env?: NodeJS.ProcessEnv; localAddresses?: string[]} = {}): Conversion {
   const notes: ImportNote[] = []
   const at = (s: IniSection, line = s.line, file = s.file) => `${shortPath(file)}:${line} [${s.name}]`
   const note = (severity: NoteSeverity, where: string, message: string) => notes.push({severity, where, message})
@@ -95,6 +116,7 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
   const processes: WeedProcess[] = []
   const programs: Array<{section: IniSection; processes: WeedProcess[]}> = []
   let identifier: string | undefined
+  const groups: IniSection[] = []
 
   for (const section of doc.sections) {
     const keys = section.entries.map((e) => e.key)
@@ -116,21 +138,26 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
         continue
       }
       case 'unix_http_server':
+        // Its socket is supervisord's control plumbing; seaweedctl's daemon has its own (0600 in a 0700 directory).
         if (get('password')) note('mistake', at(section, get('password')!.line), 'a plain-text password in the config file; not carried over (seaweedctl writes no password into any file)')
-        note('dropped', at(section), `${keys.join(', ')}: seaweedctl's daemon listens on its own socket (mode 0600 in a 0700 directory)`)
+        continue
+      case 'supervisorctl':
+        if (get('password')) note('mistake', at(section, get('password')!.line), 'a plain-text password in the config file; not carried over (seaweedctl writes no password into any file)')
         continue
       case 'supervisord': {
         identifier = get('identifier')?.value
-        const dropped = keys.filter((k) => k !== 'identifier' || !identifier || !NAME_PATTERN.test(identifier))
+        // Only what would change how the processes run: not the daemon's own log and pid files, nor defaults.
+        const dropped = keys.filter((k) => (k === 'identifier' ? !identifier || !NAME_PATTERN.test(identifier) : !SUPERVISORD_BOOKKEEPING.has(k)) && get(k)?.value !== SUPERVISORD_DAEMON_DEFAULTS[k])
         if (get('user')?.value === 'root') note('mistake', at(section, get('user')!.line), 'supervisord and every program run as root; seaweedctl runs weed as the user who runs it')
-        if (dropped.length > 0) note('dropped', at(section), `${dropped.join(', ')}: seaweedctl's daemon keeps its own pid, log and state in dataDir/run`)
+        if (dropped.length > 0) note('dropped', at(section), `${dropped.map((k) => `${k}=${get(k)?.value}`).join(', ')}: seaweedctl's daemon keeps its own pid, log and state in dataDir/run`)
         continue
       }
       default:
         if (section.name.startsWith('group:')) {
-          note('dropped', at(section), `group ${section.name.slice(6)} (${get('programs')?.value ?? ''}): seaweedctl groups processes by kind (master, volume, filer, s3)`)
+          groups.push(section)
           continue
         }
+        if (section.name.startsWith('rpcinterface:')) continue
         note('dropped', at(section), `${keys.length > 0 ? `${keys.join(', ')}: ` : ''}supervisord's own setting, with no meaning for seaweedctl`)
     }
   }
@@ -140,6 +167,13 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
       hints: ['Point at the file that holds the weed programs, or at the main config whose [include] names it'],
       data: {files: doc.files},
     })
+  }
+
+  // A group of programs of one kind is what seaweedctl does anyway (it groups by kind); a mixed one is not.
+  for (const section of groups) {
+    const members = (section.entries.find((e) => e.key === 'programs')?.value ?? '').split(',').map((m) => m.trim()).filter(Boolean)
+    const kinds = new Set(members.flatMap((m) => programs.find((pr) => pr.section.name === `program:${m}`)?.processes.map((p) => p.kind) ?? ['?']))
+    if (kinds.size !== 1 || kinds.has('?')) note('dropped', at(section), `group ${section.name.slice(6)} (${members.join(',')}): seaweedctl groups processes by kind (master, volume, filer, s3)`)
   }
 
   const byKind = (kind: ProcessKind) => processes.filter((p) => p.kind === kind)
@@ -169,23 +203,36 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     else raw.bind = ip
     if (ips.length > 1) note('changed', 'all programs', `processes advertise different addresses (${ips.join(', ')}); seaweed.yaml uses ${raw.bind} for all`)
     if (!/^(127\.|localhost$|::1$)/.test(ip) && ip !== '0.0.0.0') {
-      note('changed', 'all programs', `-ip=${ip} is kept as bind: ${ip}; it must be an address of the machine that runs the cluster (use 127.0.0.1 for a local one)`)
+      const local = options.localAddresses ?? Object.values(networkInterfaces()).flat().map((i) => i?.address).filter((a): a is string => Boolean(a))
+      if (local.includes(ip)) note('changed', 'all programs', `-ip=${ip} is kept as bind: ${ip}, an address of this machine (other machines can reach the cluster there; use 127.0.0.1 for a local one)`)
+      else {
+        raw.bind = '127.0.0.1'
+        note('changed', 'all programs', `-ip=${ip} is no address of this machine (the config is for another host, or one host of a larger cluster); seaweed.yaml binds 127.0.0.1, the nearest cluster that runs here`)
+      }
     }
   }
 
   // masters
-  const masterCount = masters.length === 0 ? 1 : masters.length
+  // One host of a larger cluster runs some of the masters (or none) and names all of them in -peers / -master:
+  // the nearest local equivalent runs the whole raft group here.
+  const peerCounts = masters.map((p) => p.flags.get('peers')).filter((v) => v && v !== 'none').map((v) => v!.split(',').length)
+  const serverMasters = [...volumes, ...filers].map((p) => p.flags.get('master') ?? p.flags.get('mserver')).filter(Boolean).map((v) => v!.split(',').length)
+  const named = Math.max(0, ...peerCounts, ...(masters.length === 0 ? serverMasters : []))
+  const groupSize = named > masters.length && [3, 5].includes(named) ? named : masters.length
+  if (groupSize !== masters.length) {
+    note('changed', 'all programs', `${masters.length === 0 ? 'no master program here, but the servers name' : `${masters.length} master program${masters.length === 1 ? '' : 's'} here of`} a raft group of ${groupSize} masters (one host of a larger cluster); seaweed.yaml runs all ${groupSize} on this machine`)
+  }
+  const masterCount = groupSize === 0 ? 1 : groupSize
   if (![1, 3, 5].includes(masterCount)) {
     throw new SeaweedctlError('IMPORT_UNSUPPORTED', `${masters.length} master programs: a raft quorum needs 1, 3 or 5 masters; nothing was written.`, {data: {masters: masters.length}})
   }
   raw.master.count = masterCount
-  const masterPorts = ports(masters, 'master', where, note)
   if (masters.length === 0) {
     const address = [...volumes, ...filers].map((p) => p.flags.get('master') ?? p.flags.get('mserver')).find(Boolean)
     const port = Number(address?.split(',')[0].split(':')[1] ?? WEED_DEFAULT_PORT.master)
-    note('changed', 'all programs', `no master program (the servers use ${address ?? 'the default localhost:9333'}); seaweed.yaml runs its own master on port ${port}`)
+    if (groupSize === 0) note('changed', 'all programs', `no master program (the servers use ${address ?? 'the default localhost:9333'}); seaweed.yaml runs its own master on port ${port}`)
     raw.master.port = port
-  } else raw.master.port = masterPorts.base
+  } else raw.master.port = ports(masters, 'master', where, note).base
   const m = masters[0]
   if (m) {
     const replication = flag(m, 'defaultReplication')
@@ -205,6 +252,11 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
       const peers = flag(p, 'peers')
       const count = peers === undefined || peers === 'none' ? 1 : peers.split(',').length
       if (count !== masterCount) note('mistake', where(p), `-peers lists ${count} master${count === 1 ? '' : 's'} but ${masterCount} master program${masterCount === 1 ? '' : 's'} exist; seaweed.yaml lists all of them`)
+      // The other masters' settings: the same as the first one's, or reported.
+      for (const [name, value] of [['defaultReplication', raw.master.defaultReplication], ['volumeSizeLimitMB', raw.master.volumeSizeLimitMB]] as const) {
+        const own = flag(p, name)
+        if (p !== m && own !== undefined && own !== String(value)) note('changed', where(p), `-${name}=${own} differs from ${m.processName}'s; seaweed.yaml uses ${value} for every master`)
+      }
       flag(p, 'resumeState')
       flag(p, 'telemetry')
       flag(p, 'mdir')
@@ -240,6 +292,11 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     if (p.flags.has('mserver') && p === volumes.find((q) => q.program === p.program)) note('changed', where(p), '-mserver is the pre-4.00 name of -master (still accepted); seaweedctl passes the right one for the weed version')
     checkMasterAddress(p, flag(p, 'master') ?? flag(p, 'mserver'), masterAddresses, where, note)
     flag(p, 'publicUrl')
+    // The planner adds it when every peer is loopback, and only then; anywhere else it is a hole.
+    const untrusted = flag(p, 'volume.allowUntrustedRemoteEndpoints')
+    if (untrusted === 'true' && !isLoopback(raw.bind)) {
+      note('mistake', where(p), `-volume.allowUntrustedRemoteEndpoints=true on ${raw.bind}: the volume server accepts copies from loopback and link-local endpoints (169.254.169.254 is the cloud metadata service); not carried over (seaweedctl sets it only on a loopback cluster, whose peers are all loopback)`)
+    }
   }
 
   // filers
@@ -335,17 +392,20 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     if (!first.global.has('logtostderr') && !first.global.has('logdir')) {
       note('mistake', at(section), 'weed runs without -logtostderr or -logdir: besides the captured output, glog writes files to /tmp, where several weed processes prune each other\'s logs; seaweedctl passes -logtostderr=true and rotates the captured output')
     }
-    const dropped = [...first.entries.keys()].filter((k) => !['command', 'process_name', 'numprocs', 'numprocs_start', 'autorestart', 'stdout_logfile_maxbytes', 'stdout_logfile_backups'].includes(k))
+    const dropped = [...first.entries.keys()].filter((k) => !['command', 'process_name', 'numprocs', 'numprocs_start', 'autorestart', 'stdout_logfile_maxbytes', 'stdout_logfile_backups'].includes(k) && !carriedByBehaviour(first, k, e(k)!, raw.dataDir, processes))
     if (dropped.length > 0) {
       note('dropped', at(section), dropped.map((k) => `${k}=${e(k)}${PROGRAM_KEY_REASON[k] ? ` (${PROGRAM_KEY_REASON[k]})` : ''}`).join('; '))
     }
     for (const p of procs) {
       const unused = [...p.flags.keys()].filter((k) => !p.used.has(k) && !['port', 'port.grpc', 'ip'].includes(k))
       if (unused.length > 0) note('dropped', where(p), `weed ${p.kind} flags with no place in seaweed.yaml: ${unused.map((k) => `-${k}=${p.flags.get(k)}`).join(' ')}`)
-      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr')
+      // -config_dir=dataDir/conf is what seaweedctl passes itself.
+      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && resolve(p.global.get(k)!) === resolve(raw.dataDir, 'conf')))
       if (globals.length > 0) note('dropped', where(p), `global weed flags: ${globals.map((k) => `-${k}=${p.global.get(k)}`).join(' ')} (seaweedctl sets -logtostderr and -config_dir itself)`)
     }
   }
+
+  fitTopology(raw, note)
 
   const cluster: ImportedCluster = {
     name: raw.name, masters: raw.master.count, volumes: raw.volume.count, filers: raw.filer.count, s3: raw.s3.count,
@@ -353,6 +413,50 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     ports: {master: raw.master.port, volume: raw.volume.port, filer: raw.filer.port, s3: raw.s3.port},
   }
   return {raw, notes, cluster}
+}
+
+/**
+ * Is a program key at a value seaweedctl's own behaviour provides (so nothing is lost)? Its supervisord default
+ * counts only where seaweedctl behaves the same; a priority is carried by the start order of kinds; a stop
+ * wait no longer than seaweedctl's own; the log file where seaweedctl writes it.
+ */
+function carriedByBehaviour(p: WeedProcess, key: string, value: string, dataDir: string, all: WeedProcess[]): boolean {
+  if (SEAWEEDCTL_PROGRAM_BEHAVIOUR[key] !== undefined) return value.toLowerCase() === SEAWEEDCTL_PROGRAM_BEHAVIOUR[key].toLowerCase()
+  switch (key) {
+    case 'priority':
+      return value === SUPERVISORD_PROGRAM_DEFAULTS.priority || Number(value) === KIND_PRIORITY[p.kind]
+    case 'stopwaitsecs': {
+      const preStop = Number(p.flags.get('preStopSeconds') ?? WEED_DEFAULT_PRESTOP)
+      const own = {master: 10, volume: preStop + 30, filer: 30, s3: 10}[p.kind]
+      return Number(value) <= own
+    }
+    case 'stdout_logfile':
+      return resolve(value) === resolve(dataDir, 'logs', `${p.kind}-${indexOf(all, p)}.log`)
+    default:
+      return false
+  }
+}
+
+/**
+ * The nearest topology the local plan can hold: one host of a larger cluster may run fewer volume servers than
+ * its replication needs (e.g. one server, replication 001). Keep the replication, grow the servers, racks and
+ * data centers to the smallest sizing that places it, and say so.
+ */
+function fitTopology(raw: Record<string, any>, note: (severity: NoteSeverity, where: string, message: string) => void): void {
+  const replication: string = raw.master.defaultReplication
+  const placements = (count: number, racks: number, dcs: number) => Array.from({length: count}, (_, i) => placementOf(i, racks, dcs))
+  const reason = unplaceableReason(replication, topologyOf(placements(raw.volume.count, raw.volume.racks, raw.volume.dataCenters)))
+  if (!reason) return
+  const need = minimalSizing(replication)
+  let sizing = {count: Math.max(raw.volume.count, need.volumes), racks: Math.max(raw.volume.racks, need.racks), dcs: Math.max(raw.volume.dataCenters, need.dataCenters)}
+  sizing.racks = Math.min(sizing.racks, sizing.count)
+  sizing.dcs = Math.min(sizing.dcs, sizing.racks)
+  if (unplaceableReason(replication, topologyOf(placements(sizing.count, sizing.racks, sizing.dcs)))) sizing = {count: need.volumes, racks: need.racks, dcs: need.dataCenters}
+  const before = `${raw.volume.count} volume server${raw.volume.count === 1 ? '' : 's'} in ${raw.volume.racks} rack${raw.volume.racks === 1 ? '' : 's'}, ${raw.volume.dataCenters} data center${raw.volume.dataCenters === 1 ? '' : 's'}`
+  raw.volume.count = sizing.count
+  raw.volume.racks = sizing.racks
+  raw.volume.dataCenters = sizing.dcs
+  note('changed', 'volume servers', `${reason.replace(/\.$/, '')} (${before} here: perhaps one host of a larger cluster); seaweed.yaml runs ${sizing.count} volume servers in ${sizing.racks} rack${sizing.racks === 1 ? '' : 's'} and ${sizing.dcs} data center${sizing.dcs === 1 ? '' : 's'}, the smallest local cluster that holds replication ${replication}`)
 }
 
 function expandProgram(
@@ -383,7 +487,12 @@ function expandProgram(
     for (const e of section.entries) {
       entries.set(e.key, {...e, value: expandPercent(e.value, vars, (name) => unknown.add(name))})
     }
-    for (const name of unknown) note('mistake', at(section), `%(${name})s is not defined (supervisord refuses the program); left as written`)
+    for (const name of unknown) {
+      const entry = section.entries.find((e) => e.value.includes(`%(${name})`))
+      // supervisord expands it from its own environment; so does the import, from the importing one.
+      if (name.startsWith('ENV_')) throw new UnsetVariableError(name.slice(4), entry?.file ?? section.file, entry?.line ?? section.line, `[${section.name}] ${entry?.key ?? ''}`)
+      note('mistake', at(section), `%(${name})s is not defined (supervisord refuses the program); left as written`)
+    }
     const processName = expandPercent(processNameTemplate, vars, () => undefined)
     const command = entries.get('command')
     if (!command) {

@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'IMPORT_SYNTAX'
   | 'IMPORT_NO_WEED'
   | 'IMPORT_UNSUPPORTED'
+  | 'IMPORT_ENV_UNSET'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -79,6 +80,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   IMPORT_SYNTAX: EXIT.badInput,
   IMPORT_NO_WEED: EXIT.badInput,
   IMPORT_UNSUPPORTED: EXIT.badInput,
+  IMPORT_ENV_UNSET: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
   DIR_NOT_WRITABLE: EXIT.environment,
   WEED_NOT_FOUND: EXIT.environment,

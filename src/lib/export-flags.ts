@@ -10,3 +10,8 @@ export const exportFlags = {
 export const weedFlag = {
   weed: Flags.string({summary: 'path of the weed executable to write (default: the one seaweedctl finds, else `weed`)'}),
 }
+
+/** Kubernetes operators (helm, operator) that run an S3 gateway can create buckets. */
+export const bucketFlag = {
+  bucket: Flags.string({summary: 'a bucket to create at install (repeatable; added to the spec\'s s3.buckets)', multiple: true}),
+}

@@ -1,6 +1,7 @@
 /**
  * A real consumer runs the export: Debian's supervisord starts the exported config, a 4-volume cluster
- * becomes healthy through it, and `supervisorctl stop all` stops every weed process.
+ * becomes healthy through it, `import supervisor` of the running config gives back the same spec with nothing
+ * lost, and `supervisorctl stop all` stops every weed process.
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -9,6 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {planFromFile} from '../../src/services/plan.js'
 import {cli, commOf, ensureBuilt, httpGet, pidsWithArg, ROOT, waitFor, WEED_VERSION_ARGS, weedForTests} from '../helpers/e2e.js'
 
 const OFFSET = 2400
@@ -106,6 +108,15 @@ describe('export supervisor, run by supervisord', {timeout: 600_000}, () => {
     }
     const weedPids = pidsWithArg(dir).filter((pid) => commOf(pid) === 'weed')
     assert.equal(weedPids.length, 6)
+
+    // The config supervisord is running imports back into the same cluster, losing nothing.
+    const imported = cli(['import', 'supervisor', conf, '-f', 'imported.yaml', '--json'], dir)
+    assert.equal(imported.status, 0, imported.stderr + imported.stdout)
+    const report = JSON.parse(imported.stdout)
+    assert.deepEqual(report.notes.filter((n: {severity: string}) => n.severity !== 'changed'), [], JSON.stringify(report.notes))
+    // The same processes with the same flags (the import folds portOffset into the ports).
+    const essentials = (file: string) => planFromFile(join(dir, file)).processes.map((p) => ({name: p.name, args: p.args, env: p.env, placement: p.placement, stop: p.stopTimeoutMs}))
+    assert.deepEqual(essentials('imported.yaml'), essentials('seaweed.yaml'))
 
     const stopStart = Date.now()
     const stopped = supervisorctl('stop', 'all')

@@ -29,8 +29,9 @@ before(() => {
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 
-function exportTo(target: string): Array<{path: string; kind: string}> {
-  const r = cli(['export', target, '-o', join(dir, target), '--json', ...(target === 'supervisor' || target === 'systemd' ? ['--weed', weed] : [])], dir)
+function exportTo(target: string, extra: string[] = []): Array<{path: string; kind: string}> {
+  const weedArgs = target === 'supervisor' ? ['--weed', weed] : target === 'systemd' ? ['--weed-path', weed] : []
+  const r = cli(['export', target, '-o', join(dir, target), '--json', ...weedArgs, ...extra], dir)
   assert.equal(r.status, 0, r.stderr + r.stdout)
   const result = JSON.parse(r.stdout)
   assert.equal(result.outDir, join(dir, target))
@@ -52,7 +53,7 @@ describe('export k8s', () => {
 })
 
 describe('export compose', () => {
-  it('validates against the compose specification schema', () => {
+  it('validates against the compose specification schema (gRPC published, restart unless-stopped)', () => {
     const files = exportTo('compose')
     assert.deepEqual(files.map((f) => f.kind), ['compose-file'])
     const ok = run(join(VENV, 'check-jsonschema'), ['--builtin-schema', 'vendor.compose-spec', files[0].path])
@@ -64,8 +65,8 @@ describe('export compose', () => {
 })
 
 describe('export systemd', () => {
-  it('passes systemd-analyze verify', (t) => {
-    const files = exportTo('systemd')
+  it('with --user seaweedfs --data-dir /srv/seaweedfs: passes systemd-analyze verify and names both', (t) => {
+    const files = exportTo('systemd', ['--user', 'seaweedfs', '--data-dir', '/srv/seaweedfs'])
     assert.equal(files.filter((f) => f.kind === 'systemd-service').length, 3 + 4 + 2 + 1)
     assert.equal(files.filter((f) => f.kind === 'systemd-target').length, 1)
     const which = run('sh', ['-c', 'command -v systemd-analyze'])
@@ -74,9 +75,24 @@ describe('export systemd', () => {
       console.log('NOTE: systemd-analyze absent: skipped `systemd-analyze verify` of the exported units')
       return
     }
+    // verify checks the syntax, the dependencies and that ExecStart's binary exists; it resolves no User=, so
+    // the seaweedfs account need not exist on this machine (systemd itself refuses to start a unit without it).
     const r = run('systemd-analyze', ['verify', ...files.map((f) => f.path)])
     assert.equal(r.status, 0, r.stdout + r.stderr)
     const ours = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('seaweed-dev'))
     assert.deepEqual(ours, [], 'systemd-analyze complained about an exported unit')
+    for (const f of files.filter((f) => f.kind === 'systemd-service')) {
+      const unit = readFileSync(f.path, 'utf8')
+      assert.match(unit, /^User=seaweedfs$/m, f.path)
+      assert.match(unit, /^Group=seaweedfs$/m, f.path)
+      assert.match(unit, /^ExecStartPre=\+\/usr\/bin\/install -d -o seaweedfs -g seaweedfs -m 0750 \/srv\/seaweedfs\//m, f.path)
+      assert.match(unit, /^WorkingDirectory=-\/srv\/seaweedfs\//m, f.path)
+      assert.doesNotMatch(unit.split('\n').filter((l) => l.startsWith('Exec')).join('\n'), /\/tmp\//, f.path)
+    }
+    // A broken unit is caught: the validator can fail.
+    const broken = join(dir, 'seaweed-dev-broken.service')
+    writeFileSync(broken, readFileSync(files[0].path, 'utf8').replace('Type=simple', 'Type=simplest'))
+    const bad = run('systemd-analyze', ['verify', broken])
+    assert.match(bad.stdout + bad.stderr, /simplest/)
   })
 })

@@ -11,6 +11,9 @@ import {renderK8s} from '../../src/export/k8s.js'
 import {exportCluster} from '../../src/export/service.js'
 import {renderSupervisor, supervisorCommand} from '../../src/export/supervisor.js'
 import {renderSystemd} from '../../src/export/systemd.js'
+import {renderHelm} from '../../src/export/helm.js'
+import {renderOperator} from '../../src/export/operator.js'
+import {generateS3Keys} from '../../src/export/kube-common.js'
 import {shellWords} from '../../src/import/weed-args.js'
 import {planCluster} from '../../src/plan/planner.js'
 import {isSeaweedctlError} from '../../src/lib/errors.js'
@@ -21,8 +24,9 @@ import type {SizingOptions} from '../../src/lib/spec-flags.js'
 
 const WEED = '/opt/weed/bin/weed'
 
-function planOf(sizing: SizingOptions, dir = '/srv/cluster') {
-  return planCluster(specFromRaw(rawFromSizing(sizing), dir))
+function planOf(sizing: SizingOptions, dir = '/srv/cluster', raw: Record<string, any> = {}) {
+  const base = rawFromSizing(sizing) as Record<string, any>
+  return planCluster(specFromRaw({...base, ...raw, supervise: {...base.supervise, ...raw.supervise}}, dir))
 }
 
 /** Sections of a supervisord config as key → value maps (the renderer writes no continuation lines). */
@@ -111,7 +115,7 @@ describe('export supervisor', () => {
 
 describe('export systemd', () => {
   const plan = planOf({volumes: 2, s3: true})
-  const {files} = renderSystemd(plan, {weedPath: WEED})
+  const {files} = renderSystemd(plan, {weedPath: WEED, user: 'seaweedfs', group: 'seaweedfs'})
 
   it('renders one service per process and a target wanting them all', () => {
     assert.deepEqual(files.map((f) => f.path), [...plan.processes.map((p) => `seaweed-dev-${p.name}.service`), 'seaweed-dev.target'])
@@ -123,11 +127,17 @@ describe('export systemd', () => {
     const unit = (name: string) => files.find((f) => f.path === `seaweed-dev-${name}.service`)!.content
     assert.match(unit('volume-1'), /^After=network-online.target seaweed-dev-master-1.service$/m)
     assert.match(unit('volume-1'), /^Wants=network-online.target seaweed-dev-master-1.service$/m)
+    assert.match(unit('volume-1'), /^Requires=seaweed-dev-master-1.service$/m)
+    assert.match(unit('s3-1'), /^Requires=seaweed-dev-filer-1.service$/m)
+    assert.doesNotMatch(unit('master-1'), /^Requires=/m)
     assert.match(unit('filer-1'), /^After=.*seaweed-dev-volume-2.service/m)
     assert.match(unit('s3-1'), /^After=.*seaweed-dev-filer-1.service/m)
     for (const p of plan.processes) {
       const text = unit(p.name)
-      assert.match(text, new RegExp(`^ExecStartPre=/bin/mkdir -p ${p.dataDir}`, 'm'))
+      assert.match(text, new RegExp(`^ExecStartPre=\\+/usr/bin/install -d -o seaweedfs -g seaweedfs -m 0750 ${p.dataDir}`, 'm'))
+      assert.match(text, /^User=seaweedfs$/m)
+      assert.match(text, /^Group=seaweedfs$/m)
+      assert.match(text, /^LimitNOFILE=65536$/m)
       assert.match(text, new RegExp(`^WorkingDirectory=-${p.cwd}$`, 'm'))
       assert.match(text, /^Restart=on-failure$/m)
       assert.equal(Number(/^TimeoutStopSec=(\d+)$/m.exec(text)![1]), Math.ceil(p.stopTimeoutMs / 1000))
@@ -148,7 +158,7 @@ describe('export compose', () => {
       const s = doc.services[p.name]
       assert.equal(s.image, 'chrislusf/seaweedfs:4.48')
       const test = s.healthcheck.test.join(' ')
-      const path = {master: '/cluster/status', volume: '/status', filer: '/healthz', s3: '/status'}[p.kind]
+      const path = {master: '/cluster/status', volume: '/healthz', filer: '/healthz', s3: '/status'}[p.kind]
       assert.ok(test.includes(`:${p.ports.http}${path}`), test)
       assert.ok(s.command.includes(`-port=${p.ports.http}`))
       assert.ok(!s.command.some((a: string) => a.startsWith('-config_dir') || a.startsWith('-localSocket')))
@@ -217,5 +227,120 @@ describe('exportCluster (writing files)', () => {
     const again = await exportCluster({target: 'supervisor', file: spec, out, force: true, weed: '/other/weed'})
     assert.equal(again.files.length, 1)
     assert.match(readFileSync(join(out, 'supervisord.conf'), 'utf8'), /\/other\/weed/)
+  })
+})
+
+describe('export systemd with several masters', () => {
+  const plan = planOf({masters: 3, volumes: 2})
+  const {files, notes} = renderSystemd(plan, {weedPath: WEED, user: 'svc', group: 'storage'})
+  it('orders after every master but requires none (losing one of three must not stop the servers)', () => {
+    const volume = files.find((f) => f.path === 'seaweed-dev-volume-1.service')!.content
+    assert.match(volume, /^After=network-online.target seaweed-dev-master-1.service seaweed-dev-master-2.service seaweed-dev-master-3.service$/m)
+    assert.doesNotMatch(volume, /^Requires=/m)
+    assert.match(volume, /^User=svc$/m)
+    assert.match(volume, /^Group=storage$/m)
+    assert.match(notes!.join('\n'), /groupadd --system storage; useradd --system --gid storage .* svc/)
+  })
+})
+
+/** Every weed argument of a container export, per process. */
+function composeArgs(plan: ReturnType<typeof planOf>): Array<[string, string[]]> {
+  const doc = parse(renderCompose(plan).files[0].content)
+  return Object.entries(doc.services).map(([name, s]: [string, any]) => [name, s.command as string[]])
+}
+
+describe('no local-only relaxation leaves the machine', () => {
+  // Replicated, on loopback: the planner adds -volume.allowUntrustedRemoteEndpoints for the local cluster.
+  const plan = planOf({masters: 3, volumes: 4, racks: 2, replication: '010', s3: true})
+  const keys = generateS3Keys()
+  const secretWords = [keys.admin.accessKey, keys.admin.secretKey, keys.read.accessKey, keys.read.secretKey]
+  it('the plan itself has the relaxation (so the checks below can fail)', () => {
+    assert.ok(plan.processes.filter((p) => p.kind === 'volume').every((p) => p.args.includes('-volume.allowUntrustedRemoteEndpoints=true')))
+  })
+
+  it('compose: no relaxation and no loopback in any weed argument but the host-reachable -publicUrl', () => {
+    for (const [name, args] of composeArgs(plan)) {
+      assert.ok(!args.some((a) => a.includes('allowUntrustedRemoteEndpoints')), name)
+      assert.deepEqual(args.filter((a) => /127\.0\.0\./.test(a)).map((a) => a.split('=')[0]), name.startsWith('volume') ? ['-publicUrl'] : [], name)
+    }
+  })
+
+  it('k8s: no relaxation and no loopback address in any argument', () => {
+    const text = renderK8s(plan).files[0].content
+    for (const doc of parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d.kind === 'StatefulSet')) {
+      const args: string[] = doc.spec.template.spec.containers[0].args
+      assert.ok(!args.some((a) => a.includes('allowUntrustedRemoteEndpoints') || /127\.0\.0\./.test(a)), doc.metadata.name)
+    }
+  })
+
+  it('helm and operator: no relaxation, no loopback, and the S3 keys only in the 0600 Secret file', () => {
+    for (const rendering of [renderHelm(plan, {keys, buckets: ['photos']}), renderOperator(plan, {keys})]) {
+      const [main, secret] = rendering.files
+      assert.doesNotMatch(main.content, /allowUntrustedRemoteEndpoints|127\.0\.0\./)
+      for (const word of secretWords) assert.ok(!main.content.includes(word), `${main.path} carries a key`)
+      assert.equal(secret.kind, 'k8s-secret')
+      assert.equal(secret.mode, 0o600)
+      assert.ok(secretWords.every((w) => secret.content.includes(w)), 'the Secret file lacks a key')
+    }
+  })
+
+  it('helm and operator without keys (stdout): no Secret file, and a note naming the Secret', () => {
+    for (const rendering of [renderHelm(plan), renderOperator(plan)]) {
+      assert.equal(rendering.files.length, 1)
+      assert.match(rendering.notes!.join('\n'), /seaweed-dev-s3/)
+    }
+  })
+
+  it('host engines on one machine keep the plan\'s addresses, and the relaxation only on loopback', () => {
+    const supervisor = renderSupervisor(plan, {weedPath: WEED}).files[0].content
+    assert.equal((supervisor.match(/-volume\.allowUntrustedRemoteEndpoints=true/g) ?? []).length, 4)
+    const systemd = renderSystemd(plan, {weedPath: WEED, user: 'seaweedfs', group: 'seaweedfs'}).files
+    assert.equal(systemd.filter((f) => f.content.includes('-volume.allowUntrustedRemoteEndpoints=true')).length, 4)
+    const routable = planOf({volumes: 2, replication: '001'}, '/srv/cluster', {bind: '10.1.2.3'})
+    for (const text of [renderSupervisor(routable, {weedPath: WEED}).files[0].content, ...renderSystemd(routable, {weedPath: WEED, user: 'seaweedfs', group: 'seaweedfs'}).files.map((f) => f.content)]) {
+      assert.doesNotMatch(text, /allowUntrustedRemoteEndpoints/)
+    }
+  })
+})
+
+describe('export helm values', () => {
+  it('one volume group per rack with the default group off; a single rack uses the default group', () => {
+    const multi = parse(renderHelm(planOf({volumes: 4, racks: 2, replication: '010'})).files[0].content)
+    assert.equal(multi.volume.enabled, false)
+    assert.deepEqual(multi.volumes, {rack1: {replicas: 2, rack: 'rack1', dataCenter: 'dc1'}, rack2: {replicas: 2, rack: 'rack2', dataCenter: 'dc1'}})
+    const dcs = parse(renderHelm(planOf({volumes: 4, racks: 2, dataCenters: 2, replication: '100'})).files[0].content)
+    assert.deepEqual(Object.keys(dcs.volumes), ['dc1-rack1', 'dc2-rack2'])
+    const single = parse(renderHelm(planOf({volumes: 3, replication: '001', portOffset: 10})).files[0].content)
+    assert.equal(single.volume.enabled, true)
+    assert.equal(single.volume.replicas, 3)
+    assert.equal(single.volume.port, 8090)
+    assert.equal(single.volume.grpcPort, 18090)
+    assert.deepEqual(single.volumes, {})
+    assert.equal(single.master.defaultReplication, '001')
+    assert.equal(single.filer.defaultReplicaPlacement, '001')
+    assert.deepEqual(single.s3, {enabled: false})
+  })
+})
+
+describe('export compose for the host', () => {
+  const plan = planOf({volumes: 2, s3: true, portOffset: 100})
+  const doc = parse(renderCompose(plan).files[0].content)
+  it('publishes HTTP and gRPC, advertises the published address, restarts unless stopped', () => {
+    for (const p of plan.processes) {
+      const s = doc.services[p.name]
+      assert.deepEqual(s.ports, [`127.0.0.1:${p.ports.http}:${p.ports.http}`, `127.0.0.1:${p.ports.grpc}:${p.ports.grpc}`])
+      assert.equal(s.restart, 'unless-stopped')
+      assert.deepEqual(s.volumes, [`${p.name}-data:/data`])
+      if (p.kind === 'volume') assert.ok(s.command.includes(`-publicUrl=127.0.0.1:${p.ports.http}`), s.command.join(' '))
+    }
+    assert.deepEqual(Object.keys(doc.volumes), plan.processes.map((p) => `${p.name}-data`))
+    const never = parse(renderCompose(planOf({volumes: 1}, '/srv/cluster', {supervise: {restart: 'never'}})).files[0].content)
+    assert.equal(never.services['volume-1'].restart, 'no')
+  })
+
+  it('healthchecks fail on a hung or unready process: timeouts, a leader for masters, a heartbeat for volumes', () => {
+    assert.deepEqual(doc.services['volume-1'].healthcheck.test, ['CMD', 'wget', '-q', '-T', '5', '-O', '/dev/null', `http://127.0.0.1:8180/healthz`])
+    assert.match(doc.services['master-1'].healthcheck.test[1], /^wget -q -T 5 -O - http:\/\/127\.0\.0\.1:9433\/cluster\/status \| grep -q '"Leader"'$/)
+    for (const s of Object.values(doc.services) as any[]) assert.ok(s.healthcheck.test.join(' ').includes('-T 5'))
   })
 })

@@ -198,8 +198,128 @@ describe('round trip: export supervisor, then import supervisor', () => {
       assert.equal(imported.replication, original.replication)
       assert.deepEqual(imported.supervise, original.supervise)
       assert.deepEqual(imported.logs, original.logs)
-      // an export of our own makes no mistake worth reporting
+      // an export of our own makes no mistake worth reporting, and loses nothing
       assert.deepEqual(result.notes.filter((n) => n.severity === 'mistake'), [])
+      assert.deepEqual(result.notes.filter((n) => n.severity === 'dropped'), [])
     })
   }
+})
+
+describe('import supervisor: what the local plan cannot hold as written', () => {
+  const write = (name: string, text: string) => {
+    const dir = join(work, name)
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(join(dir, 'supervisord.conf'), text)
+    return dir
+  }
+  const peers = '10.9.8.1:9333,10.9.8.2:9333,10.9.8.3:9333'
+
+  it('one host of a 3-master cluster, one volume server, replication 001: the nearest local cluster, and why', () => {
+    const dir = write('one-host', [
+      '[program:master]',
+      `command=/usr/local/bin/weed -logtostderr=true master -ip=10.9.8.1 -port=9333 -mdir=/srv/sw/master -peers=${peers} -defaultReplication=001 -volumeSizeLimitMB=1024`,
+      'stopwaitsecs=30',
+      '[program:volume]',
+      `command=/usr/local/bin/weed -logtostderr=true volume -ip=10.9.8.1 -port=8080 -dir=/srv/sw/volume -max=10 -master=${peers} -dataCenter=dc1 -rack=rack1 -preStopSeconds=1`,
+      'stopwaitsecs=60',
+      '',
+    ].join('\n'))
+    const file = join(dir, 'seaweed.yaml')
+    const result = importSupervisor({input: join(dir, 'supervisord.conf'), file, force: false})
+    const plan = planFromFile(file)
+    preflight(plan)
+    const spec = loadSpecFile(file).spec
+    assert.equal(spec.master.count, 3)
+    assert.equal(spec.master.defaultReplication, '001')
+    assert.equal(spec.volume.count, 2)
+    assert.equal(spec.bind, '127.0.0.1')
+    const changed = result.notes.filter((n) => n.severity === 'changed').map((n) => n.message).join('\n')
+    assert.match(changed, /raft group of 3 masters .*runs all 3 on this machine/)
+    assert.match(changed, /replication "001" .*needs at least 2 volume servers in one rack.*1 volume server in 1 rack.*runs 2 volume servers in 1 rack/)
+    assert.match(changed, /-ip=10\.9\.8\.1 is no address of this machine.*binds 127\.0\.0\.1/)
+  })
+
+  it('replication needing racks the source lacks: racks and servers grow, replication stays', () => {
+    const dir = write('racks', [
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=127.0.0.1 -port=9333 -mdir=/srv/rk/master-1 -defaultReplication=010 -volumeSizeLimitMB=100',
+      '[program:volume]',
+      'command=weed -logtostderr=true volume -ip=127.0.0.1 -port=8080 -dir=/srv/rk/volume-1 -max=4 -master=127.0.0.1:9333 -rack=r1',
+      '',
+    ].join('\n'))
+    const file = join(dir, 'seaweed.yaml')
+    const result = importSupervisor({input: join(dir, 'supervisord.conf'), file, force: false})
+    planFromFile(file)
+    const spec = loadSpecFile(file).spec
+    assert.equal(spec.master.defaultReplication, '010')
+    assert.equal(spec.volume.racks, 2)
+    assert.ok(spec.volume.count >= 2)
+    assert.ok(result.notes.some((n) => n.severity === 'changed' && /replication "010"/.test(n.message)))
+  })
+
+  it('resolves %(ENV_X)s from the importing environment, or stops naming the variable and writes nothing', () => {
+    const dir = write('env', [
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=127.0.0.1 -port=9333 -mdir=%(ENV_SWCTL_TEST_BASE)s/master-1',
+      '[program:volume]',
+      'command=weed -logtostderr=true volume -ip=127.0.0.1 -port=8080 -dir=%(ENV_SWCTL_TEST_BASE)s/volume-1 -master=127.0.0.1:9333',
+      '',
+    ].join('\n'))
+    const file = join(dir, 'seaweed.yaml')
+    delete process.env.SWCTL_TEST_BASE
+    assert.throws(() => importSupervisor({input: join(dir, 'supervisord.conf'), file, force: false}), (e) => isSeaweedctlError(e) && e.code === 'IMPORT_ENV_UNSET' && e.exitCode === 2 && /supervisord\.conf:2 \[program:master\] command uses %\(ENV_SWCTL_TEST_BASE\)s, but SWCTL_TEST_BASE is not set/.test(e.message))
+    assert.throws(() => readFileSync(file))
+    process.env.SWCTL_TEST_BASE = join(dir, 'data')
+    try {
+      importSupervisor({input: join(dir, 'supervisord.conf'), file, force: false})
+    } finally {
+      delete process.env.SWCTL_TEST_BASE
+    }
+    assert.equal(loadSpecFile(file).spec.dataDir, join(dir, 'data'))
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /ENV_/)
+    // The same for [include] files.
+    const main = join(write('env-include', '[include]\nfiles = %(ENV_SWCTL_TEST_CONF)s/*.conf\n'), 'supervisord.conf')
+    assert.throws(() => importSupervisor({input: main, file: join(dir, 'other.yaml'), force: false}), (e) => isSeaweedctlError(e) && e.code === 'IMPORT_ENV_UNSET' && /supervisord\.conf:2 \[include\] files uses %\(ENV_SWCTL_TEST_CONF\)s, but SWCTL_TEST_CONF is not set/.test(e.message))
+  })
+
+  it('lists only settings that differ from supervisord\'s defaults and from what seaweedctl does', () => {
+    const dir = write('defaults', [
+      '[supervisord]',
+      'logfile=/var/log/supervisord.log',
+      'minfds=1024',
+      'minprocs=4096',
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=127.0.0.1 -port=9333 -mdir=/srv/df/master-1',
+      'autostart=true',
+      'startsecs=1',
+      'stopsignal=TERM',
+      'user=weed',
+      '[program:volume]',
+      'command=weed -logtostderr=true volume -ip=127.0.0.1 -port=8080 -dir=/srv/df/volume-1 -master=127.0.0.1:9333 -preStopSeconds=1',
+      'stopwaitsecs=20',
+      'startretries=3',
+      '',
+    ].join('\n'))
+    const result = importSupervisor({input: join(dir, 'supervisord.conf'), file: join(dir, 'seaweed.yaml'), force: false})
+    const dropped = result.notes.filter((n) => n.severity === 'dropped').map((n) => `${n.where} ${n.message}`)
+    assert.equal(dropped.length, 3, dropped.join('\n'))
+    assert.match(dropped[0], /\[supervisord\].*minprocs=4096/)
+    assert.doesNotMatch(dropped[0], /minfds|logfile/)
+    assert.match(dropped[1], /\[program:master\] user=weed/)
+    assert.match(dropped[2], /\[program:volume\] startretries=3/)
+  })
+
+  it('reports -volume.allowUntrustedRemoteEndpoints on a routable address, and keeps it out of the spec', () => {
+    const dir = write('untrusted', [
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=10.9.8.1 -port=9333 -mdir=/srv/ut/master-1',
+      '[program:volume]',
+      'command=weed -logtostderr=true volume -ip=10.9.8.1 -port=8080 -dir=/srv/ut/volume-1 -master=10.9.8.1:9333 -volume.allowUntrustedRemoteEndpoints=true',
+      '',
+    ].join('\n'))
+    const result = convertSupervisorConfig(readSupervisorConfig(join(dir, 'supervisord.conf')), {localAddresses: ['10.9.8.1']})
+    assert.equal(result.raw.bind, '10.9.8.1')
+    assert.ok(result.notes.some((n) => n.severity === 'mistake' && /allowUntrustedRemoteEndpoints=true on 10\.9\.8\.1.*169\.254\.169\.254/.test(n.message)))
+    assert.ok(!result.notes.some((n) => n.severity === 'dropped' && /allowUntrusted/.test(n.message)))
+  })
 })

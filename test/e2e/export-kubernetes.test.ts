@@ -1,0 +1,174 @@
+/**
+ * The Kubernetes exports, checked by the tools their users run: `helm template` with the pinned official chart
+ * (../shared/fixtures/helm/seaweedfs, 4.44.0) and kubernetes-validate on what it renders; the operator's
+ * `Seaweed` resource against the openAPIV3Schema of its CRD (../shared/fixtures/operator), with check-jsonschema.
+ * No weed runs here: these are renderings for another machine.
+ */
+import assert from 'node:assert/strict'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {homedir, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {parse, parseAllDocuments} from 'yaml'
+
+import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS} from '../helpers/e2e.js'
+
+const VENV = join(ROOT, '.cache', 'validators', 'bin')
+const HELM = join(process.env.SEAWEEDCTL_HELM_BIN ?? join(homedir(), 'go', 'bin'), 'helm')
+const FIXTURES = join(ROOT, '..', 'shared', 'fixtures')
+const CHART = join(FIXTURES, 'helm', 'seaweedfs')
+const CRD = join(FIXTURES, 'operator', 'seaweed.seaweedfs.com_seaweeds.yaml')
+const OFFSET = 300
+const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-kube-'))
+
+function run(command: string, args: string[]) {
+  return spawnSync(command, args, {encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024})
+}
+
+before(() => {
+  execFileSync('bash', [join(ROOT, 'scripts', 'install-validators.sh')], {stdio: 'inherit', timeout: 1_200_000})
+  ensureBuilt()
+  const init = cli(['cluster', 'init', '--masters', '3', '--volumes', '4', '--racks', '2', '--replication', '010', '--filers', '1', '--s3', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], dir)
+  assert.equal(init.status, 0, init.stderr)
+})
+after(() => rmSync(dir, {recursive: true, force: true}))
+
+function exportTo(target: string, ...extra: string[]): Array<{path: string; kind: string}> {
+  const r = cli(['export', target, '-o', join(dir, target), '--json', ...extra], dir)
+  assert.equal(r.status, 0, r.stderr + r.stdout)
+  return JSON.parse(r.stdout).files
+}
+
+/** Every key of the generated Secret: none may appear anywhere but in the Secret file itself. */
+function secretValues(path: string): string[] {
+  const secret = parse(readFileSync(path, 'utf8'))
+  const values = Object.values(secret.stringData as Record<string, string>)
+  assert.ok(values.length > 0)
+  return values.flatMap((v) => (v.startsWith('{') ? JSON.parse(v).identities.flatMap((i: any) => i.credentials.flatMap((c: any) => [c.accessKey, c.secretKey])) : [v]))
+}
+
+function assertNothingLocalOrSecret(text: string, secrets: string[], what: string): void {
+  assert.doesNotMatch(text, /allowUntrustedRemoteEndpoints/, what)
+  assert.doesNotMatch(text, /127\.0\.0\.\d/, what)
+  for (const s of secrets) assert.ok(!text.includes(s), `${what} contains a secret key in clear text`)
+}
+
+describe('export helm, rendered by the pinned official chart', () => {
+  it('renders with helm template, passes kubernetes-validate --strict, and matches the plan', () => {
+    const files = exportTo('helm', '--bucket', 'photos')
+    assert.deepEqual(files.map((f) => f.kind), ['helm-values', 'k8s-secret'])
+    const [values, secretFile] = files.map((f) => f.path)
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600)
+    const secrets = secretValues(secretFile)
+    assertNothingLocalOrSecret(readFileSync(values, 'utf8'), secrets, 'values.yaml')
+
+    const rendered = run(HELM, ['template', 'dev', CHART, '-f', values])
+    assert.equal(rendered.status, 0, rendered.stderr)
+    assertNothingLocalOrSecret(rendered.stdout, secrets, 'the rendered chart')
+    const manifests = join(dir, 'helm-rendered.yaml')
+    writeFileSync(manifests, rendered.stdout)
+    const check = run(join(VENV, 'kubernetes-validate'), ['--strict', manifests, secretFile])
+    assert.equal(check.status, 0, check.stdout + check.stderr)
+    assert.doesNotMatch(check.stdout + check.stderr, /ERROR|failed/i)
+
+    const docs = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter(Boolean)
+    const byName = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)
+    const script = (d: any) => d.spec.template.spec.containers[0].command.join(' ') as string
+    const ports = (d: any) => d.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort).sort()
+
+    const master = byName('StatefulSet', 'dev-seaweedfs-master')
+    assert.equal(master.spec.replicas, 3)
+    assert.match(script(master), new RegExp(`-port=${9333 + OFFSET} `))
+    assert.match(script(master), /-defaultReplication=010 /)
+    assert.match(script(master), /-volumeSizeLimitMB=1024 /)
+    assert.match(script(master), new RegExp(`-peers=(dev-seaweedfs-master-\\d\\.dev-seaweedfs-master\\.default:${9333 + OFFSET},?){3}`))
+    assert.ok(ports(master).includes(19333 + OFFSET))
+
+    for (const rack of ['rack1', 'rack2']) {
+      const volume = byName('StatefulSet', `dev-seaweedfs-volume-${rack}`)
+      assert.ok(volume, `no volume group for ${rack}`)
+      assert.equal(volume.spec.replicas, 2)
+      assert.match(script(volume), new RegExp(`-rack=${rack} `))
+      assert.match(script(volume), /-dataCenter=dc1 /)
+      assert.match(script(volume), new RegExp(`-port=${8080 + OFFSET} `))
+      assert.ok(ports(volume).includes(18080 + OFFSET))
+      assert.equal(volume.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '8Gi')
+    }
+    assert.equal(byName('StatefulSet', 'dev-seaweedfs-volume'), undefined, 'the default volume group should be off')
+
+    const filer = byName('StatefulSet', 'dev-seaweedfs-filer')
+    assert.equal(filer.spec.replicas, 1)
+    assert.match(script(filer), /-defaultReplicaPlacement=010 /)
+    assert.match(script(filer), new RegExp(`-port=${8888 + OFFSET} `))
+    assert.doesNotMatch(script(filer), /-s3 /)
+
+    const s3 = byName('Deployment', 'dev-seaweedfs-s3')
+    assert.equal(s3.spec.replicas, 1)
+    assert.match(script(s3), new RegExp(`-port=${8333 + OFFSET} `))
+    assert.match(script(s3), /-config=/)
+    const refs = s3.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name)
+    assert.deepEqual([...new Set(refs)], ['seaweed-dev-s3'])
+    assert.match(rendered.stdout, /photos/)
+  })
+
+  it('prints values.yaml without keys to stdout, and says where the Secret comes from', () => {
+    const r = cli(['export', 'helm'], dir)
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /existingSecret: seaweed-dev-s3/)
+    assert.doesNotMatch(r.stdout, /stringData|secret_access_key:\s*\S{20,}/)
+    assert.match(r.stdout + r.stderr, /export with -o DIR to get it as s3-credentials\.secret\.yaml/)
+  })
+})
+
+/** The CRD's schema as JSON Schema, strict as the API server's field validation: no unknown fields. */
+function strictCrdSchema(): string {
+  const crd = parse(readFileSync(CRD, 'utf8'))
+  const schema = crd.spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema
+  const tighten = (node: any): void => {
+    if (!node || typeof node !== 'object') return
+    if (node.properties && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) node.additionalProperties = false
+    for (const value of Object.values(node)) tighten(value)
+  }
+  tighten(schema.properties.spec)
+  const file = join(dir, 'seaweed-crd.schema.json')
+  writeFileSync(file, JSON.stringify(schema))
+  return file
+}
+
+describe('export operator, against the operator\'s CRD schema', () => {
+  it('validates with check-jsonschema, matches the plan, and the validator rejects a broken resource', () => {
+    const files = exportTo('operator')
+    assert.deepEqual(files.map((f) => f.kind), ['seaweed-resource', 'k8s-secret'])
+    const [resource, secretFile] = files.map((f) => f.path)
+    assert.equal(statSync(secretFile).mode & 0o777, 0o600)
+    const text = readFileSync(resource, 'utf8')
+    assertNothingLocalOrSecret(text, secretValues(secretFile), 'the Seaweed resource')
+
+    const schema = strictCrdSchema()
+    const ok = run(join(VENV, 'check-jsonschema'), ['--schemafile', schema, resource])
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr)
+    const secretOk = run(join(VENV, 'kubernetes-validate'), ['--strict', secretFile])
+    assert.equal(secretOk.status, 0, secretOk.stdout + secretOk.stderr)
+
+    const seaweed = parse(text)
+    assert.equal(seaweed.apiVersion, 'seaweed.seaweedfs.com/v1')
+    assert.equal(seaweed.kind, 'Seaweed')
+    assert.equal(seaweed.spec.master.replicas, 3)
+    assert.equal(seaweed.spec.master.defaultReplication, '010')
+    assert.deepEqual(Object.entries(seaweed.spec.volumeTopology).map(([k, v]: [string, any]) => [k, v.replicas, v.rack, v.dataCenter]), [['rack1', 2, 'rack1', 'dc1'], ['rack2', 2, 'rack2', 'dc1']])
+    assert.equal(seaweed.spec.filer.replicas, 1)
+    assert.equal(seaweed.spec.filer.s3.enabled, false)
+    assert.deepEqual(seaweed.spec.s3, {replicas: 1, port: 8333 + OFFSET, configSecret: {name: 'seaweed-dev-s3', key: 'seaweedfs_s3_config'}})
+
+    for (const [label, broken] of [
+      ['an unknown field', text.replace('volumeServerDiskCount: 1', 'volumeServerDiskCount: 1\n  replicaz: 2')],
+      ['a wrong type', text.replace(/replicas: 3/, 'replicas: three')],
+    ]) {
+      const file = join(dir, 'broken.seaweed.yaml')
+      writeFileSync(file, broken)
+      assert.notEqual(run(join(VENV, 'check-jsonschema'), ['--schemafile', schema, file]).status, 0, `${label} passed the schema`)
+    }
+  })
+})
