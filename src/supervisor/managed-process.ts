@@ -48,7 +48,7 @@ export class ManagedProcess {
   /** Generation counter: callbacks from an earlier incarnation of the process are ignored. */
   private generation = 0
 
-  constructor(readonly plan: ProcessPlan, private readonly deps: ManagedProcessDeps) {
+  constructor(public plan: ProcessPlan, private deps: ManagedProcessDeps) {
     this.backoff = new Backoff(deps.policy.backoff ?? DEFAULT_BACKOFF)
   }
 
@@ -62,6 +62,12 @@ export class ManagedProcess {
 
   get identity(): ProcIdentity | undefined {
     return this.pid === undefined ? undefined : this.handle?.identity
+  }
+
+  /** Run `plan` with `weedPath` from the next start on (a rolling change swaps the plan, then restarts). */
+  replan(plan: ProcessPlan, weedPath: string): void {
+    this.plan = plan
+    this.deps = {...this.deps, weedPath}
   }
 
   /** Start if not running. A FATAL or EXITED process is given a fresh start (and a fresh backoff). */

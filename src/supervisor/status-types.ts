@@ -13,6 +13,8 @@ export interface ProcessStatus {
   health: string
   lastRestart: {agoMs: number; reason: string} | null
   logFile: string
+  /** The weed version the process runs (they differ for a moment during `weed upgrade`). */
+  weedVersion: string
 }
 
 export interface StatusReport {

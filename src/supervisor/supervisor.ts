@@ -11,12 +11,15 @@ import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
+import type {ProcessWeed} from '../daemon/protocol.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
   probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
   clock: Clock
   weedPath: string
+  /** Processes that run another weed than `weedPath` at the plan's version (left by a rolling upgrade). */
+  weeds?: Record<string, ProcessWeed>
 }
 
 interface SavedState {
@@ -34,39 +37,67 @@ export class Supervisor {
   private readonly startedAt: number
   private waiters: Array<() => void> = []
   private startSequence: Promise<void> | undefined
+  /** One policy object shared by every process, so a new supervise.* takes effect without a restart. */
+  private readonly policy: Plan['supervise']
+  /** The weed binary and version each process runs. */
+  readonly weeds = new Map<string, ProcessWeed>()
 
   constructor(public plan: Plan, private readonly deps: SupervisorDeps) {
     this.statePath = join(plan.runDir, 'state.json')
     this.startedAt = deps.clock.now()
-    this.processes = plan.processes.map((p) => this.manage(p))
+    this.policy = {...plan.supervise}
+    this.processes = plan.processes.map((p) => this.manage(p, deps.weeds?.[p.name]))
   }
 
-  private manage(process: Plan['processes'][number]): ManagedProcess {
+  private manage(process: Plan['processes'][number], weed: ProcessWeed = {path: this.deps.weedPath, version: this.plan.weedVersion}): ManagedProcess {
+    this.weeds.set(process.name, weed)
     return new ManagedProcess(process, {
       launcher: this.deps.launcher,
       probe: this.deps.probe,
       clock: this.deps.clock,
-      weedPath: this.deps.weedPath,
-      policy: this.plan.supervise,
+      weedPath: weed.path,
+      policy: this.policy,
       onChange: () => this.changed(),
     })
+  }
+
+  /** What runs now: the cluster settings, and each process's own plan and weed (they differ mid-roll). */
+  runningPlan(): {plan: Plan; weeds: Record<string, ProcessWeed>} {
+    return {
+      plan: {...this.plan, supervise: {...this.policy}, processes: this.processes.map((p) => p.plan)},
+      weeds: Object.fromEntries(this.processes.map((p) => [p.name, this.weeds.get(p.name)!])),
+    }
+  }
+
+  /** Swap one process onto a new plan (and weed) and restart it; the rest keep running untouched. */
+  replace(name: string, plan: Plan['processes'][number], weed: ProcessWeed | undefined, reason: string): void {
+    const process = this.processes.find((p) => p.name === name)
+    if (!process) throw new Error(`no process ${name}`)
+    const using = weed ?? this.weeds.get(name)!
+    this.weeds.set(name, using)
+    process.replan(plan, using.path)
+    process.restart(reason)
+    this.changed()
   }
 
   /**
    * Take a new plan at runtime (scale): processes that are in both plans are left exactly as they are (never
    * restarted); new ones are started; ones no longer planned must already be stopped and are forgotten.
    */
-  reconfigure(plan: Plan): {added: string[]; removed: string[]} {
+  reconfigure(plan: Plan, weed?: ProcessWeed): {added: string[]; removed: string[]} {
     const current = new Map(this.processes.map((p) => [p.name, p]))
     const removed = this.processes.filter((p) => !plan.processes.some((q) => q.name === p.name))
     const running = removed.find((p) => p.pid !== undefined)
     if (running) throw new Error(`${running.name} is still running (pid ${running.pid}); stop it before removing it from the plan`)
     this.plan = plan
+    // Supervision settings apply at once: every process reads this one object at its next decision.
+    Object.assign(this.policy, plan.supervise)
+    for (const p of removed) this.weeds.delete(p.name)
     const added: ManagedProcess[] = []
     this.processes = plan.processes.map((q) => {
       const existing = current.get(q.name)
       if (existing) return existing
-      const created = this.manage(q)
+      const created = this.manage(q, weed)
       added.push(created)
       return created
     })
@@ -148,6 +179,7 @@ export class Supervisor {
           health: s.name === 'FATAL' ? s.reason : s.name === 'BACKOFF' ? `restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}` : s.name === 'EXITED' ? describeExit(s.exit) : p.healthDetail,
           lastRestart: p.lastRestartAt !== undefined && p.lastRestartReason ? {agoMs: now - p.lastRestartAt, reason: p.lastRestartReason} : null,
           logFile: p.plan.logFile,
+          weedVersion: this.weeds.get(p.name)?.version ?? this.plan.weedVersion,
         }
       }),
     }
