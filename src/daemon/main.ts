@@ -21,10 +21,9 @@ export async function runDaemon(runDir: string): Promise<void> {
   const {plan} = launch
   const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds})
   // A daemon started after a crash must supervise what runs now (each process's own plan and weed), not what `up` wrote.
-  const record = (): DaemonLaunchFile => {
-    const running: DaemonLaunchFile = {...supervisor.runningPlan(), weedPath: launch.weedPath}
+  const record = (): void => {
+    const running: DaemonLaunchFile = supervisor.runningPlan()
     writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify(running)}\n`, 0o600)
-    return running
   }
 
   const socketDir = dirname(plan.socketPath)
@@ -77,7 +76,7 @@ export async function runDaemon(runDir: string): Promise<void> {
         return
       }
       case 'GET /v1/plan':
-        reply(res, 200, {...supervisor.runningPlan(), weedPath: launch.weedPath})
+        reply(res, 200, supervisor.runningPlan())
         return
       case 'POST /v1/reconfigure': {
         // Processes in both plans keep running as they are (and on their own plan); settings apply at once.

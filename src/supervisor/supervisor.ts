@@ -46,10 +46,14 @@ export class Supervisor {
     this.statePath = join(plan.runDir, 'state.json')
     this.startedAt = deps.clock.now()
     this.policy = {...plan.supervise}
+    this.defaultWeed = {path: deps.weedPath, version: plan.weedVersion}
     this.processes = plan.processes.map((p) => this.manage(p, deps.weeds?.[p.name]))
   }
 
-  private manage(process: Plan['processes'][number], weed: ProcessWeed = {path: this.deps.weedPath, version: this.plan.weedVersion}): ManagedProcess {
+  /** The weed a process added later runs: the one the last change rolled onto. */
+  private defaultWeed: ProcessWeed
+
+  private manage(process: Plan['processes'][number], weed: ProcessWeed = this.defaultWeed): ManagedProcess {
     this.weeds.set(process.name, weed)
     return new ManagedProcess(process, {
       launcher: this.deps.launcher,
@@ -62,9 +66,10 @@ export class Supervisor {
   }
 
   /** What runs now: the cluster settings, and each process's own plan and weed (they differ mid-roll). */
-  runningPlan(): {plan: Plan; weeds: Record<string, ProcessWeed>} {
+  runningPlan(): {plan: Plan; weedPath: string; weeds: Record<string, ProcessWeed>} {
     return {
-      plan: {...this.plan, supervise: {...this.policy}, processes: this.processes.map((p) => p.plan)},
+      plan: {...this.plan, weedVersion: this.defaultWeed.version, supervise: {...this.policy}, processes: this.processes.map((p) => p.plan)},
+      weedPath: this.defaultWeed.path,
       weeds: Object.fromEntries(this.processes.map((p) => [p.name, this.weeds.get(p.name)!])),
     }
   }
@@ -75,6 +80,7 @@ export class Supervisor {
     if (!process) throw new Error(`no process ${name}`)
     const using = weed ?? this.weeds.get(name)!
     this.weeds.set(name, using)
+    if (weed) this.defaultWeed = weed
     process.replan(plan, using.path)
     process.restart(reason)
     this.changed()
@@ -92,6 +98,7 @@ export class Supervisor {
     this.plan = plan
     // Supervision settings apply at once: every process reads this one object at its next decision.
     Object.assign(this.policy, plan.supervise)
+    if (weed) this.defaultWeed = weed
     for (const p of removed) this.weeds.delete(p.name)
     const added: ManagedProcess[] = []
     this.processes = plan.processes.map((q) => {
