@@ -109,15 +109,18 @@ function rawDefaultVersion(): string {
   return (rawFromSizing({}) as {weed: {version: string}}).weed.version
 }
 
-async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, deadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
+async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, startDeadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
+  let deadline = startDeadline
   const found = options.foreground ? undefined : await findRunningCluster(plan)
   let client = found?.client ?? new DaemonClient(plan.socketPath)
   let launched = false
   try {
     if (found) {
       // A running cluster: bring it onto the file, touching only what differs.
-      const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: Math.max(1000, deadline - Date.now()), say: options.say ?? (() => {})})
+      // --timeout bounds each step of the change, then the final readiness check and canary.
+      const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say: options.say ?? (() => {})})
       emit({type: 'applied', result: applied})
+      deadline = Date.now() + options.timeoutMs
       await client.request('POST', '/v1/start')
     } else {
       preflight(plan, {ownPorts: await runningPorts(plan)})

@@ -39,6 +39,7 @@ export async function upgradeWeed(options: UpgradeOptions): Promise<UpgradeResul
   if (!parsed) throw new SeaweedctlError('BAD_ARGUMENT', `"${options.version}" is not a weed version; give MAJOR.MINOR, e.g. seaweedctl weed upgrade 4.48. Nothing was changed.`, {data: {version: options.version}})
   const verdict = supportVerdict(parsed)
   if (!verdict.ok) throw new SeaweedctlError('WEED_VERSION_UNSUPPORTED', `${verdict.reason}. Nothing was changed.`, {data: {version: options.version}})
+  if (verdict.warning) options.say(`warning: ${verdict.warning}`)
   const to = formatVersion(parsed)
   const loaded = loadSpecFile(options.file)
   const from = loaded.spec.weed.version

@@ -231,7 +231,9 @@ describe('apply an edited seaweed.yaml to a running cluster, roll restarts and u
     assert.match(upgrade.stderr, new RegExp(`To go back: seaweedctl weed upgrade ${TEST_WEED_VERSION.replace('.', '\\.')}`))
     const report = await allRunning()
     assert.deepEqual([...new Set(report.processes.map((p) => p.weedVersion))], [TEST_WEED_VERSION])
-    for (const p of before.processes) if (p.kind !== 'master') assert.equal(pids(report).get(p.name), p.pid, `${p.name} untouched`)
+    // The roll touched nothing after master-1. (Volume servers are not checked: while master-1 is down, liveness
+    // may restart them for "not listed by the master"; that is supervision's rule, not the roll's.)
+    for (const p of before.processes) if (p.kind === 'filer' || p.kind === 's3') assert.equal(pids(report).get(p.name), p.pid, `${p.name} untouched`)
     const diff = await run(['diff', '--json'])
     assert.equal(diff.code, 1)
     const pending = JSON.parse(diff.stdout).diff.processes.filter((p: {change: string}) => p.change === 'changed')
