@@ -4,6 +4,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {sizingFlags, sizingFromFlags} from '../lib/spec-flags.js'
 import {parseDuration} from '../lib/units.js'
+import type {DiffResult} from '../services/diff.js'
 import type {UpResult} from '../services/up.js'
 
 export default class Up extends BaseCommand<typeof Up> {
@@ -11,7 +12,8 @@ export default class Up extends BaseCommand<typeof Up> {
   static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING and a canary file written through the cluster reads back identical.
 Sizing flags only shape a new spec; on an existing one they must agree with it (use \`scale\` to change counts).
 A new spec's weed.version is --weed-version, else the version of the binary given with --weed or $SEAWEEDCTL_WEED, else 4.48.
-On failure or timeout it names the process and why, stops what it started, and exits non-zero.`
+On failure or timeout it names the process and why, stops what it started, and exits non-zero.
+On a running cluster it applies the file, touching only what differs (see \`seaweedctl diff\`): supervise/logs settings take effect without a restart, removed volume servers are drained first, changed processes restart one at a time (masters followers first and the leader last, then volume servers, filers, S3; a volume server only while every volume it holds has its other replicas listed), added ones start. A change of dataDir, bind or the master count is refused before anything is touched (exit 2). A restart that fails stops the change there, puts that process back on what it ran, and leaves the rest serving (exit 3).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --volumes 4',
@@ -27,9 +29,17 @@ On failure or timeout it names the process and why, stops what it started, and e
     wait: Flags.boolean({summary: 'wait until the cluster is ready', default: true, allowNo: true}),
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
+    'dry-run': Flags.boolean({summary: 'print what up would change on the running cluster (as `seaweedctl diff`) and change nothing'}),
   }
 
-  async run(): Promise<UpResult> {
+  async run(): Promise<UpResult | DiffResult> {
+    if (this.flags['dry-run']) {
+      const {diffExitCode, diffFile, renderDiff} = await import('../services/diff.js')
+      const result = await diffFile(this.flags.file)
+      this.say(renderDiff(result))
+      process.exitCode = diffExitCode(result)
+      return result
+    }
     const timeoutMs = parseDuration(this.flags.timeout)
     if (timeoutMs === undefined || timeoutMs <= 0) {
       throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 90s or 2m`)
@@ -41,6 +51,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     try {
       result = await up({
         file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
+        say: this.jsonEnabled() || process.stdout.isTTY ? undefined : (line) => this.log(`apply: ${line}`),
         ...sizingFromFlags(this.flags),
       }, reporter.event)
     } catch (error) {

@@ -16,7 +16,7 @@ import {runProbe} from '../supervisor/probes.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
 import {claimSupervision} from './claim.js'
-import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
+import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE, type ProcessWeed, type ReplaceRequest} from './protocol.js'
 
 export async function runDaemon(runDir: string): Promise<void> {
   const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
@@ -30,7 +30,12 @@ export async function runDaemon(runDir: string): Promise<void> {
     })
   }
   process.once('exit', claim.release)
-  const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath})
+  const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds})
+  // A daemon started after a crash must supervise what runs now (each process's own plan and weed), not what `up` wrote.
+  const record = (): void => {
+    const running: DaemonLaunchFile = supervisor.runningPlan()
+    writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify(running)}\n`, 0o600)
+  }
 
   const socketDir = dirname(plan.socketPath)
   mkdirSync(socketDir, {recursive: true, mode: 0o700})
@@ -82,12 +87,22 @@ export async function runDaemon(runDir: string): Promise<void> {
         reply(res, 200, {action, names: targets.map((p) => p.name)})
         return
       }
+      case 'GET /v1/plan':
+        reply(res, 200, supervisor.runningPlan())
+        return
       case 'POST /v1/reconfigure': {
-        const next = JSON.parse(await readBody(req)) as {plan: typeof plan}
-        const change = supervisor.reconfigure(next.plan)
-        // A daemon started after a crash must supervise the new plan, not the one `up` wrote.
-        writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify({plan: next.plan, weedPath: launch.weedPath})}\n`, 0o600)
+        // Processes in both plans keep running as they are (and on their own plan); settings apply at once.
+        const next = JSON.parse(await readBody(req)) as {plan: typeof plan; weed?: ProcessWeed}
+        const change = supervisor.reconfigure(next.plan, next.weed)
+        record()
         reply(res, 200, change)
+        return
+      }
+      case 'POST /v1/replace': {
+        const next = JSON.parse(await readBody(req)) as ReplaceRequest
+        supervisor.replace(next.name, next.plan, next.weed, next.reason)
+        record()
+        reply(res, 202, {accepted: true})
         return
       }
       case 'POST /v1/shutdown':
@@ -123,7 +138,8 @@ export async function runDaemon(runDir: string): Promise<void> {
 
   // Rotation happens here, off the children's write path: they append to their log and never wait on us.
   const rotation = setInterval(() => {
-    for (const p of supervisor.plan.processes) rotateIfLarge(p.logFile, plan.logs.maxBytes, plan.logs.backups)
+    const {logs} = supervisor.plan
+    for (const p of supervisor.plan.processes) rotateIfLarge(p.logFile, logs.maxBytes, logs.backups)
   }, 1000)
   rotation.unref()
 

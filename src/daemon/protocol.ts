@@ -4,6 +4,22 @@ import type {Plan} from '../plan/types.js'
 export interface DaemonLaunchFile {
   plan: Plan
   weedPath: string
+  /** The weed each process runs, when not `weedPath` at `plan.weedVersion` (during and after a rolling upgrade). */
+  weeds?: Record<string, ProcessWeed>
+}
+
+/** The binary a process was started with, and its version. */
+export interface ProcessWeed {
+  path: string
+  version: string
+}
+
+/** POST /v1/replace: run `plan` (and `weed`) for process `name` from now on, restarting it. */
+export interface ReplaceRequest {
+  name: string
+  plan: Plan['processes'][number]
+  weed?: ProcessWeed
+  reason: string
 }
 
 export const PLAN_FILE = 'plan.json'

@@ -51,6 +51,8 @@ export type ErrorCode =
   | 'SCALE_REFUSED'
   | 'SHELL_FAILED'
   | 'DRAIN_FAILED'
+  | 'APPLY_REFUSED'
+  | 'ROLL_FAILED'
   | 'OUTPUT_EXISTS'
   | 'IMPORT_NOT_FOUND'
   | 'IMPORT_SYNTAX'
@@ -74,6 +76,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   SCALE_REFUSED: EXIT.badInput,
   SHELL_FAILED: EXIT.failure,
   DRAIN_FAILED: EXIT.notHealthy,
+  APPLY_REFUSED: EXIT.badInput,
+  ROLL_FAILED: EXIT.notHealthy,
   CONFIRMATION_REQUIRED: EXIT.badInput,
   OUTPUT_EXISTS: EXIT.badInput,
   IMPORT_NOT_FOUND: EXIT.badInput,

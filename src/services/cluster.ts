@@ -10,6 +10,7 @@ import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {EXIT, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {tailLines} from '../supervisor/diagnose.js'
+import {rememberRunDir} from './running.js'
 import {procIdentity, sameProcess, type ProcIdentity} from '../supervisor/proc.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 
@@ -54,9 +55,10 @@ export function createDirectories(plan: Plan): void {
  * Start the daemon detached, in its own session, and wait until it answers on its socket.
  * `foreground` runs it in this process instead (for containers and systemd).
  */
-export async function launchDaemon(plan: Plan, weedPath: string): Promise<DaemonClient> {
-  const launch: DaemonLaunchFile = {plan, weedPath}
+export async function launchDaemon(plan: Plan, weedPath: string, weeds?: DaemonLaunchFile['weeds']): Promise<DaemonClient> {
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(weeds ? {weeds} : {})}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
+  rememberRunDir(plan)
   const logPath = join(plan.runDir, DAEMON_LOG)
   let exited: number | null | undefined
   const prestarted = takePrestartedDaemon()
@@ -99,6 +101,7 @@ export async function launchDaemon(plan: Plan, weedPath: string): Promise<Daemon
 export async function runForeground(plan: Plan, weedPath: string): Promise<void> {
   const launch: DaemonLaunchFile = {plan, weedPath}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
+  rememberRunDir(plan)
   const {runDaemon} = await import('../daemon/main.js')
   await runDaemon(plan.runDir)
 }
@@ -125,6 +128,7 @@ export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
   if (!existsSync(launchFile) || survivors(plan).length === 0) {
     throw new SeaweedctlError('DAEMON_UNREACHABLE', `cluster "${plan.name}" is not running; nothing was changed.`, {hints: ['Start it with: seaweedctl up']})
   }
-  const {weedPath} = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
-  return launchDaemon(plan, weedPath)
+  // What ran last (each process's own plan and weed, which differ from the file's after a half-done change).
+  const last = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
+  return launchDaemon({...last.plan, specFile: plan.specFile}, last.weedPath, last.weeds)
 }

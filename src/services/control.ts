@@ -68,3 +68,28 @@ export async function control(file: string, action: ControlAction, targets: stri
     }
   })
 }
+
+/**
+ * `restart --rolling`: the targets one at a time in dependency order (masters followers first, the leader last;
+ * a volume server only while every volume it holds has its other replicas listed), each RUNNING again before
+ * the next; the plan and weed of every process stay as they are.
+ */
+export async function rollingRestart(file: string, targets: string[], timeoutMs: number, say: (line: string) => void): Promise<ControlResult> {
+  const filePlan = planFromFile(file)
+  return withClusterLock(filePlan, 'restart --rolling', async () => {
+    const {findRunningCluster} = await import('./running.js')
+    const {masterUrlsOf, roll} = await import('./rolling.js')
+    const cluster = await findRunningCluster(filePlan)
+    if (!cluster) throw new SeaweedctlError('DAEMON_UNREACHABLE', `cluster "${filePlan.name}" is not running; nothing was changed.`, {hints: ['Start it with: seaweedctl up']})
+    try {
+      const {plan, weeds} = cluster.running
+      const names = resolveTargets(plan, targets.length ? targets : ['all'])
+      const steps = plan.processes.filter((p) => names.includes(p.name)).map((p) => ({name: p.name, plan: p, weed: weeds[p.name], previous: p, previousWeed: weeds[p.name]}))
+      await roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say})
+      const report = (await cluster.client.status())!
+      return {action: 'restart', processes: report.processes.filter((p) => names.includes(p.name))}
+    } finally {
+      await cluster.client.close()
+    }
+  })
+}

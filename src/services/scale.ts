@@ -155,7 +155,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
 }
 
 /** The servers that stay must have free slots for every volume the leaving ones hold. */
-async function checkSlots(plan: Plan, leaving: ProcessPlan[], force: boolean): Promise<void> {
+export async function checkSlots(plan: Plan, leaving: ProcessPlan[], force: boolean): Promise<void> {
   const topology = await masterTopology([plan.endpoints.master], 10_000)
   if (!topology) throw new SeaweedctlError('NOT_HEALTHY', `the master at ${plan.endpoints.master} does not answer /dir/status; cannot check where the volumes would go. Nothing was changed.`)
   const leavingNodes = new Set(leaving.map((p) => `${p.readiness.kind === 'volumeListed' ? p.readiness.node : ''}`))
@@ -174,7 +174,7 @@ async function checkSlots(plan: Plan, leaving: ProcessPlan[], force: boolean): P
 }
 
 /** Maintenance on, evacuate under the shell lock, then wait until the master shows the server empty. */
-async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void): Promise<void> {
+export async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void): Promise<void> {
   if (victim.readiness.kind !== 'volumeListed') return
   const node = victim.readiness.node
   const master = plan.endpoints.master.replace(/^http:\/\//, '')
@@ -233,7 +233,7 @@ async function waitForEmpty(plan: Plan, node: string, timeoutMs: number): Promis
   }
 }
 
-async function waitUntil(client: DaemonClient, timeoutMs: number, done: (r: StatusReport) => boolean, names: string[]): Promise<void> {
+export async function waitUntil(client: DaemonClient, timeoutMs: number, done: (r: StatusReport) => boolean, names: string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let version = -1
   while (true) {

@@ -17,6 +17,9 @@ import {DaemonClient} from '../daemon/client.js'
 import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} from './spec.js'
 import {summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
+import {type ApplyResult, applyToRunning, runningVersions} from './apply.js'
+import {findRunningCluster} from './running.js'
+import {diffPlans} from '../plan/diff.js'
 
 export interface UpOptions extends SizingOptions {
   file: string
@@ -26,6 +29,8 @@ export interface UpOptions extends SizingOptions {
   foreground: boolean
   /** Install the spec's weed version when none is found (default true; --no-install). */
   install: boolean
+  /** Progress lines while a running cluster is brought onto the file. */
+  say?: (line: string) => void
 }
 
 export type UpEvent =
@@ -37,6 +42,7 @@ export type UpEvent =
   | {type: 'daemon'; started: boolean}
   | {type: 'ready'; kind: ProcessKind; processes: ProcessStatus[]; elapsedMs: number}
   | {type: 'canary'; canary: CanaryResult}
+  | {type: 'applied'; result: ApplyResult}
 
 export interface UpResult {
   name: string
@@ -103,18 +109,19 @@ function rawDefaultVersion(): string {
   return (rawFromSizing({}) as {weed: {version: string}}).weed.version
 }
 
-async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, deadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
-  let client = new DaemonClient(plan.socketPath, plan.runDir)
+async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefined, weed: WeedBinary, options: UpOptions, started: number, startDeadline: number, emit: (event: UpEvent) => void): Promise<UpResult> {
+  let deadline = startDeadline
+  if (options.foreground) await refuseSecondSupervisor(plan)
+  const found = options.foreground ? undefined : await findRunningCluster(plan)
+  let client = found?.client ?? new DaemonClient(plan.socketPath, plan.runDir)
   let launched = false
   try {
-    const running = await client.status()
-    if (running && options.foreground) {
-      throw new SeaweedctlError('CLUSTER_LOCKED', `cluster "${plan.name}" is already supervised by the daemon with pid ${running.daemon?.pid}; a second supervisor is never started. Nothing was changed.`, {
-        hints: ['To supervise it in the foreground instead: seaweedctl down, then seaweedctl up --foreground'],
-        data: {holder: running.daemon},
-      })
-    }
-    if (running) {
+    if (found) {
+      // A running cluster: bring it onto the file, touching only what differs.
+      // --timeout bounds each step of the change, then the final readiness check and canary.
+      const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say: options.say ?? (() => {})})
+      emit({type: 'applied', result: applied})
+      deadline = Date.now() + options.timeoutMs
       await client.request('POST', '/v1/start')
     } else {
       preflight(plan, {ownPorts: await runningPorts(plan)})
@@ -135,6 +142,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
     }
 
     const report = await waitUntilRunning(client, plan, deadline, started, emit)
+    if (found) await checkConverged(plan)
     const canary = await runCanary(plan, deadline)
     emit({type: 'canary', canary})
     if (!canary.ok) {
@@ -155,6 +163,28 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
     throw error
   } finally {
     if (!options.foreground) await client.close()
+  }
+}
+
+/** `up --foreground` next to a running daemon: a second supervisor of one cluster is never started. */
+async function refuseSecondSupervisor(plan: Plan): Promise<void> {
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
+  const running = await client.status().finally(() => client.close())
+  if (!running) return
+  throw new SeaweedctlError('CLUSTER_LOCKED', `cluster "${plan.name}" is already supervised by the daemon with pid ${running.daemon?.pid}; a second supervisor is never started. Nothing was changed.`, {
+    hints: ['To supervise it in the foreground instead: seaweedctl down, then seaweedctl up --foreground'],
+    data: {holder: running.daemon},
+  })
+}
+
+/** Never "ready" while the file and the running cluster disagree. */
+async function checkConverged(plan: Plan): Promise<void> {
+  const now = await findRunningCluster(plan)
+  if (!now) throw new SeaweedctlError('DAEMON_UNREACHABLE', `the supervisor daemon stopped answering on ${plan.socketPath}`, {nothingChanged: false})
+  await now.client.close()
+  const left = diffPlans(now.running.plan, plan, runningVersions(now)).processes.filter((p) => p.change !== 'unchanged')
+  if (left.length > 0) {
+    throw new SeaweedctlError('NOT_READY', `the running cluster still differs from ${plan.specFile}: ${left.map((p) => `${p.name} ${p.change}`).join(', ')}`, {hints: ['See: seaweedctl diff'], nothingChanged: false})
   }
 }
 

@@ -15,3 +15,15 @@ export function setNumberInSpecText(text: string, path: string[], value: number)
   doc.setIn(path, value)
   return doc.toString()
 }
+
+/** Set a string in seaweed.yaml text (double-quoted) and change nothing else, as setNumberInSpecText does. */
+export function setStringInSpecText(text: string, path: string[], value: string): string {
+  const doc = parseDocument(text, {lineCounter: new LineCounter(), keepSourceTokens: true})
+  const node = doc.getIn(path, true)
+  if (isScalar(node) && node.range) {
+    const [start, end] = node.range
+    return `${text.slice(0, start)}${JSON.stringify(value)}${text.slice(end)}`
+  }
+  doc.setIn(path, value)
+  return doc.toString()
+}

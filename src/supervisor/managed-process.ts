@@ -74,7 +74,7 @@ export class ManagedProcess {
   /** An adopted process keeps the start time an earlier daemon saw. */
   private adoptedSince: number | undefined
 
-  constructor(readonly plan: ProcessPlan, private readonly deps: ManagedProcessDeps) {
+  constructor(public plan: ProcessPlan, private deps: ManagedProcessDeps) {
     this.backoff = new Backoff(deps.policy.backoff ?? DEFAULT_BACKOFF)
   }
 
@@ -93,6 +93,12 @@ export class ManagedProcess {
 
   get identity(): ProcIdentity | undefined {
     return this.pid === undefined ? undefined : this.handle?.identity
+  }
+
+  /** Run `plan` with `weedPath` from the next start on (a rolling change swaps the plan, then restarts). */
+  replan(plan: ProcessPlan, weedPath: string): void {
+    this.plan = plan
+    this.deps = {...this.deps, weedPath}
   }
 
   /** Start if not running. A FATAL or EXITED process is given a fresh start (and a fresh backoff). */

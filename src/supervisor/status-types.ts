@@ -15,6 +15,8 @@ export interface ProcessStatus {
   leader?: boolean
   lastRestart: {agoMs: number; reason: string} | null
   logFile: string
+  /** The weed version the process runs (they differ for a moment during `weed upgrade`). */
+  weedVersion: string
 }
 
 export interface StatusReport {

@@ -12,12 +12,15 @@ import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
+import type {ProcessWeed} from '../daemon/protocol.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
   probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
   clock: Clock
   weedPath: string
+  /** Processes that run another weed than `weedPath` at the plan's version (left by a rolling upgrade). */
+  weeds?: Record<string, ProcessWeed>
 }
 
 /** runDir/state.json: who runs (to find them again) and what a later daemon must not forget about them. */
@@ -38,42 +41,77 @@ export class Supervisor {
   private startSequence: Promise<void> | undefined
   private readonly dependencies: DependencyRule
   private savedText: string | undefined
+  /** One policy object shared by every process, so a new supervise.* takes effect without a restart. */
+  private readonly policy: Plan['supervise']
+  /** The weed binary and version each process runs. */
+  readonly weeds = new Map<string, ProcessWeed>()
 
   constructor(public plan: Plan, private readonly deps: SupervisorDeps) {
     this.statePath = join(plan.runDir, 'state.json')
     this.startedAt = deps.clock.now()
     this.dependencies = new DependencyRule(deps.clock)
-    this.processes = plan.processes.map((p) => this.manage(p))
+    this.policy = {...plan.supervise}
+    this.defaultWeed = {path: deps.weedPath, version: plan.weedVersion}
+    this.processes = plan.processes.map((p) => this.manage(p, deps.weeds?.[p.name]))
   }
 
-  private manage(process: Plan['processes'][number]): ManagedProcess {
+  /** The weed a process added later runs: the one the last change rolled onto. */
+  private defaultWeed: ProcessWeed
+
+  private manage(process: Plan['processes'][number], weed: ProcessWeed = this.defaultWeed): ManagedProcess {
+    this.weeds.set(process.name, weed)
     return new ManagedProcess(process, {
       launcher: this.deps.launcher,
       probe: this.deps.probe,
       clock: this.deps.clock,
-      weedPath: this.deps.weedPath,
-      policy: this.plan.supervise,
+      weedPath: weed.path,
+      policy: this.policy,
       onChange: () => this.changed(),
       waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
       holdRestart: (p) => this.dependencies.holdRestart(view(p), this.processes.map(view)),
     })
   }
 
+  /** What runs now: the cluster settings, and each process's own plan and weed (they differ mid-roll). */
+  runningPlan(): {plan: Plan; weedPath: string; weeds: Record<string, ProcessWeed>} {
+    return {
+      plan: {...this.plan, weedVersion: this.defaultWeed.version, supervise: {...this.policy}, processes: this.processes.map((p) => p.plan)},
+      weedPath: this.defaultWeed.path,
+      weeds: Object.fromEntries(this.processes.map((p) => [p.name, this.weeds.get(p.name)!])),
+    }
+  }
+
+  /** Swap one process onto a new plan (and weed) and restart it; the rest keep running untouched. */
+  replace(name: string, plan: Plan['processes'][number], weed: ProcessWeed | undefined, reason: string): void {
+    const process = this.processes.find((p) => p.name === name)
+    if (!process) throw new Error(`no process ${name}`)
+    const using = weed ?? this.weeds.get(name)!
+    this.weeds.set(name, using)
+    if (weed) this.defaultWeed = weed
+    process.replan(plan, using.path)
+    process.restart(reason)
+    this.changed()
+  }
+
   /**
    * Take a new plan at runtime (scale): processes that are in both plans are left exactly as they are (never
    * restarted); new ones are started; ones no longer planned must already be stopped and are forgotten.
    */
-  reconfigure(plan: Plan): {added: string[]; removed: string[]} {
+  reconfigure(plan: Plan, weed?: ProcessWeed): {added: string[]; removed: string[]} {
     const current = new Map(this.processes.map((p) => [p.name, p]))
     const removed = this.processes.filter((p) => !plan.processes.some((q) => q.name === p.name))
     const running = removed.find((p) => p.pid !== undefined)
     if (running) throw new Error(`${running.name} is still running (pid ${running.pid}); stop it before removing it from the plan`)
     this.plan = plan
+    // Supervision settings apply at once: every process reads this one object at its next decision.
+    Object.assign(this.policy, plan.supervise)
+    if (weed) this.defaultWeed = weed
+    for (const p of removed) this.weeds.delete(p.name)
     const added: ManagedProcess[] = []
     this.processes = plan.processes.map((q) => {
       const existing = current.get(q.name)
       if (existing) return existing
-      const created = this.manage(q)
+      const created = this.manage(q, weed)
       added.push(created)
       return created
     })
@@ -158,6 +196,7 @@ export class Supervisor {
           health: healthOf(p, now),
           lastRestart: p.lastRestartAt !== undefined && p.lastRestartReason ? {agoMs: now - p.lastRestartAt, reason: p.lastRestartReason} : null,
           logFile: p.plan.logFile,
+          weedVersion: this.weeds.get(p.name)?.version ?? this.plan.weedVersion,
         }
       }),
     }

@@ -3,6 +3,7 @@ import {relative} from 'node:path'
 import {formatDuration} from '../lib/units.js'
 import type {UpEvent, UpResult} from '../services/up.js'
 import {describeSource} from '../weed/binary.js'
+import {appliedSummary} from '../services/apply.js'
 
 export interface UpReporter {
   event: (event: UpEvent) => void
@@ -41,6 +42,9 @@ export async function upReporter(options: {json: boolean; tty: boolean; log: (li
           return
         case 'daemon':
           if (!event.started) line('daemon', 'already running; starting what is stopped')
+          return
+        case 'applied':
+          line('apply', appliedSummary(event.result))
           return
         case 'ready': {
           const names = event.processes.length === 1 ? event.processes[0].name : `${event.processes[0].name}..${event.processes.at(-1)!.name.split('-').at(-1)}`
@@ -95,6 +99,7 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
     return s
   }
   const finish = (key: string, title: string) => steps.get(key)?.settle({ok: true, title})
+  let applied = ''
   return {
     event(event) {
       switch (event.type) {
@@ -142,7 +147,10 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
           if (event.canary.ok) finish('canary', `${'canary'.padEnd(12)} wrote and read back ${event.canary.bytes / 1024} KiB through the ${event.canary.via}  ${formatDuration(event.canary.elapsedMs)}`)
           return
         case 'daemon':
-          finish('daemon', event.started ? 'checks passed; supervisor started' : 'supervisor already running; starting what is stopped')
+          finish('daemon', event.started ? 'checks passed; supervisor started' : `supervisor already running; ${applied || 'starting what is stopped'}`)
+          return
+        case 'applied':
+          applied = appliedSummary(event.result)
           return
         case 'pinned':
           if (steps.get('weed')) steps.get('weed')!.title = `weed ${event.version} (pinned in the new spec: the version of ${event.path})`

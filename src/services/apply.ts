@@ -1,0 +1,112 @@
+import type {ProcessWeed} from '../daemon/protocol.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import {diffPlans, type PlanDiff, refusalsOf} from '../plan/diff.js'
+import {preflight} from '../plan/preflight.js'
+import type {Plan, ProcessPlan} from '../plan/types.js'
+import type {StatusReport} from '../supervisor/status-types.js'
+import {createDirectories} from './cluster.js'
+import {masterUrlsOf, roll, type RollStep} from './rolling.js'
+import type {RunningCluster} from './running.js'
+import {checkSlots, drain, waitUntil} from './scale.js'
+
+export interface ApplyOptions {
+  timeoutMs: number
+  say: (line: string) => void
+  /** Shown if a restart fails half-way (weed upgrade: how to go back). */
+  goBack?: string
+  /** Remove volume servers even when the others seem to lack free slots (the drain still fails if it must). */
+  force?: boolean
+}
+
+export interface ApplyResult {
+  diff: PlanDiff
+  added: string[]
+  removed: string[]
+  restarted: string[]
+}
+
+/** The weed version each process runs, for diffPlans. */
+export function runningVersions(cluster: Pick<RunningCluster, 'running'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(cluster.running.weeds).map(([name, w]) => [name, w.version]))
+}
+
+/** Refuse, before anything is touched, what cannot change on a running cluster. */
+export function checkApplicable(running: Plan, next: Plan): void {
+  const refusals = refusalsOf(running, next)
+  if (refusals.length === 0) return
+  const lines = refusals.map((r) => `${r.setting}: ${r.old} → ${r.new}: ${r.reason}`)
+  throw new SeaweedctlError('APPLY_REFUSED', `refusing to apply ${next.specFile ?? 'the file'} to the running cluster "${running.name}":\n${lines.join('\n')}\nNothing was changed.`, {
+    hints: [...new Set(refusals.map((r) => `To ${r.setting}: ${r.instead}`))],
+    data: {refusals},
+  })
+}
+
+/**
+ * Bring a running cluster onto `next`, touching only what differs: supervise.* and logs.* take effect at once;
+ * removed volume servers are drained (scale's drain) and stopped; changed processes restart one at a time in
+ * dependency order (rolling.ts); added processes start. Everything that can be refused is refused first.
+ */
+export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: ProcessWeed, options: ApplyOptions): Promise<ApplyResult> {
+  const {client, running, report} = cluster
+  const diff = diffPlans(running.plan, next, runningVersions(cluster))
+  const result: ApplyResult = {diff, added: [], removed: [], restarted: []}
+  if (diff.same) return result
+  checkApplicable(running.plan, next)
+
+  const names = (change: string) => diff.processes.filter((p) => p.change === change).map((p) => p.name)
+  const [added, removed, changed] = [names('added'), names('removed'), names('changed')]
+  const nextOf = (name: string) => next.processes.find((p) => p.name === name)!
+  const runningOf = (name: string) => running.plan.processes.find((p) => p.name === name)!
+  preflight({...next, processes: [...added, ...changed].map(nextOf), directories: next.directories}, {ownPorts: ownPorts(report)})
+  const removedVolumes = removed.map(runningOf).filter((p) => p.kind === 'volume')
+  if (removedVolumes.length > 0) await checkSlots(running.plan, removedVolumes, options.force ?? false)
+
+  // Settings first: they restart nothing, and the rest of the change then runs under them.
+  const keep = (processes: ProcessPlan[]) => client.request('POST', '/v1/reconfigure', {plan: {...next, processes}, weed})
+  if (diff.settings.length > 0) {
+    await keep(running.plan.processes)
+    options.say(`applied ${diff.settings.map((s) => `${s.field} ${s.old} → ${s.new}`).join(', ')} (no restart)`)
+  }
+
+  for (const victim of removed.map(runningOf).sort((a, b) => b.index - a.index)) {
+    const version = running.weeds[victim.name]
+    if (victim.kind === 'volume') await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say)
+    options.say(`stopping ${victim.name}`)
+    await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
+    await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
+    result.removed.push(victim.name)
+    await keep(running.plan.processes.filter((p) => !result.removed.includes(p.name)))
+  }
+
+  if (changed.length > 0) {
+    createDirectories(next)
+    const steps: RollStep[] = changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))
+    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack})
+  }
+
+  if (added.length > 0) {
+    createDirectories(next)
+    options.say(`starting ${added.join(', ')}`)
+    await keep(next.processes)
+    await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)
+    result.added = added
+  }
+  return result
+}
+
+function ownPorts(report: StatusReport): Set<number> {
+  return new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => [p.ports.http, p.ports.grpc]))
+}
+
+/** One line for people: what `up` changed on the running cluster. */
+export function appliedSummary(result: ApplyResult): string {
+  if (result.diff.same) return 'the running cluster matches the file'
+  const parts = [
+    result.diff.settings.length ? `applied ${result.diff.settings.map((s) => s.field).join(', ')} without a restart` : '',
+    result.removed.length ? `removed ${result.removed.join(', ')}` : '',
+    result.restarted.length ? `restarted ${result.restarted.join(', ')} one at a time` : '',
+    result.added.length ? `started ${result.added.join(', ')}` : '',
+  ].filter(Boolean)
+  const kept = result.diff.processes.filter((p) => p.change === 'unchanged').length
+  return `${parts.join('; ')}; ${kept} unchanged process${kept === 1 ? '' : 'es'} kept running`
+}

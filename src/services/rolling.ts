@@ -1,0 +1,188 @@
+import type {DaemonClient} from '../daemon/client.js'
+import type {ProcessWeed, ReplaceRequest} from '../daemon/protocol.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import {KIND_ORDER, type Plan, type ProcessPlan} from '../plan/types.js'
+import {httpGet} from '../supervisor/probes.js'
+import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
+
+/** One process to restart: onto `plan`/`weed` (the same as before for a plain rolling restart). */
+export interface RollStep {
+  name: string
+  plan: ProcessPlan
+  weed: ProcessWeed
+  /** What it ran before, to put it back on when the new plan fails. */
+  previous: ProcessPlan
+  previousWeed: ProcessWeed
+}
+
+export interface RollOptions {
+  masterUrls: string[]
+  timeoutMs: number
+  reason: string
+  say: (line: string) => void
+  /** Shown when a step fails: how to go back (e.g. `seaweedctl weed upgrade 4.30`). */
+  goBack?: string
+}
+
+/**
+ * Dependency order for a roll: masters (followers first, the leader last, so the cluster changes leader at
+ * most once), then volume servers, filers and S3 gateways. Pure.
+ */
+export function rollOrder<T extends {name: string; plan: Pick<ProcessPlan, 'kind' | 'index'>}>(steps: T[], leader: string | undefined): T[] {
+  const rank = (s: T) => KIND_ORDER.indexOf(s.plan.kind) * 2 + (s.plan.kind === 'master' && s.name === leader ? 1 : 0)
+  return [...steps].sort((a, b) => rank(a) - rank(b) || a.plan.index - b.plan.index)
+}
+
+/** Every master's URL (the planner's endpoint names the first). */
+export function masterUrlsOf(plan: Plan): string[] {
+  const host = new URL(plan.endpoints.master).hostname
+  return plan.processes.filter((p) => p.kind === 'master').map((p) => `http://${host}:${p.ports.http}`)
+}
+
+/** The master that leads: the one whose /cluster/status names itself as Leader. */
+export async function leaderOf(masters: ProcessPlan[]): Promise<string | undefined> {
+  for (const m of masters) {
+    const address = m.args.find((a) => a.startsWith('-ip='))?.slice(4)
+    const answer = await httpGet(`http://${address}:${m.ports.http}/cluster/status`, 3000)
+    if (answer.status !== 200) continue
+    try {
+      const leader = String((JSON.parse(answer.body) as {Leader?: string}).Leader ?? '').replace(/\.\d+$/, '')
+      if (leader === `${address}:${m.ports.http}`) return m.name
+    } catch {
+      // not JSON yet: ask the next
+    }
+  }
+  return undefined
+}
+
+type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number}> | null>>>}}
+
+/** Volume id → the servers (ip:port) the master lists holding a replica of it (GET /vol/status). */
+export async function replicaHolders(masterUrls: string[]): Promise<Map<number, Set<string>> | undefined> {
+  for (const url of masterUrls) {
+    const answer = await httpGet(`${url}/vol/status`, 5000)
+    if (answer.status !== 200) continue
+    try {
+      const body = JSON.parse(answer.body) as VolStatus
+      const holders = new Map<number, Set<string>>()
+      for (const racks of Object.values(body.Volumes?.DataCenters ?? {})) {
+        for (const nodes of Object.values(racks ?? {})) {
+          for (const [node, volumes] of Object.entries(nodes ?? {})) {
+            for (const v of volumes ?? []) {
+              if (!holders.has(v.Id)) holders.set(v.Id, new Set())
+              holders.get(v.Id)!.add(node)
+            }
+          }
+        }
+      }
+      return holders
+    } catch {
+      continue
+    }
+  }
+  return undefined
+}
+
+/**
+ * Restart the steps one at a time, in dependency order, each waiting until it is RUNNING again (a volume
+ * server: listed by the master again) before the next. A volume server goes down only while every volume it
+ * holds has all its other replicas listed, so two holders of one volume are never down at once. A step that
+ * fails is put back on what it ran before and the roll stops there, the rest untouched.
+ */
+export async function roll(client: DaemonClient, steps: RollStep[], options: RollOptions): Promise<string[]> {
+  const masters = steps.filter((s) => s.plan.kind === 'master').map((s) => s.previous)
+  const ordered = rollOrder(steps, await leaderOf(masters))
+  // How many replicas each volume has while all is well: what must be listed again before the next server goes.
+  const expected = new Map([...(await replicaHolders(options.masterUrls)) ?? []].map(([id, nodes]) => [id, nodes.size]))
+  const done: string[] = []
+  for (const step of ordered) {
+    // Never take a process down while another is not serving (e.g. still reconnecting after the last step).
+    await waitForAllRunning(client, options, step, done, ordered)
+    if (step.plan.kind === 'volume') await waitForReplicas(options, expected, step, done, ordered)
+    options.say(`restarting ${step.name}${step.weed.version !== step.previousWeed.version ? ` on weed ${step.weed.version}` : ''}`)
+    const failure = await replaceAndWait(client, step, step.plan, step.weed, options)
+    if (failure) {
+      options.say(`${step.name} did not come back (${failure}); putting it back on what it ran before`)
+      const back = await replaceAndWait(client, step, step.previous, step.previousWeed, options)
+      throw rollFailed(step, failure, back, done, ordered, options)
+    }
+    done.push(step.name)
+  }
+  if (ordered.some((s) => s.plan.kind === 'volume')) await waitForReplicas(options, expected, undefined, done, ordered)
+  return done
+}
+
+/** Swap the plan, restart, and wait for a new pid that is RUNNING. Returns why it failed, or undefined. */
+async function replaceAndWait(client: DaemonClient, step: RollStep, plan: ProcessPlan, weed: ProcessWeed, options: RollOptions): Promise<string | undefined> {
+  const before = (await client.status())?.processes.find((p) => p.name === step.name)
+  const request: ReplaceRequest = {name: step.name, plan, weed, reason: options.reason}
+  await client.request('POST', '/v1/replace', request)
+  const deadline = Date.now() + options.timeoutMs
+  let version: number | undefined
+  let last: ProcessStatus | undefined
+  while (Date.now() < deadline) {
+    const report: StatusReport | undefined = await client.next(version)
+    version = report?.version ?? version
+    last = report?.processes.find((p) => p.name === step.name)
+    if (last && last.state === 'RUNNING' && last.pid !== (before?.pid ?? null)) return undefined
+    if (last?.state === 'FATAL') return last.health
+    // A process that exits again after a start on the new plan will not settle by waiting: give up early.
+    if (last && last.restarts > (before?.restarts ?? 0) + 1) return `restarted ${last.restarts - (before?.restarts ?? 0)} times: ${last.health}`
+  }
+  return `not RUNNING after ${Math.round(options.timeoutMs / 1000)}s${last ? ` (${last.state}${last.health ? `, ${last.health}` : ''})` : ''}`
+}
+
+async function waitForAllRunning(client: DaemonClient, options: RollOptions, step: RollStep, done: string[], ordered: RollStep[]): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs
+  let version: number | undefined
+  let waiting: ProcessStatus[] = []
+  while (Date.now() < deadline) {
+    const report = await client.next(version)
+    version = report?.version ?? version
+    waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED') ?? []
+    if (report && waiting.length === 0) return
+  }
+  throw new SeaweedctlError('ROLL_FAILED', `not restarting ${step.name}: ${waiting.map((p) => `${p.name} is ${p.state}`).join(', ')} after ${Math.round(options.timeoutMs / 1000)}s.${progress(done, ordered)}`, {
+    hints: ['See: seaweedctl status', ...(options.goBack ? [options.goBack] : [])],
+    data: {done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
+    nothingChanged: done.length === 0,
+  })
+}
+
+async function waitForReplicas(options: RollOptions, expected: Map<number, number>, step: RollStep | undefined, done: string[], ordered: RollStep[]): Promise<void> {
+  const node = step?.previous.readiness.kind === 'volumeListed' ? step.previous.readiness.node : undefined
+  const deadline = Date.now() + options.timeoutMs
+  let short: Array<[number, number, number]> = []
+  while (Date.now() < deadline) {
+    const holders = await replicaHolders(options.masterUrls)
+    if (holders) {
+      // Only volumes this server holds matter before it goes down; at the end, every volume.
+      short = [...expected]
+        .filter(([id]) => !node || holders.get(id)?.has(node))
+        .map(([id, want]): [number, number, number] => [id, holders.get(id)?.size ?? 0, want])
+        .filter(([, have, want]) => have < want)
+      if (short.length === 0) return
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  const list = short.slice(0, 5).map(([id, have, want]) => `volume ${id}: ${have} of ${want} replicas listed`).join('; ')
+  throw new SeaweedctlError('ROLL_FAILED', `${step ? `not restarting ${step.name}` : 'the roll ended'}, but the master does not list every replica again after ${Math.round(options.timeoutMs / 1000)}s (${list || 'master /vol/status not answering'}).${progress(done, ordered)}`, {
+    hints: ['See: seaweedctl status; weed shell volume.list', ...(options.goBack ? [options.goBack] : [])],
+    data: {done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
+    nothingChanged: done.length === 0,
+  })
+}
+
+function rollFailed(step: RollStep, failure: string, back: string | undefined, done: string[], ordered: RollStep[], options: RollOptions): SeaweedctlError {
+  const restored = back === undefined ? `${step.name} runs what it ran before again` : `${step.name} did not come back on what it ran before either (${back})`
+  return new SeaweedctlError('ROLL_FAILED', `${step.name} failed on its new plan: ${failure}. The roll stopped; ${restored}.${progress(done, ordered)}`, {
+    hints: [`See: seaweedctl logs ${step.name}; seaweedctl diff shows what is still to change`, ...(options.goBack ? [options.goBack] : [])],
+    data: {process: step.name, failure, restored: back === undefined, done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
+    nothingChanged: false,
+  })
+}
+
+function progress(done: string[], ordered: RollStep[]): string {
+  const remaining = ordered.map((s) => s.name).filter((n) => !done.includes(n))
+  return `\nAlready on the new plan: ${done.length ? done.join(', ') : 'none'}. Still on the old: ${remaining.join(', ') || 'none'}.`
+}
