@@ -8,7 +8,7 @@ import type {UpResult} from '../services/up.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'start the cluster and wait until it really serves'
-  static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING and a canary file written through the cluster reads back identical.
+  static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING (an S3 gateway once a signed request succeeds through it), the buckets exist, and a canary file written through the filer and through S3 reads back identical.\nWith S3 gateways, access keys are made once per cluster and kept 0600 in <dataDir>/run/s3/ ($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY at up fix them); \`seaweedctl env\` prints them for test code.
 Sizing flags only shape a new spec; on an existing one they must agree with it (use \`scale\` to change counts).
 A new spec's weed.version is --weed-version, else the version of the binary given with --weed or $SEAWEEDCTL_WEED, else 4.48.
 On failure or timeout it names the process and why, stops what it started, and exits non-zero.`
@@ -17,6 +17,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     '<%= config.bin %> <%= command.id %> --volumes 4',
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
     '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --s3 --bucket ci-data',
     '<%= config.bin %> <%= command.id %> --foreground',
   ]
 
@@ -27,6 +28,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     wait: Flags.boolean({summary: 'wait until the cluster is ready', default: true, allowNo: true}),
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
+    bucket: Flags.string({summary: 'create these S3 buckets (comma-separated) before returning, with the spec\'s s3.buckets'}),
   }
 
   async run(): Promise<UpResult> {
@@ -34,13 +36,15 @@ On failure or timeout it names the process and why, stops what it started, and e
     if (timeoutMs === undefined || timeoutMs <= 0) {
       throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 90s or 2m`)
     }
+    const {bucketsFromFlag} = await import('../services/buckets.js')
+    const buckets = bucketsFromFlag(this.flags.bucket)
     const {up} = await import('../services/up.js')
     const {upReporter} = await import('../ui/up-reporter.js')
     const reporter = await upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
     let result: UpResult
     try {
       result = await up({
-        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
+        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets,
         ...sizingFromFlags(this.flags),
       }, reporter.event)
     } catch (error) {

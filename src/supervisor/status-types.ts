@@ -21,5 +21,7 @@ export interface StatusReport {
   version?: number
   daemon: {pid: number; startedAt: string; uptimeMs: number} | null
   endpoints: {master: string; filer?: string; s3?: string}
+  /** The S3 endpoint and the admin access key id (never the secret; `seaweedctl env` prints that); null without a gateway or keys. */
+  s3: {endpoint: string; accessKeyId: string; region: string; buckets: string[]} | null
   processes: ProcessStatus[]
 }

@@ -11,6 +11,7 @@ import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
+import {s3Status} from '../services/env.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
@@ -134,6 +135,7 @@ export class Supervisor {
       version: this.version,
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
       endpoints: this.plan.endpoints,
+      s3: s3Status(this.plan),
       processes: this.processes.map((p): ProcessStatus => {
         const s = p.state
         const since = 'since' in s ? s.since : undefined
