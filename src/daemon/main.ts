@@ -12,6 +12,7 @@ import {systemClock} from '../supervisor/clock.js'
 import {rotateIfLarge} from '../supervisor/log-rotation.js'
 import {ProcessLauncher} from '../supervisor/launcher.js'
 import {runProbe} from '../supervisor/probes.js'
+import {FILER_STOP_NOTES, hastenFilerStop} from '../supervisor/filer-stop.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
 import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from './protocol.js'
@@ -19,7 +20,15 @@ import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from './proto
 export async function runDaemon(runDir: string): Promise<void> {
   const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
   const {plan} = launch
-  const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath})
+  const supervisor = new Supervisor(plan, {
+    launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath,
+    afterStopSignal: (process, stopping) => {
+      if (process.kind !== 'filer') return
+      void hastenFilerStop(process, {alive: stopping}).then((outcome) => {
+        if (outcome !== 'reset') console.log(`${new Date().toISOString()} ${process.name}: ${FILER_STOP_NOTES[outcome]}`)
+      })
+    },
+  })
 
   const socketDir = dirname(plan.socketPath)
   mkdirSync(socketDir, {recursive: true, mode: 0o700})

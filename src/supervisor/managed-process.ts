@@ -24,6 +24,8 @@ export interface ManagedProcessDeps {
   policy: SupervisionPolicy
   /** Called after every state change (persist state, wake waiters). */
   onChange: (process: ManagedProcess) => void
+  /** Called once the stop signal is sent (e.g. to hasten a filer's stop; see filer-stop.ts). */
+  afterStopSignal?: (plan: ProcessPlan, isCurrent: () => boolean) => void
 }
 
 /** Readiness is polled fast at first (a volume server is listed ≈0.5 s after start), then more gently. */
@@ -110,6 +112,7 @@ export class ManagedProcess {
     // A SIGSTOPped process cannot act on SIGTERM until it is continued.
     handle.signal('SIGCONT')
     const generation = this.generation
+    this.deps.afterStopSignal?.(this.plan, () => generation === this.generation && this.state.name === 'STOPPING')
     this.cancelTimer = this.deps.clock.after(this.plan.stopTimeoutMs, () => {
       if (generation === this.generation && this.state.name === 'STOPPING') handle.signal('SIGKILL')
     })

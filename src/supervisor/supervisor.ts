@@ -5,7 +5,7 @@ import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {KIND_ORDER, type Plan, type ProcessKind, STARTS_AFTER} from '../plan/types.js'
 import type {Clock} from './clock.js'
 import type {Launcher} from './launcher.js'
-import {ManagedProcess} from './managed-process.js'
+import {ManagedProcess, type ManagedProcessDeps} from './managed-process.js'
 import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
 import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
@@ -18,6 +18,7 @@ export interface SupervisorDeps {
   probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
   clock: Clock
   weedPath: string
+  afterStopSignal?: ManagedProcessDeps['afterStopSignal']
 }
 
 interface SavedState {
@@ -50,6 +51,7 @@ export class Supervisor {
       weedPath: this.deps.weedPath,
       policy: this.plan.supervise,
       onChange: () => this.changed(),
+      afterStopSignal: this.deps.afterStopSignal,
     })
   }
 
