@@ -15,17 +15,22 @@ const now = new Date('2026-03-04T05:06:07Z')
 /** The SDK's hash interface over node:crypto (HMAC when given a secret). */
 class Sha256 {
   private readonly hash: Hash | Hmac
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret)
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret))
   }
 
-  update(data: string | Uint8Array): void {
-    this.hash.update(data)
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data))
   }
 
   async digest(): Promise<Uint8Array> {
     return this.hash.digest()
   }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Buffer {
+  if (typeof data === 'string') return data
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data)
 }
 
 /** The AWS SDK's own signer, as the reference. */
