@@ -8,7 +8,7 @@ import {after, describe, test} from 'node:test'
 import {CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException} from '@aws-sdk/client-s3'
 import {getSignedUrl} from '@aws-sdk/s3-request-presigner'
 
-import {cli, REPO, testDir, WEED_VERSION_ARGS, weedPidsUnder} from '../helpers/cli.js'
+import {cli, REPO, TEST_WEED_VERSION, testDir, WEED_VERSION_ARGS, weedPidsUnder} from '../helpers/cli.js'
 
 // Ports of this file: portOffset 3300 (master 12633, volumes 11380-11381, filer 12188, s3 11633).
 const OFFSET = 3300
@@ -229,7 +229,10 @@ describe('S3 that CI can trust', () => {
     }
     const direct = await fetch(`${env.SEAWEED_FILER_URL}/direct/last-before-down.bin`)
     assert.ok(Buffer.from(await direct.arrayBuffer()).equals(last))
-    // The filer's metadata change log (flushed on its way down) names the last writes.
+    // The filer's metadata change log (flushed on its way down) names the last writes. weed 4.30 does not flush
+    // it on a graceful stop at all (the same with weed's own 10 s stop, without the reset): it keeps only
+    // what its once-a-minute flush wrote, so the check applies from 4.48 on.
+    if (TEST_WEED_VERSION === '4.30') return
     const listing = async (path: string) => ((await (await fetch(`${env.SEAWEED_FILER_URL}${path}/`, {headers: {accept: 'application/json'}})).json()) as {Entries: Array<{FullPath: string}> | null}).Entries ?? []
     const days = await listing('/topics/.system/log')
     let log = ''
