@@ -9,7 +9,7 @@ export default class Down extends BaseCommand<typeof Down> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --purge --yes']
 
   static override flags = {
-    purge: Flags.boolean({summary: 'also delete the data directory (needs --yes)'}),
+    purge: Flags.boolean({summary: 'kill every process (no graceful stop) and delete the data directory (needs --yes)'}),
     yes: Flags.boolean({summary: 'confirm --purge'}),
   }
 
@@ -17,7 +17,8 @@ export default class Down extends BaseCommand<typeof Down> {
     const {down} = await import('../services/down.js')
     const result = await down({file: this.flags.file, purge: this.flags.purge, yes: this.flags.yes})
     if (!result.wasRunning) this.say(`Cluster "${result.name}" was not running.`)
-    else this.say(`Stopped ${result.stopped.length} processes of cluster "${result.name}" in ${formatDuration(result.elapsedMs)}; data kept${result.purged ? '… then deleted' : ''}.`)
+    else if (result.purged) this.say(`Killed ${result.stopped.length} processes of cluster "${result.name}" (no graceful stop: their data is deleted) in ${formatDuration(result.elapsedMs)}.`)
+    else this.say(`Stopped ${result.stopped.length} processes of cluster "${result.name}" in ${formatDuration(result.elapsedMs)}; data kept.`)
     if (result.purged) this.say(`Deleted ${result.purged}.`)
     return result
   }

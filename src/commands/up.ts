@@ -9,7 +9,7 @@ import type {UpResult} from '../services/up.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'start the cluster and wait until it really serves'
-  static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING and a canary file written through the cluster reads back identical.
+  static override description = `Creates seaweed.yaml from the sizing flags if there is none, checks the plan (ports, replication, directories, weed), starts the supervisor daemon, starts masters → volume servers → filers → S3, and returns once every process is RUNNING (an S3 gateway once a signed request succeeds through it), the buckets exist, and a canary file written through the filer and through S3 reads back identical.\nWith S3 gateways, access keys are made once per cluster and kept 0600 in <dataDir>/run/s3/ ($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY at up fix them); \`seaweedctl env\` prints them for test code.
 Sizing flags only shape a new spec; on an existing one they must agree with it (use \`scale\` to change counts).
 A new spec's weed.version is --weed-version, else the version of the binary given with --weed or $SEAWEEDCTL_WEED, else 4.48.
 On failure or timeout it names the process and why, stops what it started, and exits non-zero.
@@ -19,6 +19,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     '<%= config.bin %> <%= command.id %> --volumes 4',
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
     '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --s3 --bucket ci-data',
     '<%= config.bin %> <%= command.id %> --foreground',
   ]
 
@@ -30,6 +31,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
     'dry-run': Flags.boolean({summary: 'print what up would change on the running cluster (as `seaweedctl diff`) and change nothing'}),
+    bucket: Flags.string({summary: 'create these S3 buckets (comma-separated) before returning, with the spec\'s s3.buckets'}),
   }
 
   async run(): Promise<UpResult | DiffResult> {
@@ -44,13 +46,15 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     if (timeoutMs === undefined || timeoutMs <= 0) {
       throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 90s or 2m`)
     }
+    const {bucketsFromFlag} = await import('../services/buckets.js')
+    const buckets = bucketsFromFlag(this.flags.bucket)
     const {up} = await import('../services/up.js')
     const {upReporter} = await import('../ui/up-reporter.js')
     const reporter = await upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
     let result: UpResult
     try {
       result = await up({
-        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
+        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets,
         say: this.jsonEnabled() || process.stdout.isTTY ? undefined : (line) => this.log(`apply: ${line}`),
         ...sizingFromFlags(this.flags),
       }, reporter.event)

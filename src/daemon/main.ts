@@ -13,6 +13,7 @@ import {systemClock} from '../supervisor/clock.js'
 import {rotateIfLarge} from '../supervisor/log-rotation.js'
 import {ProcessLauncher} from '../supervisor/launcher.js'
 import {runProbe} from '../supervisor/probes.js'
+import {FILER_STOP_NOTES, hastenFilerStop} from '../supervisor/filer-stop.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
 import {claimSupervision} from './claim.js'
@@ -30,7 +31,15 @@ export async function runDaemon(runDir: string): Promise<void> {
     })
   }
   process.once('exit', claim.release)
-  const supervisor = new Supervisor(plan, {launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds})
+  const supervisor = new Supervisor(plan, {
+    launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds,
+    afterStopSignal: (process, stopping) => {
+      if (process.kind !== 'filer') return
+      void hastenFilerStop(process, {alive: stopping}).then((outcome) => {
+        if (outcome !== 'reset') console.log(`${new Date().toISOString()} ${process.name}: ${FILER_STOP_NOTES[outcome]}`)
+      })
+    },
+  })
   // A daemon started after a crash must supervise what runs now (each process's own plan and weed), not what `up` wrote.
   const record = (): void => {
     const running: DaemonLaunchFile = supervisor.runningPlan()

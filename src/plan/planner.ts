@@ -5,7 +5,7 @@ import type {ClusterSpec, SpecSource} from '../spec/schema.js'
 import {has, parseVersionString, type WeedVersion, NEWEST_KNOWN, compareVersions} from '../weed/versions.js'
 import {runDirOf, socketPathFor} from './paths.js'
 import {minimalSizing, topologyOf, unplaceableReason} from './replication.js'
-import type {Plan, ProcessKind, ProcessPlan} from './types.js'
+import type {Plan, ProcessKind, ProcessPlan, S3Plan} from './types.js'
 
 /** Highest HTTP port: its gRPC twin (port+10000) must stay a valid port. */
 export const MAX_HTTP_PORT = 55_535
@@ -37,6 +37,7 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
   const masterAddresses = masterPorts.map((p) => `${ip}:${p}`)
   const masterUrls = masterAddresses.map((a) => `http://${a}`)
   const filerPorts = range(spec.filer.count).map((i) => spec.filer.port + offset + i)
+  const s3 = spec.s3.count > 0 ? s3PlanOf(spec, runDir, source) : undefined
 
   const base = (kind: ProcessKind, index: number, http: number): Omit<ProcessPlan, 'args' | 'readiness' | 'liveness' | 'stopTimeoutMs'> => {
     const name = `${kind}-${index}`
@@ -129,12 +130,15 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
         `-filer=${filerPorts.map((f) => `${ip}:${f}`).join(',')}`,
         `-localSocket=${socketFor(p.name)}`,
+        // A path, not a secret: the keys stay in this 0600 file.
+        `-config=${s3!.configFile}`,
         // Off: they would collide between clusters (and with anything else on 8181/9101).
         ...(has(version, 's3IcebergPort') ? ['-port.iceberg=0'] : []),
         ...(has(version, 's3LancePort') ? ['-port.lance=0'] : []),
       ],
-      readiness: {kind: 'http', url: `http://${ip}:${port}/status`},
-      liveness: {kind: 'http', url: `http://${ip}:${port}/status`},
+      // weed's /status answers 200 whether or not S3 can serve; a signed request proves that it does.
+      readiness: {kind: 's3Signed', endpoint: `http://${ip}:${port}`, credentialsFile: s3!.credentialsFile, region: s3!.region},
+      liveness: {kind: 's3Signed', endpoint: `http://${ip}:${port}`, credentialsFile: s3!.credentialsFile, region: s3!.region},
       stopTimeoutMs: S3_STOP_TIMEOUT_MS,
     })
   }
@@ -160,7 +164,36 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
       ...(filerPorts.length > 0 ? {filer: `http://${ip}:${filerPorts[0]}`} : {}),
       ...(spec.s3.count > 0 ? {s3: `http://${ip}:${spec.s3.port + offset}`} : {}),
     },
+    ...(s3 ? {s3} : {}),
     directories: [dataDir, runDir, logDir, configDir, ...processes.map((p) => p.dataDir)],
+  }
+}
+
+function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan {
+  const s = spec.s3
+  const dir = join(runDir, 's3')
+  if (Boolean(s.accessKey) !== Boolean(s.secretKeyFile)) {
+    throw badPlan('SPEC_RANGE', `s3.accessKey and s3.secretKeyFile go together; only ${s.accessKey ? 's3.accessKey' : 's3.secretKeyFile'} is set.`, source, s.accessKey ? 's3.accessKey' : 's3.secretKeyFile', ['Set both, or neither (then a key is generated once per cluster)'])
+  }
+  const names = new Set<string>(['admin', 'anonymous'])
+  s.identities.forEach((identity, i) => {
+    const key = `s3.identities[${i}]`
+    if (!identity.name) throw badPlan('SPEC_RANGE', `${key} needs a name.`, source, key)
+    if (names.has(identity.name)) throw badPlan('SPEC_RANGE', `${key}.name "${identity.name}" is taken (admin and anonymous are reserved, names are unique).`, source, key)
+    if (identity.actions.length === 0) throw badPlan('SPEC_RANGE', `${key} (${identity.name}) has no actions; e.g. actions: [Read, List].`, source, key)
+    if (Boolean(identity.accessKey) !== Boolean(identity.secretKeyFile)) throw badPlan('SPEC_RANGE', `${key}: accessKey and secretKeyFile go together.`, source, key)
+    names.add(identity.name)
+  })
+  return {
+    region: s.region,
+    buckets: [...new Set(s.buckets)],
+    dir,
+    credentialsFile: join(dir, 'credentials.json'),
+    configFile: join(dir, 's3.json'),
+    ...(s.accessKey ? {accessKey: {accessKeyId: s.accessKey, secretKeyFile: s.secretKeyFile}} : {}),
+    identities: s.identities.map((i) => ({name: i.name, actions: [...i.actions], ...(i.accessKey ? {accessKeyId: i.accessKey, secretKeyFile: i.secretKeyFile} : {})})),
+    ...(s.config ? {importConfig: s.config} : {}),
+    anonymousRead: [...s.anonymousRead],
   }
 }
 

@@ -28,6 +28,11 @@ export type Probe =
   | {kind: 'volumeListed'; statusUrl: string; masterUrls: string[]; node: string}
   /** Any HTTP endpoint answering 200. */
   | {kind: 'http'; url: string}
+  /**
+   * S3 gateway: a SigV4-signed ListBuckets answers 200. The keys are read from the 0600 credentials file at
+   * each probe, so plan.json (and the daemon's memory of the plan) never holds a secret.
+   */
+  | {kind: 's3Signed'; endpoint: string; credentialsFile: string; region: string}
 
 export interface ProcessPlan {
   name: string
@@ -68,6 +73,26 @@ export interface Plan {
   logs: {maxBytes: number; backups: number}
   processes: ProcessPlan[]
   endpoints: {master: string; filer?: string; s3?: string}
+  /** With S3 gateways: where their keys live and what `up` sets up (no secret here). */
+  s3?: S3Plan
   /** Every directory that must exist and be writable before anything starts. */
   directories: string[]
+}
+
+export interface S3Plan {
+  region: string
+  /** Created by `up` (idempotent); `up --bucket` adds to this list for that run. */
+  buckets: string[]
+  /** 0700 directory in the run directory holding the two 0600 files below. */
+  dir: string
+  /** seaweedctl's record of every identity and its keys (read by the probe, the canary and `env`). */
+  credentialsFile: string
+  /** weed's identities file, passed to each gateway as -config. */
+  configFile: string
+  /** The admin identity's fixed key, if the spec names one. */
+  accessKey?: {accessKeyId: string; secretKeyFile: string}
+  identities: Array<{name: string; actions: string[]; accessKeyId?: string; secretKeyFile?: string}>
+  /** An existing weed s3.json whose identities are added. */
+  importConfig?: string
+  anonymousRead: string[]
 }

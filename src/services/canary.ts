@@ -1,10 +1,13 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Plan} from '../plan/types.js'
+import {s3ErrorCode, s3Request} from '../s3/client.js'
+import {readAdminKey} from '../s3/credentials.js'
+import {canaryBucket} from './buckets.js'
 
 export interface CanaryResult {
   ok: boolean
-  via: 'filer' | 'master'
+  via: 'filer' | 'master' | 'filer and S3'
   bytes: number
   elapsedMs: number
   attempts: number
@@ -12,30 +15,57 @@ export interface CanaryResult {
 }
 
 /**
- * Write a small random file through the cluster and read it back byte for byte, then delete it. The first
- * write can fail while the master grows the first volumes, so it is retried until the deadline.
+ * Write a small random file through the cluster and read it back byte for byte, then delete it: through the
+ * filer (or the master without one), and through S3 when there is a gateway.
  */
 export async function runCanary(plan: Plan, deadline: number): Promise<CanaryResult> {
   const undici = await import('undici')
   const started = Date.now()
   const data = randomBytes(1024)
-  const via = plan.endpoints.filer ? 'filer' : 'master'
+  const direct = plan.endpoints.filer
+    ? retried(() => throughFiler(undici, plan.endpoints.filer!, data), deadline)
+    : retried(() => throughMaster(undici, plan.endpoints.master, data), deadline)
+  // Through S3 too (signed), in parallel: its bucket is its own collection, so it waits on its own volume growth.
+  const [first, s3] = await Promise.all([direct, plan.s3 && plan.endpoints.s3 ? retried(() => throughS3(plan, data), deadline) : undefined])
+  const via = plan.endpoints.filer ? (s3 ? 'filer and S3' : 'filer') : 'master'
+  const attempts = first.attempts + (s3?.attempts ?? 0)
+  const error = first.error ?? (s3?.error ? `through S3: ${s3.error}` : undefined)
+  return {ok: !error, via, bytes: data.length, elapsedMs: Date.now() - started, attempts, ...(error ? {error} : {})}
+}
+
+/** The first write can fail while the master grows the first volumes, so it is retried until the deadline. */
+async function retried(attempt: () => Promise<string | undefined>, deadline: number): Promise<{attempts: number; error?: string}> {
   let attempts = 0
-  let lastError = ''
   let delay = 25
   while (true) {
     attempts++
+    let error: string | undefined
     try {
-      const error = via === 'filer' ? await throughFiler(undici, plan.endpoints.filer!, data) : await throughMaster(undici, plan.endpoints.master, data)
-      if (!error) return {ok: true, via, bytes: data.length, elapsedMs: Date.now() - started, attempts}
-      lastError = error
-    } catch (error) {
-      lastError = (error as Error).message
+      error = await attempt()
+      if (!error) return {attempts}
+    } catch (error_) {
+      error = (error_ as Error).message
     }
-    if (Date.now() + delay > deadline) return {ok: false, via, bytes: data.length, elapsedMs: Date.now() - started, attempts, error: lastError}
+    if (Date.now() + delay > deadline) return {attempts, error}
     await new Promise((r) => setTimeout(r, delay))
     delay = Math.min(delay * 2, 500)
   }
+}
+
+/** Put, get byte for byte and delete an object through the first gateway, signed with the admin key. */
+async function throughS3(plan: Plan, data: Buffer): Promise<string | undefined> {
+  const key = readAdminKey(plan.s3!.credentialsFile)
+  if (!key) return `no credentials in ${plan.s3!.credentialsFile}`
+  const signing = {...key, region: plan.s3!.region}
+  const path = `/${canaryBucket(plan)}/.seaweedctl-canary-${process.pid}-${Date.now()}.bin`
+  const put = await s3Request(plan.endpoints.s3!, signing, 'PUT', path, {body: data})
+  if (put.status !== 200) return `PutObject ${s3ErrorCode(put)}`
+  const get = await s3Request(plan.endpoints.s3!, signing, 'GET', path)
+  if (get.status !== 200) return `GetObject ${s3ErrorCode(get)}`
+  if (!get.body.equals(data)) return `GetObject returned ${get.body.length} bytes that differ from the ${data.length} written`
+  const del = await s3Request(plan.endpoints.s3!, signing, 'DELETE', path)
+  if (del.status !== 204 && del.status !== 200) return `DeleteObject ${s3ErrorCode(del)}`
+  return undefined
 }
 
 type Undici = typeof import('undici')

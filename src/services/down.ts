@@ -32,7 +32,32 @@ export async function down(options: DownOptions): Promise<DownResult> {
       data: {dataDir: plan.dataDir},
     })
   }
-  return withClusterLock(plan, 'down', () => stopCluster(plan, options, started))
+  return withClusterLock(plan, 'down', () => (options.purge ? killAndPurge(plan, started) : stopCluster(plan, options, started)))
+}
+
+/**
+ * `down --purge --yes` deletes every byte anyway, so a graceful stop would only flush what is about to be
+ * deleted: kill the daemon (so nothing restarts), then every weed of this cluster (the same pid, start time
+ * and command line it recorded, so nothing else is hit), then delete the data directory.
+ */
+async function killAndPurge(plan: Plan, started: number): Promise<DownResult> {
+  const client = new DaemonClient(plan.socketPath)
+  let daemonPid: number | undefined
+  try {
+    daemonPid = (await client.status())?.daemon?.pid
+  } finally {
+    await client.close()
+  }
+  if (daemonPid !== undefined) {
+    signalGroup(daemonPid, 'SIGKILL')
+    await waitForExit(daemonPid, 10_000)
+  }
+  const victims = survivors(plan)
+  for (const v of victims) signalGroup(v.pid, 'SIGKILL')
+  await Promise.all(victims.map((v) => waitForExit(v.pid, 10_000)))
+  rmSync(plan.dataDir, {recursive: true, force: true})
+  rmSync(plan.socketPath, {force: true})
+  return {name: plan.name, stopped: victims.map((v) => v.name), wasRunning: daemonPid !== undefined || victims.length > 0, purged: plan.dataDir, elapsedMs: Date.now() - started}
 }
 
 async function stopCluster(plan: Plan, options: DownOptions, started: number): Promise<DownResult> {

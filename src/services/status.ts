@@ -1,4 +1,5 @@
 import type {Plan} from '../plan/types.js'
+import {s3Status} from './env.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {formatDuration} from '../lib/units.js'
 import {renderTable} from '../ui/table.js'
@@ -9,6 +10,7 @@ export function stoppedReport(plan: Plan): StatusReport {
     name: plan.name,
     daemon: null,
     endpoints: plan.endpoints,
+    s3: s3Status(plan),
     processes: plan.processes.map((p): ProcessStatus => ({
       name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, ports: {...p.ports},
       restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion,

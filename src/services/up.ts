@@ -12,6 +12,8 @@ import {tailLines} from '../supervisor/diagnose.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {cachedWeedVersion, describeSource, findWeed, locateWeed, type WeedBinary, type WeedSource} from '../weed/binary.js'
 import {type CanaryResult, runCanary} from './canary.js'
+import {createBuckets} from './buckets.js'
+import {ensureCredentials} from '../s3/credentials.js'
 import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
 import {DaemonClient} from '../daemon/client.js'
 import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} from './spec.js'
@@ -31,6 +33,8 @@ export interface UpOptions extends SizingOptions {
   install: boolean
   /** Progress lines while a running cluster is brought onto the file. */
   say?: (line: string) => void
+  /** `--bucket a,b`: created with the spec's s3.buckets (validated names). */
+  buckets?: string[]
 }
 
 export type UpEvent =
@@ -65,12 +69,20 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   const deadline = started + options.timeoutMs
   const {loaded, specText, pinned} = await prepareSpec(options)
   if (pinned) emit({type: 'pinned', ...pinned})
-  const plan = planCluster(loaded.spec, loaded.source)
+  const plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
   emit({type: 'plan', summary: summarisePlan(plan), plan})
   const weed = await findOrInstallWeed(options, loaded, emit)
   emit({type: 'weed', weed})
 
   return withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+}
+
+function withBuckets(plan: Plan, buckets: string[]): Plan {
+  if (buckets.length === 0) return plan
+  if (!plan.s3) {
+    throw new SeaweedctlError('BAD_ARGUMENT', `--bucket needs an S3 gateway, and cluster "${plan.name}" has none; nothing was started.`, {hints: ['Add --s3 for a new cluster, or set s3.count in the spec'], data: {flag: '--bucket'}})
+  }
+  return {...plan, s3: {...plan.s3, buckets: [...new Set([...plan.s3.buckets, ...buckets])]}}
 }
 
 export interface PreparedSpec {
@@ -128,6 +140,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       if (specText !== undefined) writeFileAtomic(loaded.source.file!, specText)
       emit({type: 'spec', file: loaded.source.file!, created: specText !== undefined})
       createDirectories(plan)
+      if (plan.s3) ensureCredentials(plan.s3, plan.s3.buckets)
       launched = true
       if (options.foreground) await runForeground(plan, weed.path)
       else {
@@ -143,6 +156,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
 
     const report = await waitUntilRunning(client, plan, deadline, started, emit)
     if (found) await checkConverged(plan)
+    await createBuckets(plan, deadline)
     const canary = await runCanary(plan, deadline)
     emit({type: 'canary', canary})
     if (!canary.ok) {

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, relative, resolve} from 'node:path'
-import {isMap, isScalar, LineCounter, parseDocument, type Node} from 'yaml'
+import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 
 import {type ErrorCode, SeaweedctlError} from '../lib/errors.js'
 import {parseDuration, parseSize} from '../lib/units.js'
@@ -22,7 +22,7 @@ type Raw = Record<string, unknown>
 export function defaultRaw(field: FieldSpec = SPEC_SCHEMA): Raw {
   if (field.type !== 'object') throw new Error('defaultRaw needs an object field')
   const out: Raw = {}
-  for (const [key, sub] of Object.entries(field.fields)) out[key] = sub.type === 'object' ? defaultRaw(sub) : sub.default
+  for (const [key, sub] of Object.entries(field.fields)) out[key] = sub.type === 'object' ? defaultRaw(sub) : sub.type === 'list' ? [] : sub.default
   return out
 }
 
@@ -110,6 +110,18 @@ function walk(
     }
     return mergeDefaults(out, field)
   }
+  if (field.type === 'list') {
+    if (node === null || (isScalar(node) && node.value === null)) return []
+    if (!isSeq(node)) {
+      problems.push({code: 'SPEC_TYPE', ...pos(node.range?.[0]), message: `${label(path)} must be a list, e.g. [a, b]`})
+      return []
+    }
+    return node.items.map((item, i) => {
+      const itemPath = `${path}[${i}]`
+      positions.set(itemPath, pos((item as Node | null)?.range?.[0]))
+      return walk(item as Node | null, field.item, itemPath, problems, pos, positions)
+    })
+  }
   const at = pos(node?.range?.[0])
   const value = node === null ? null : isScalar(node) ? node.value : undefined
   if (value === undefined) {
@@ -184,6 +196,8 @@ function checkValue(value: unknown, field: FieldSpec, path: string): Omit<Proble
     }
     case 'object':
       return {code: 'SPEC_TYPE', message: `${label(path)} must be a mapping`}
+    case 'list':
+      return {code: 'SPEC_TYPE', message: `${label(path)} must be a list`}
   }
 }
 
@@ -197,6 +211,7 @@ function mergeDefaults(raw: Raw, field: FieldSpec): Raw {
   const out: Raw = {}
   for (const [key, sub] of Object.entries(field.fields)) {
     if (sub.type === 'object') out[key] = mergeDefaults((raw[key] as Raw | undefined) ?? {}, sub)
+    else if (sub.type === 'list') out[key] = ((raw[key] as unknown[] | undefined) ?? []).map((item) => (sub.item.type === 'object' ? mergeDefaults(item as Raw, sub.item) : item))
     else out[key] = raw[key] ?? sub.default
   }
   return out
@@ -208,6 +223,12 @@ function validateRaw(raw: Raw, field: FieldSpec, path: string, problems: Problem
     const childPath = path ? `${path}.${key}` : key
     if (sub.type === 'object') {
       validateRaw(raw[key] as Raw, sub, childPath, problems)
+      continue
+    }
+    if (sub.type === 'list') {
+      const items = raw[key]
+      if (!Array.isArray(items)) problems.push({code: 'SPEC_TYPE', message: `${label(childPath)} must be a list`, line: 0, column: 0})
+      else items.forEach((item, i) => validateRaw({item}, {type: 'object', doc: '', fields: {item: sub.item}}, `${childPath}[${i}]`, problems))
       continue
     }
     const problem = checkValue(raw[key], sub, childPath)
@@ -227,7 +248,12 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
     master: {...r.master},
     volume: {...r.volume},
     filer: {...r.filer},
-    s3: {...r.s3},
+    s3: {
+      ...r.s3,
+      secretKeyFile: r.s3.secretKeyFile && resolve(baseDir, r.s3.secretKeyFile),
+      config: r.s3.config && resolve(baseDir, r.s3.config),
+      identities: r.s3.identities.map((i: any) => ({...i, secretKeyFile: i.secretKeyFile && resolve(baseDir, i.secretKeyFile)})),
+    },
     supervise: {
       restart: r.supervise.restart,
       startTimeoutMs: parseDuration(r.supervise.startTimeout)!,

@@ -35,6 +35,7 @@ function emit(raw: Raw, field: FieldSpec, depth: number, lines: string[]): void 
 }
 
 function scalar(value: unknown, field: FieldSpec): string {
+  if (field.type === 'list') return `[${(value as unknown[]).map((item) => (field.item.type === 'object' ? JSON.stringify(item) : scalar(item, field.item))).join(', ')}]`
   // Strings that YAML would read as numbers ("4.48", "001") must stay quoted.
   if (field.type === 'string' || field.type === 'replication') {
     const text = String(value)
@@ -80,6 +81,8 @@ function toJsonSchema(field: FieldSpec): Record<string, unknown> {
         description: field.doc, default: field.default,
         anyOf: [{type: 'string', pattern: '^[0-9]{3}$'}, {type: 'integer', minimum: 0, maximum: 255}],
       }
+    case 'list':
+      return {type: 'array', description: field.doc, default: [], items: toJsonSchema(field.item)}
     case 'boolean':
       return {type: 'boolean', description: field.doc, default: field.default}
     case 'duration':

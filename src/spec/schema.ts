@@ -13,6 +13,17 @@ export type FieldSpec =
   | {type: 'duration'; default: string; minMs: number; maxMs: number; doc: string}
   | {type: 'size'; default: string; minBytes: number; doc: string}
   | {type: 'object'; fields: Record<string, FieldSpec>; doc: string}
+  /** A YAML sequence; every item is checked against `item` (a string or a mapping). */
+  | {type: 'list'; item: FieldSpec; default: readonly never[]; doc: string}
+
+/**
+ * S3's bucket-name rules: 3–63 characters of lower-case letters, digits, dots and dashes, starting and ending
+ * with a letter or digit, no "..", not an IP address, none of AWS's reserved prefixes and suffixes.
+ */
+export const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!xn--)(?!sthree-)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+export const BUCKET_NAME_HINT = 'S3 bucket names: 3-63 lower-case letters, digits, dots and dashes, starting and ending with a letter or digit, no "..", not an IP address'
+
+const bucketList = (doc: string): FieldSpec => ({type: 'list', default: [], doc, item: {type: 'string', default: '', pattern: BUCKET_NAME, patternHint: BUCKET_NAME_HINT, doc: 'a bucket name'}})
 
 const port = (value: number, doc: string): FieldSpec => ({type: 'integer', default: value, min: 1024, max: 55_535, doc})
 
@@ -74,6 +85,30 @@ export const SPEC_SCHEMA = {
       fields: {
         count: {type: 'integer', default: 0, min: 0, max: 20, doc: 'number of S3 gateways (0 = none)'},
         port: port(8333, 'HTTP port of s3-1 (gateway i gets port+i-1)'),
+        region: {type: 'string', default: 'us-east-1', pattern: /^[a-z0-9-]{1,32}$/, patternHint: 'e.g. us-east-1', doc: 'region that clients sign for (AWS_REGION from `seaweedctl env`)'},
+        buckets: bucketList('buckets that `up` creates (kept across down/up); the first is S3_BUCKET in `seaweedctl env`'),
+        accessKey: {
+          type: 'string', default: '', pattern: /^$|^[A-Za-z0-9_+=,.@-]{3,128}$/, patternHint: 'letters, digits and _+=,.@-, 3-128 characters',
+          doc: 'fixed access key id of the admin identity ("" = generated once per cluster, or $AWS_ACCESS_KEY_ID at up)',
+        },
+        secretKeyFile: {type: 'string', default: '', doc: 'file holding the secret of accessKey (relative to this file); needed with accessKey'},
+        identities: {
+          type: 'list', default: [], doc: 'further identities, e.g. [{name: reader, actions: [Read, List]}]; keys are generated unless given',
+          item: {
+            type: 'object', doc: 'an identity',
+            fields: {
+              name: {type: 'string', default: '', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternHint: 'letters, digits, _ and -', doc: 'identity name'},
+              actions: {
+                type: 'list', default: [], doc: 'Admin | Read | Write | List | Tagging, optionally :bucket (e.g. Read:ci-data)',
+                item: {type: 'string', default: '', pattern: /^(Admin|Read|Write|List|Tagging)(:[a-z0-9.*-]+)?$/, patternHint: 'Admin, Read, Write, List or Tagging, optionally followed by :bucket', doc: 'an action'},
+              },
+              accessKey: {type: 'string', default: '', pattern: /^$|^[A-Za-z0-9_+=,.@-]{3,128}$/, patternHint: 'letters, digits and _+=,.@-, 3-128 characters', doc: 'access key id ("" = generated)'},
+              secretKeyFile: {type: 'string', default: '', doc: 'file holding its secret ("" = generated)'},
+            },
+          },
+        },
+        config: {type: 'string', default: '', doc: 'an existing weed s3.json whose identities are added ("" = none)'},
+        anonymousRead: bucketList('buckets anyone may read without signing (everything else needs a key)'),
       },
     },
     supervise: {
@@ -105,9 +140,29 @@ export interface ClusterSpec {
   master: {count: number; port: number; volumeSizeLimitMB: number; defaultReplication: string}
   volume: {count: number; port: number; max: number; racks: number; dataCenters: number; preStopSeconds: number}
   filer: {count: number; port: number}
-  s3: {count: number; port: number}
+  s3: {
+    count: number
+    port: number
+    region: string
+    buckets: string[]
+    accessKey: string
+    /** Absolute, or "" */
+    secretKeyFile: string
+    identities: S3IdentitySpec[]
+    /** Absolute, or "" */
+    config: string
+    anonymousRead: string[]
+  }
   supervise: {restart: RestartPolicy; startTimeoutMs: number; healthIntervalMs: number; unhealthyThreshold: number}
   logs: {maxBytes: number; backups: number}
+}
+
+export interface S3IdentitySpec {
+  name: string
+  actions: string[]
+  accessKey: string
+  /** Absolute, or "" */
+  secretKeyFile: string
 }
 
 /** Where the spec came from; `file` is undefined for a spec built from flags alone. */

@@ -24,6 +24,8 @@ export interface ManagedProcessDeps {
   policy: SupervisionPolicy
   /** Called after every state change and health change (persist state, wake waiters). */
   onChange: (process: ManagedProcess) => void
+  /** Called once the stop signal is sent (e.g. to hasten a filer's stop; see filer-stop.ts). */
+  afterStopSignal?: (plan: ProcessPlan, isCurrent: () => boolean) => void
   /**
    * Asked when a liveness probe fails with the blame on a dependency: why this process should wait for it
    * instead of being restarted, or undefined to judge it alone.
@@ -167,6 +169,7 @@ export class ManagedProcess {
     // A SIGSTOPped process cannot act on SIGTERM until it is continued.
     handle.signal('SIGCONT')
     const generation = this.generation
+    this.deps.afterStopSignal?.(this.plan, () => generation === this.generation && this.state.name === 'STOPPING')
     this.cancelTimer = this.deps.clock.after(this.plan.stopTimeoutMs, () => {
       if (generation === this.generation && this.state.name === 'STOPPING') handle.signal('SIGKILL')
     })

@@ -1,6 +1,7 @@
 import {request} from 'node:http'
 
 import type {Probe} from '../plan/types.js'
+import {s3SignedProbe} from './s3-probe.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -63,6 +64,8 @@ export async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeRe
       return masterLeader(probe.urls, timeoutMs)
     case 'volumeListed':
       return volumeListed(probe.statusUrl, probe.masterUrls, probe.node, timeoutMs)
+    case 's3Signed':
+      return s3SignedProbe(probe, timeoutMs)
     default: {
       const unknown: never = probe
       throw new Error(`unknown probe ${JSON.stringify(unknown)}`)

@@ -27,5 +27,7 @@ export interface StatusReport {
   endpoints: {master: string; filer?: string; s3?: string}
   /** The master leading the raft group ("ip:port"), null while the masters agree on none (absent without a daemon). */
   leader?: string | null
+  /** The S3 endpoint and the admin access key id (never the secret; `seaweedctl env` prints that); null without a gateway or keys. */
+  s3: {endpoint: string; accessKeyId: string; region: string; buckets: string[]} | null
   processes: ProcessStatus[]
 }

@@ -6,13 +6,14 @@ import {KIND_ORDER, type Plan, type ProcessKind, STARTS_AFTER} from '../plan/typ
 import type {Clock} from './clock.js'
 import type {Launcher} from './launcher.js'
 import {DependencyRule, type ProcessView} from './dependencies.js'
-import {ManagedProcess, type ProcessMemory} from './managed-process.js'
+import {ManagedProcess, type ManagedProcessDeps, type ProcessMemory} from './managed-process.js'
 import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
 import type {ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
 import type {ProcessWeed} from '../daemon/protocol.js'
+import {s3Status} from '../services/env.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
@@ -21,6 +22,7 @@ export interface SupervisorDeps {
   weedPath: string
   /** Processes that run another weed than `weedPath` at the plan's version (left by a rolling upgrade). */
   weeds?: Record<string, ProcessWeed>
+  afterStopSignal?: ManagedProcessDeps['afterStopSignal']
 }
 
 /** runDir/state.json: who runs (to find them again) and what a later daemon must not forget about them. */
@@ -69,6 +71,7 @@ export class Supervisor {
       onChange: () => this.changed(),
       waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
       holdRestart: (p) => this.dependencies.holdRestart(view(p), this.processes.map(view)),
+      afterStopSignal: this.deps.afterStopSignal,
     })
   }
 
@@ -181,6 +184,7 @@ export class Supervisor {
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
       endpoints: this.plan.endpoints,
       leader: this.leader() ?? null,
+      s3: s3Status(this.plan),
       processes: this.processes.map((p): ProcessStatus => {
         const s = p.state
         const since = 'since' in s ? s.since : undefined

@@ -153,7 +153,8 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
     // a volume server that leaves the topology while its process lives is unhealthy
     assert.equal(proc(plan, 'volume-3').liveness.kind, 'volumeListed')
     for (const p of plan.processes) {
-      const urls = p.liveness.kind === 'masterLeader' ? p.liveness.urls : [p.liveness.kind === 'http' ? p.liveness.url : p.liveness.statusUrl]
+      const l = p.liveness
+      const urls = l.kind === 'masterLeader' ? l.urls : [l.kind === 'http' ? l.url : l.kind === 's3Signed' ? l.endpoint : l.statusUrl]
       for (const url of urls) assert.ok(`${url}/`.startsWith(`http://127.0.0.1:${p.ports.http}/`), `${p.name} liveness ${url}`)
     }
   })
@@ -219,7 +220,7 @@ describe('weed versions', () => {
 })
 
 describe('s3', () => {
-  test('s3-1: binds the spec address, points at the filers, own socket, /status probes', () => {
+  test('s3-1: binds the spec address, points at the filers, own socket, keys by file, signed probes', () => {
     const plan = planWith({'s3.count': 1, 'filer.count': 2})
     const s = proc(plan, 's3-1')
     assert.deepEqual(s.args.slice(0, 3), ['-logtostderr=true', `-config_dir=${join(DATA, 'conf')}`, 's3'])
@@ -229,7 +230,10 @@ describe('s3', () => {
     assert.equal(flag(s, 'filer'), '127.0.0.1:8888,127.0.0.1:8889')
     assert.deepEqual([s.ports.http, s.ports.grpc], [8333, 18333])
     assert.equal(flag(s, 'localSocket'), socketPathFor(plan.runDir, 's3-1.sock'))
-    assert.deepEqual(s.readiness, {kind: 'http', url: 'http://127.0.0.1:8333/status'})
+    // the identities file by path: no key on the command line, none in plan.json
+    assert.equal(flag(s, 'config'), join(plan.runDir, 's3', 's3.json'))
+    assert.deepEqual(s.readiness, {kind: 's3Signed', endpoint: 'http://127.0.0.1:8333', credentialsFile: join(plan.runDir, 's3', 'credentials.json'), region: 'us-east-1'})
+    assert.deepEqual(s.liveness, s.readiness)
     assert.equal(plan.endpoints.s3, 'http://127.0.0.1:8333')
     assert.deepEqual(plan.processes.map((p) => p.kind), ['master', 'volume', 'volume', 'volume', 'volume', 'filer', 'filer', 's3'])
   })

@@ -1,0 +1,98 @@
+import {randomBytes} from 'node:crypto'
+import {chmodSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import type {S3Plan} from '../plan/types.js'
+
+/** What `credentials.json` (0600) holds: every identity with its keys, and the buckets `up` made. */
+export interface S3Credentials {
+  identities: Array<{name: string; actions: string[]; accessKeyId: string; secretAccessKey: string}>
+  buckets: string[]
+}
+
+export const ADMIN = 'admin'
+const ADMIN_ACTIONS = ['Admin', 'Read', 'Write', 'List', 'Tagging']
+const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+
+/** The admin identity's keys, read from the 0600 file (undefined before the first `up`). */
+export function readAdminKey(credentialsFile: string): {accessKeyId: string; secretAccessKey: string} | undefined {
+  return readCredentials(credentialsFile)?.identities.find((i) => i.name === ADMIN)
+}
+
+export function readCredentials(credentialsFile: string): S3Credentials | undefined {
+  try {
+    return JSON.parse(readFileSync(credentialsFile, 'utf8')) as S3Credentials
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Keys for every identity, made once per cluster and kept: a key in the spec (accessKey + secretKeyFile) wins,
+ * then, for the admin identity, $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, then the keys of an earlier `up`,
+ * then fresh random ones. Writes credentials.json and weed's s3.json, both 0600 in a 0700 directory.
+ */
+export function ensureCredentials(s3: S3Plan, buckets: string[], env: NodeJS.ProcessEnv = process.env): S3Credentials {
+  const previous = readCredentials(s3.credentialsFile)
+  const kept = (name: string) => previous?.identities.find((i) => i.name === name)
+  const fromEnv = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? {accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY} : undefined
+  const admin = s3.accessKey ? {accessKeyId: s3.accessKey.accessKeyId, secretAccessKey: secretFrom(s3.accessKey.secretKeyFile, 's3.secretKeyFile')} : fromEnv ?? kept(ADMIN) ?? generateKey()
+  const identities: S3Credentials['identities'] = [{name: ADMIN, actions: ADMIN_ACTIONS, accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey}]
+  for (const identity of s3.identities) {
+    const key = identity.accessKeyId
+      ? {accessKeyId: identity.accessKeyId, secretAccessKey: secretFrom(identity.secretKeyFile!, `secretKeyFile of identity ${identity.name}`)}
+      : kept(identity.name) ?? generateKey()
+    identities.push({name: identity.name, actions: identity.actions, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey})
+  }
+  const credentials: S3Credentials = {identities, buckets: [...new Set([...(previous?.buckets ?? []), ...buckets])]}
+  const weedConfig = {
+    identities: [
+      ...identities.map((i) => ({name: i.name, credentials: [{accessKey: i.accessKeyId, secretKey: i.secretAccessKey}], actions: i.actions})),
+      ...(s3.anonymousRead.length > 0 ? [{name: 'anonymous', actions: s3.anonymousRead.flatMap((b) => [`Read:${b}`, `List:${b}`])}] : []),
+      ...importedIdentities(s3.importConfig),
+    ],
+  }
+  mkdirSync(s3.dir, {recursive: true, mode: 0o700})
+  chmodSync(s3.dir, 0o700)
+  writeFileAtomic(s3.credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, 0o600)
+  writeFileAtomic(s3.configFile, `${JSON.stringify(weedConfig, null, 2)}\n`, 0o600)
+  return credentials
+}
+
+/** Record buckets created by `up --bucket` so `env` names them later. */
+export function recordBuckets(credentialsFile: string, buckets: string[]): void {
+  const current = readCredentials(credentialsFile)
+  if (!current) return
+  const merged = [...new Set([...current.buckets, ...buckets])]
+  if (merged.length === current.buckets.length) return
+  writeFileAtomic(credentialsFile, `${JSON.stringify({...current, buckets: merged}, null, 2)}\n`, 0o600)
+}
+
+function generateKey(): {accessKeyId: string; secretAccessKey: string} {
+  const id = [...randomBytes(16)].map((b) => KEY_ALPHABET[b % 32]).join('')
+  return {accessKeyId: `SWCTL${id}`, secretAccessKey: randomBytes(30).toString('base64').replace(/[+/]/g, (c) => (c === '+' ? 'x' : 'z'))}
+}
+
+function secretFrom(file: string, what: string): string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8').trim()
+  } catch (error) {
+    throw new SeaweedctlError('SPEC_RANGE', `${what}: cannot read ${file} (${(error as NodeJS.ErrnoException).code}); nothing was started.`, {hints: ['Write the secret into that file (one line, mode 0600)'], data: {file}})
+  }
+  if (text.length < 8 || /\s/.test(text)) throw new SeaweedctlError('SPEC_RANGE', `${what}: ${file} must hold one secret of at least 8 characters without spaces; nothing was started.`, {data: {file}})
+  return text
+}
+
+function importedIdentities(file: string | undefined): unknown[] {
+  if (!file) return []
+  if (!existsSync(file)) throw new SeaweedctlError('SPEC_RANGE', `s3.config: ${file} does not exist; nothing was started.`, {data: {file}})
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as {identities?: unknown}
+    if (!Array.isArray(parsed.identities)) throw new Error('it has no "identities" list')
+    return parsed.identities
+  } catch (error) {
+    throw new SeaweedctlError('SPEC_RANGE', `s3.config: ${file} is not a weed s3.json (${(error as Error).message}); nothing was started.`, {hints: ['See: weed s3 -h (the -config file)'], data: {file}})
+  }
+}
