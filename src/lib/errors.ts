@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'CLUSTER_LOCKED'
   | 'CONFIRMATION_REQUIRED'
   | 'BAD_ARGUMENT'
+  | 'UNKNOWN_COMMAND'
   | 'UNKNOWN_PROCESS'
   | 'SCALE_REFUSED'
   | 'SHELL_FAILED'
@@ -69,6 +70,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   PLAN_PORT_RANGE: EXIT.badInput,
   PLAN_REPLICATION: EXIT.badInput,
   BAD_ARGUMENT: EXIT.badInput,
+  UNKNOWN_COMMAND: EXIT.badInput,
   UNKNOWN_PROCESS: EXIT.badInput,
   SCALE_REFUSED: EXIT.badInput,
   SHELL_FAILED: EXIT.failure,

@@ -25,7 +25,7 @@ export interface DownResult {
 /** Ordered graceful stop of the cluster and its daemon. Data is kept unless --purge --yes. */
 export async function down(options: DownOptions): Promise<DownResult> {
   const started = Date.now()
-  const plan = planFromFile(options.file)
+  const plan = planFromFile(options.file, 'existing')
   if (options.purge && !options.yes) {
     throw new SeaweedctlError('CONFIRMATION_REQUIRED', `--purge deletes ${plan.dataDir} and every file stored in the cluster; nothing was changed.`, {
       hints: ['Add --yes to confirm: seaweedctl down --purge --yes'],

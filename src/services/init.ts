@@ -20,7 +20,7 @@ export function initSpec(options: InitOptions): InitResult {
   const exists = specExists(options.file)
   if (exists && !options.force) {
     throw new SeaweedctlError('SPEC_EXISTS', `${options.file} already exists; nothing was changed.`, {
-      hints: ['Use --force to overwrite it, or -f to write another file'],
+      hints: ['Use --force to overwrite it, or --file PATH to write another file'],
       data: {file: options.file},
     })
   }

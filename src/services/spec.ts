@@ -3,7 +3,7 @@ import {dirname, resolve} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import type {SizingOptions} from '../lib/spec-flags.js'
-import {defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
+import {clusterNameFor, defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
 import type {ClusterSpec, LoadedSpec} from '../spec/schema.js'
 import {formatVersion, parseVersionString} from '../weed/versions.js'
@@ -36,6 +36,8 @@ export interface NewSpec {
 export function newSpec(file: string, sizing: SizingOptions): NewSpec {
   const path = resolve(file)
   const raw = rawFromSizing(sizing)
+  // Written into the file, so the name stays the same if the directory is renamed later.
+  raw.name = clusterNameFor(dirname(path))
   const spec = specFromRaw(raw, dirname(path))
   return {spec, text: renderSpecYaml(raw), file: path}
 }

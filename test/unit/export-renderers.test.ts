@@ -22,7 +22,7 @@ import type {SizingOptions} from '../../src/lib/spec-flags.js'
 const WEED = '/opt/weed/bin/weed'
 
 function planOf(sizing: SizingOptions, dir = '/srv/cluster') {
-  return planCluster(specFromRaw(rawFromSizing(sizing), dir))
+  return planCluster(specFromRaw({...rawFromSizing(sizing), name: 'dev'}, dir))
 }
 
 /** Sections of a supervisord config as key → value maps (the renderer writes no continuation lines). */
