@@ -18,6 +18,8 @@ On failure or timeout it names the process and why, stops what it started, and e
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
     '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
     '<%= config.bin %> <%= command.id %> --foreground',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset auto',
+    '<%= config.bin %> <%= command.id %> --reuse',
   ]
 
   static override flags = {
@@ -27,6 +29,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     wait: Flags.boolean({summary: 'wait until the cluster is ready', default: true, allowNo: true}),
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
+    reuse: Flags.boolean({summary: 'if this spec\'s cluster is already running from the same plan, return it as it is (else fail); ignored when $CI is set'}),
   }
 
   async run(): Promise<UpResult> {
@@ -40,7 +43,7 @@ On failure or timeout it names the process and why, stops what it started, and e
     let result: UpResult
     try {
       result = await up({
-        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install,
+        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, reuse: this.flags.reuse,
         ...sizingFromFlags(this.flags),
       }, reporter.event)
     } catch (error) {

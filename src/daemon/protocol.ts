@@ -4,6 +4,18 @@ import type {Plan} from '../plan/types.js'
 export interface DaemonLaunchFile {
   plan: Plan
   weedPath: string
+  /**
+   * The process that owns the cluster (the API's stopOnExit): when it is gone — however it ended, even by
+   * SIGKILL — the daemon stops the cluster, and with `purge` deletes its data directory.
+   */
+  owner?: ClusterOwner
+}
+
+export interface ClusterOwner {
+  pid: number
+  /** Start time (clock ticks since boot), so a recycled pid is not mistaken for the owner. */
+  startTime: number
+  purge: boolean
 }
 
 export const PLAN_FILE = 'plan.json'

@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'CONFIRMATION_REQUIRED'
   | 'BAD_ARGUMENT'
   | 'UNKNOWN_COMMAND'
+  | 'REUSE_MISMATCH'
   | 'UNKNOWN_PROCESS'
   | 'SCALE_REFUSED'
   | 'SHELL_FAILED'
@@ -71,6 +72,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   PLAN_REPLICATION: EXIT.badInput,
   BAD_ARGUMENT: EXIT.badInput,
   UNKNOWN_COMMAND: EXIT.badInput,
+  REUSE_MISMATCH: EXIT.badInput,
   UNKNOWN_PROCESS: EXIT.badInput,
   SCALE_REFUSED: EXIT.badInput,
   SHELL_FAILED: EXIT.failure,

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import {DaemonClient} from '../daemon/client.js'
 import {takePrestartedDaemon} from '../daemon/prestart.js'
-import {DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
@@ -54,8 +54,8 @@ export function createDirectories(plan: Plan): void {
  * Start the daemon detached, in its own session, and wait until it answers on its socket.
  * `foreground` runs it in this process instead (for containers and systemd).
  */
-export async function launchDaemon(plan: Plan, weedPath: string): Promise<DaemonClient> {
-  const launch: DaemonLaunchFile = {plan, weedPath}
+export async function launchDaemon(plan: Plan, weedPath: string, owner?: ClusterOwner): Promise<DaemonClient> {
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(owner ? {owner} : {})}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   const logPath = join(plan.runDir, DAEMON_LOG)
   let exited: number | null | undefined

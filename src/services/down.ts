@@ -5,6 +5,7 @@ import type {Plan} from '../plan/types.js'
 import {DaemonClient} from '../daemon/client.js'
 import {isAlive} from '../supervisor/proc.js'
 import {survivors} from './cluster.js'
+import {releaseClaim} from './ports.js'
 import {planFromFile} from './plan.js'
 import {withClusterLock} from './lock.js'
 
@@ -56,6 +57,7 @@ async function stopCluster(plan: Plan, options: DownOptions, started: number): P
     wasRunning = true
     stopped.push(...(await stopOrphans(plan, orphans)))
   }
+  releaseClaim(plan.runDir)
   if (options.purge) rmSync(plan.dataDir, {recursive: true, force: true})
   return {name: plan.name, stopped, wasRunning, purged: options.purge ? plan.dataDir : null, elapsedMs: Date.now() - started}
 }
