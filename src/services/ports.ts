@@ -35,7 +35,7 @@ export function portsDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Pick and claim a free offset: `planAt(offset)` is the plan a candidate offset gives (pure; may throw when out of range). */
-export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan): Promise<{offset: number; plan: Plan}> {
+export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan): Promise<{offset: number}> {
   return withPortsLock(() => {
     const taken = new Set([...liveClaims(runDir).flatMap((c) => c.ports), ...listeningPorts().map((l) => l.port)])
     for (let offset = AUTO_FIRST_OFFSET; ; offset += AUTO_OFFSET_STEP) {
@@ -49,7 +49,7 @@ export async function claimAutoOffset(runDir: string, planAt: (offset: number) =
       const ports = claimedPorts(plan)
       if (ports.some((p) => taken.has(p))) continue
       writeClaim({pid: process.pid, runDir, offset, ports, since: new Date().toISOString()})
-      return {offset, plan}
+      return {offset}
     }
     throw new SeaweedctlError('PORT_IN_USE', `no free port offset: every offset from ${AUTO_FIRST_OFFSET} up is taken by a running cluster or another program. Nothing was changed.`, {
       hints: ['Stop a cluster (seaweedctl down), or give a fixed --port-offset N'],

@@ -83,7 +83,7 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
     const made = newSpec(options.file, {...sizing, portOffset: chosen.offset})
     loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
     specText = made.text
-    plan = chosen.plan
+    plan = planCluster(loaded.spec, loaded.source)
     emit({type: 'ports', offset: chosen.offset})
   }
   try {
