@@ -13,7 +13,7 @@ export default class Status extends BaseCommand<typeof Status> {
   ]
 
   static override flags = {
-    watch: Flags.boolean({char: 'w', summary: 'redraw every second until Ctrl-C', exclusive: ['json']}),
+    watch: Flags.boolean({char: 'w', summary: 'redraw every second until Ctrl-C (not on a terminal: a timestamped snapshot every second)', exclusive: ['json']}),
   }
 
   async run(): Promise<StatusReport> {
@@ -25,8 +25,12 @@ export default class Status extends BaseCommand<typeof Status> {
       process.once('SIGINT', () => {
         stop = true
       })
+      // On a terminal, redraw in place; into a pipe or file, plain snapshots one after another (no escapes).
+      const tty = Boolean(process.stdout.isTTY)
       while (!stop) {
-        process.stdout.write(`\u001B[2J\u001B[H${renderStatus(report)}\n(every 1s; Ctrl-C to stop)\n`)
+        process.stdout.write(tty
+          ? `\u001B[2J\u001B[H${renderStatus(report)}\n(every 1s; Ctrl-C to stop)\n`
+          : `${new Date().toISOString()}\n${renderStatus(report)}\n\n`)
         await new Promise((r) => setTimeout(r, 1000))
         report = await statusOf(this.flags.file)
       }

@@ -21,6 +21,8 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
     '<%= config.bin %> <%= command.id %> --volumes 2 --s3 --bucket ci-data',
     '<%= config.bin %> <%= command.id %> --foreground',
+    '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset auto',
+    '<%= config.bin %> <%= command.id %> --reuse',
   ]
 
   static override flags = {
@@ -32,6 +34,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
     'dry-run': Flags.boolean({summary: 'print what up would change on the running cluster (as `seaweedctl diff`) and change nothing'}),
     bucket: Flags.string({summary: 'create these S3 buckets (comma-separated) before returning, with the spec\'s s3.buckets'}),
+    reuse: Flags.boolean({summary: 'if this spec\'s cluster is already running from the same plan, return it as it is (else fail); ignored when $CI is set'}),
   }
 
   async run(): Promise<UpResult | DiffResult> {
@@ -54,7 +57,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     let result: UpResult
     try {
       result = await up({
-        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets,
+        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets, reuse: this.flags.reuse,
         say: this.jsonEnabled() || process.stdout.isTTY ? undefined : (line) => this.log(`apply: ${line}`),
         ...sizingFromFlags(this.flags),
       }, reporter.event)

@@ -17,7 +17,7 @@ import {FILER_STOP_NOTES, hastenFilerStop} from '../supervisor/filer-stop.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
 import {claimSupervision} from './claim.js'
-import {DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE, type ProcessWeed, type ReplaceRequest} from './protocol.js'
+import {type ClusterOwner, DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE, type ProcessWeed, type ReplaceRequest} from './protocol.js'
 
 export async function runDaemon(runDir: string): Promise<void> {
   const launch = JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile
@@ -152,9 +152,25 @@ export async function runDaemon(runDir: string): Promise<void> {
   }, 1000)
   rotation.unref()
 
+  if (launch.owner) watchOwner(launch.owner, shutdown, plan.dataDir)
+
   const adopted = supervisor.adoptSurvivors()
   if (adopted.length > 0) console.log(`${new Date().toISOString()} adopted ${adopted.join(', ')}`)
   void supervisor.startAll()
+}
+
+/** Stop the cluster (and with `purge` delete its data) once the owning process is gone, however it ended. */
+function watchOwner(owner: ClusterOwner, shutdown: () => Promise<void>, dataDir: string): void {
+  const timer = setInterval(() => {
+    const live = procIdentity(owner.pid)
+    if (live && live.startTime === owner.startTime) return
+    clearInterval(timer)
+    console.log(`${new Date().toISOString()} owner pid ${owner.pid} is gone: stopping the cluster${owner.purge ? ' and deleting its data' : ''}`)
+    void shutdown().then(() => {
+      if (owner.purge) rmSync(dataDir, {recursive: true, force: true})
+      process.exit(0)
+    })
+  }, 250)
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

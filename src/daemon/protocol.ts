@@ -6,6 +6,11 @@ export interface DaemonLaunchFile {
   weedPath: string
   /** The weed each process runs, when not `weedPath` at `plan.weedVersion` (during and after a rolling upgrade). */
   weeds?: Record<string, ProcessWeed>
+  /**
+   * The process that owns the cluster (the API's stopOnExit): when it is gone — however it ended, even by
+   * SIGKILL — the daemon stops the cluster, and with `purge` deletes its data directory.
+   */
+  owner?: ClusterOwner
 }
 
 /** The binary a process was started with, and its version. */
@@ -20,6 +25,13 @@ export interface ReplaceRequest {
   plan: Plan['processes'][number]
   weed?: ProcessWeed
   reason: string
+}
+
+export interface ClusterOwner {
+  pid: number
+  /** Start time (clock ticks since boot), so a recycled pid is not mistaken for the owner. */
+  startTime: number
+  purge: boolean
 }
 
 export const PLAN_FILE = 'plan.json'

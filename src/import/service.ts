@@ -39,7 +39,7 @@ export function importSupervisor(request: ImportRequest): ImportResult {
   const exists = existsSync(target)
   if (exists && !request.force) {
     throw new SeaweedctlError('SPEC_EXISTS', `${request.file} already exists; nothing was written.`, {
-      hints: ['Use --force to overwrite it, or -f to write another file'],
+      hints: ['Use --force to overwrite it, or --file PATH to write another file'],
       data: {file: target},
     })
   }
@@ -93,6 +93,6 @@ export function describeImport(result: ImportResult): string[] {
     lines.push('', title)
     for (const n of list) lines.push(`  ${n.where}: ${n.message}`)
   }
-  lines.push('', `Next: seaweedctl cluster plan -f ${rel(result.file)}`)
+  lines.push('', `Next: seaweedctl cluster plan --file ${rel(result.file)}`)
   return lines
 }

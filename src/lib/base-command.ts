@@ -3,18 +3,19 @@ import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 
 import {isSeaweedctlError, renderError, SeaweedctlError} from './errors.js'
+import {closest} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
 /**
- * Every command: --json (the typed return value), -f/--file, and one error contract. Errors print what is
+ * Every command: --json (the typed return value), --file, and one error contract. Errors print what is
  * wrong, where and what to do on stderr, or `{"error": {...}}` on stdout under --json, with the exit code of
  * the error's code (oclif 4 would otherwise turn every JSON error into exit 1).
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
+    // No short flag: -f is `logs -f` (follow), as in tail, docker logs and journalctl.
     file: Flags.string({
-      char: 'f',
       summary: 'the cluster description to use',
       env: 'SEAWEEDCTL_FILE',
       default: 'seaweed.yaml',
@@ -42,13 +43,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.argvList = argv as string[]
   }
 
+  /** "--volumes" for oclif's "Nonexistent flag: --volume", when the mistyped flag is close to a real one. */
+  private flagSuggestion(error: {flags?: string[]; message: string}): string | undefined {
+    if (!/^Nonexistent flags?:/.test(error.message) || !error.flags?.length) return undefined
+    const known = Object.keys({...this.ctor.flags, ...(this.ctor as typeof BaseCommand).baseFlags, json: true}).map((f) => `--${f}`)
+    const suggestions = error.flags.map((flag) => closest(flag.replace(/=.*$/, ''), known)).filter(Boolean)
+    return suggestions.length ? suggestions.join(', ') : undefined
+  }
+
   /** A line for people; silent under --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) this.log(line)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; flags?: string[]}): Promise<unknown> {
     if (!isSeaweedctlError(error)) {
+      const suggestion = this.flagSuggestion(error)
+      if (suggestion) error.message = error.message.replace(/\n|$/, `: did you mean ${suggestion}?\n`).trimEnd()
       // oclif's own parse errors (unknown flag, bad argument) are bad input: exit 2.
       if (error.oclif?.exit !== undefined && !this.jsonEnabled()) return super.catch(error)
       if (error.oclif?.exit !== undefined) {

@@ -47,6 +47,8 @@ export type ErrorCode =
   | 'CLUSTER_LOCKED'
   | 'CONFIRMATION_REQUIRED'
   | 'BAD_ARGUMENT'
+  | 'UNKNOWN_COMMAND'
+  | 'REUSE_MISMATCH'
   | 'UNKNOWN_PROCESS'
   | 'SCALE_REFUSED'
   | 'SHELL_FAILED'
@@ -72,6 +74,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   PLAN_PORT_RANGE: EXIT.badInput,
   PLAN_REPLICATION: EXIT.badInput,
   BAD_ARGUMENT: EXIT.badInput,
+  UNKNOWN_COMMAND: EXIT.badInput,
+  REUSE_MISMATCH: EXIT.badInput,
   UNKNOWN_PROCESS: EXIT.badInput,
   SCALE_REFUSED: EXIT.badInput,
   SHELL_FAILED: EXIT.failure,

@@ -72,7 +72,7 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): void {
       if (!listener) continue
       const holder = socketHolder(listener.inode)
       const by = holder ? ` by pid ${holder.pid} (${truncate(holder.command, 80)})` : ''
-      throw new SeaweedctlError('PORT_IN_USE', `port ${port} (${what} of ${p.name}) is already in use${by}. Nothing was started.`, {
+      throw new SeaweedctlError('PORT_IN_USE', `port ${port} (${what} of ${p.name}) is already in use${by}. Nothing was changed.`, {
         hints: ['Stop that program, or shift this cluster\'s ports with --port-offset N (portOffset in seaweed.yaml)'],
         data: {port, process: p.name, ...(holder ? {holderPid: holder.pid, holder: holder.command} : {})},
       })
@@ -81,7 +81,7 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): void {
   for (const dir of plan.directories) {
     const problem = writableProblem(dir)
     if (problem) {
-      throw new SeaweedctlError('DIR_NOT_WRITABLE', `${dir}: ${problem}. Nothing was started.`, {
+      throw new SeaweedctlError('DIR_NOT_WRITABLE', `${dir}: ${problem}. Nothing was changed.`, {
         hints: ['Choose another dataDir (--data-dir), or fix the permissions'],
         data: {path: dir},
       })

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import {DaemonClient} from '../daemon/client.js'
 import {takePrestartedDaemon} from '../daemon/prestart.js'
-import {DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {EXIT, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
@@ -55,8 +55,8 @@ export function createDirectories(plan: Plan): void {
  * Start the daemon detached, in its own session, and wait until it answers on its socket.
  * `foreground` runs it in this process instead (for containers and systemd).
  */
-export async function launchDaemon(plan: Plan, weedPath: string, weeds?: DaemonLaunchFile['weeds']): Promise<DaemonClient> {
-  const launch: DaemonLaunchFile = {plan, weedPath, ...(weeds ? {weeds} : {})}
+export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds?: DaemonLaunchFile['weeds']; owner?: ClusterOwner} = {}): Promise<DaemonClient> {
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(options.weeds ? {weeds: options.weeds} : {}), ...(options.owner ? {owner: options.owner} : {})}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   rememberRunDir(plan)
   const logPath = join(plan.runDir, DAEMON_LOG)
@@ -130,5 +130,5 @@ export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
   }
   // What ran last (each process's own plan and weed, which differ from the file's after a half-done change).
   const last = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
-  return launchDaemon({...last.plan, specFile: plan.specFile}, last.weedPath, last.weeds)
+  return launchDaemon({...last.plan, specFile: plan.specFile}, last.weedPath, {weeds: last.weeds})
 }

@@ -37,7 +37,7 @@ export function resolveTargets(plan: Plan, targets: string[]): string[] {
  * only once the master lists it again) or STOPPED (stop). A stopped process stays stopped until started.
  */
 export async function control(file: string, action: ControlAction, targets: string[], timeoutMs = 120_000): Promise<ControlResult> {
-  const plan = planFromFile(file)
+  const plan = planFromFile(file, 'existing')
   const names = resolveTargets(plan, targets.length ? targets : ['all'])
   return withClusterLock(plan, action, async () => {
     const client = await ensureDaemon(plan)

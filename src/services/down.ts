@@ -5,6 +5,7 @@ import type {Plan} from '../plan/types.js'
 import {DaemonClient} from '../daemon/client.js'
 import {isAlive} from '../supervisor/proc.js'
 import {survivors} from './cluster.js'
+import {releaseClaim} from './ports.js'
 import {planFromFile} from './plan.js'
 import {withClusterLock} from './lock.js'
 
@@ -25,7 +26,7 @@ export interface DownResult {
 /** Ordered graceful stop of the cluster and its daemon. Data is kept unless --purge --yes. */
 export async function down(options: DownOptions): Promise<DownResult> {
   const started = Date.now()
-  const plan = planFromFile(options.file)
+  const plan = planFromFile(options.file, 'existing')
   if (options.purge && !options.yes) {
     throw new SeaweedctlError('CONFIRMATION_REQUIRED', `--purge deletes ${plan.dataDir} and every file stored in the cluster; nothing was changed.`, {
       hints: ['Add --yes to confirm: seaweedctl down --purge --yes'],
@@ -81,6 +82,7 @@ async function stopCluster(plan: Plan, options: DownOptions, started: number): P
     wasRunning = true
     stopped.push(...(await stopOrphans(plan, orphans)))
   }
+  releaseClaim(plan.runDir)
   if (options.purge) rmSync(plan.dataDir, {recursive: true, force: true})
   return {name: plan.name, stopped, wasRunning, purged: options.purge ? plan.dataDir : null, elapsedMs: Date.now() - started}
 }

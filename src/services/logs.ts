@@ -17,18 +17,26 @@ export interface LogsOptions {
  * The last lines of each process's captured log, prefixed with its name when several are shown; with
  * `follow`, new lines as they are written (a rotation, which truncates the file, is followed too).
  */
-export async function showLogs(plan: Plan, options: LogsOptions): Promise<{processes: string[]; lines: number}> {
+export interface LogsResult {
+  processes: string[]
+  /** The lines shown (from the end of each log; not those followed), in the order printed. */
+  lines: Array<{process: string; line: string}>
+  count: number
+}
+
+export async function showLogs(plan: Plan, options: LogsOptions): Promise<LogsResult> {
   const names = resolveTargets(plan, options.targets.length ? options.targets : ['all'])
   const processes = plan.processes.filter((p) => names.includes(p.name))
   const prefix = (name: string) => (processes.length > 1 ? `${name.padEnd(Math.max(...processes.map((p) => p.name.length)))} | ` : '')
-  let count = 0
+  const shown: LogsResult['lines'] = []
   for (const p of processes) {
     for (const line of tailLines(p.logFile, options.lines)) {
       options.write(`${prefix(p.name)}${line}`)
-      count++
+      shown.push({process: p.name, line})
     }
   }
-  if (!options.follow) return {processes: names, lines: count}
+  const result = {processes: names, lines: shown, count: shown.length}
+  if (!options.follow) return result
   const offsets = new Map(processes.map((p) => [p.name, existsSync(p.logFile) ? statSync(p.logFile).size : 0]))
   const partial = new Map<string, string>()
   while (!options.signal?.aborted) {
@@ -54,5 +62,5 @@ export async function showLogs(plan: Plan, options: LogsOptions): Promise<{proce
     }
     await new Promise((r) => setTimeout(r, 200))
   }
-  return {processes: names, lines: count}
+  return result
 }

@@ -3,11 +3,12 @@ import {relative} from 'node:path'
 import {planCluster} from '../plan/planner.js'
 import type {Plan} from '../plan/types.js'
 import {renderTable} from '../ui/table.js'
+import type {SpecUse} from '../spec/load.js'
 import {loadSpecFile} from './spec.js'
 
 /** Load the spec and compute its plan (no machine checks). */
-export function planFromFile(file: string): Plan {
-  const loaded = loadSpecFile(file)
+export function planFromFile(file: string, use: SpecUse = 'create'): Plan {
+  const loaded = loadSpecFile(file, use)
   return planCluster(loaded.spec, loaded.source)
 }
 

@@ -13,7 +13,7 @@ import type {StatusReport} from '../supervisor/status-types.js'
 export interface RunningCluster {
   client: DaemonClient
   report: StatusReport
-  running: Required<DaemonLaunchFile>
+  running: DaemonLaunchFile & {weeds: NonNullable<DaemonLaunchFile['weeds']>}
 }
 
 /**

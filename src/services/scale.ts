@@ -77,7 +77,7 @@ export function parseScaleArgs(kind: string, count: string): {kind: ScalableKind
 export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const {kind, count} = parseScaleArgs(options.kind, options.count)
   const say = options.say ?? (() => {})
-  const loaded = loadSpecFile(options.file)
+  const loaded = loadSpecFile(options.file, 'existing')
   const text = readFileSync(loaded.source.file!, 'utf8')
   const from = loaded.spec[kind].count
   const oldPlan = planCluster(loaded.spec, loaded.source)

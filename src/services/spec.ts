@@ -2,8 +2,8 @@ import {existsSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
-import type {SizingOptions} from '../lib/spec-flags.js'
-import {defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
+import type {SizingOptions} from '../lib/sizing.js'
+import {clusterNameFor, defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
 import type {ClusterSpec, LoadedSpec} from '../spec/schema.js'
 import {formatVersion, parseVersionString} from '../weed/versions.js'
@@ -20,7 +20,7 @@ export function rawFromSizing(sizing: SizingOptions): Raw {
   if (sizing.replication !== undefined) raw.master.defaultReplication = sizing.replication
   if (sizing.racks !== undefined) raw.volume.racks = sizing.racks
   if (sizing.dataCenters !== undefined) raw.volume.dataCenters = sizing.dataCenters
-  if (sizing.portOffset !== undefined) raw.portOffset = sizing.portOffset
+  if (typeof sizing.portOffset === 'number') raw.portOffset = sizing.portOffset
   if (sizing.dataDir !== undefined) raw.dataDir = sizing.dataDir
   if (sizing.weedVersion !== undefined) raw.weed.version = sizing.weedVersion
   return raw
@@ -36,6 +36,8 @@ export interface NewSpec {
 export function newSpec(file: string, sizing: SizingOptions): NewSpec {
   const path = resolve(file)
   const raw = rawFromSizing(sizing)
+  // Written into the file, so the name stays the same if the directory is renamed later.
+  raw.name = clusterNameFor(dirname(path))
   const spec = specFromRaw(raw, dirname(path))
   return {spec, text: renderSpecYaml(raw), file: path}
 }
@@ -51,7 +53,8 @@ export function checkSizingAgrees(loaded: LoadedSpec, sizing: SizingOptions): vo
     ['--replication', sizing.replication === undefined ? undefined : sizing.replication.padStart(3, '0'), s.master.defaultReplication, 'master.defaultReplication'],
     ['--racks', sizing.racks, s.volume.racks, 'volume.racks'],
     ['--data-centers', sizing.dataCenters, s.volume.dataCenters, 'volume.dataCenters'],
-    ['--port-offset', sizing.portOffset, s.portOffset, 'portOffset'],
+    // auto on an existing spec keeps the offset chosen when it was created.
+    ['--port-offset', sizing.portOffset === 'auto' ? undefined : sizing.portOffset, s.portOffset, 'portOffset'],
     ['--data-dir', sizing.dataDir === undefined ? undefined : resolve(dirname(loaded.source.file!), sizing.dataDir), s.dataDir, 'dataDir'],
     ['--weed-version', sizing.weedVersion, sameVersionText(s.weed.version, sizing.weedVersion), 'weed.version'],
   ]

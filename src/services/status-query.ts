@@ -8,7 +8,7 @@ const ADOPTION_SETTLE_MS = 15_000
 
 /** The daemon's report, or every planned process STOPPED when no daemon answers. */
 export async function statusOf(file: string): Promise<StatusReport> {
-  const plan = planFromFile(file)
+  const plan = planFromFile(file, 'existing')
   const report = await currentStatus(plan)
   if (report) return report
   // The daemon died but weed kept serving: bring supervision back (adopting, not restarting, them).

@@ -1,9 +1,9 @@
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
-import type {SizingOptions} from '../lib/spec-flags.js'
+import type {SizingOptions} from '../lib/sizing.js'
 import {planCluster} from '../plan/planner.js'
 import {preflight} from '../plan/preflight.js'
 import {KIND_ORDER, type Plan, type ProcessKind} from '../plan/types.js'
@@ -16,6 +16,8 @@ import {createBuckets} from './buckets.js'
 import {ensureCredentials} from '../s3/credentials.js'
 import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
 import {DaemonClient} from '../daemon/client.js'
+import {type ClusterOwner, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {claimAutoOffset, claimPlanPorts, handClaimTo, releaseClaim} from './ports.js'
 import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} from './spec.js'
 import {summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
@@ -35,10 +37,19 @@ export interface UpOptions extends SizingOptions {
   say?: (line: string) => void
   /** `--bucket a,b`: created with the spec's s3.buckets (validated names). */
   buckets?: string[]
+  /**
+   * Return the cluster already running from this spec when its plan is the same (else fail, changing nothing).
+   * Ignored when $CI is set: CI jobs always start their own cluster.
+   */
+  reuse?: boolean
+  /** Stop the cluster when this process ends (the API's stopOnExit); the daemon watches it. */
+  owner?: ClusterOwner
 }
 
 export type UpEvent =
   | {type: 'spec'; file: string; created: boolean}
+  | {type: 'ports'; offset: number}
+  | {type: 'reused'}
   | {type: 'plan'; summary: string; plan: Plan}
   | {type: 'pinned'; version: string; path: string; source: WeedSource}
   | {type: 'install'; version: string}
@@ -58,6 +69,10 @@ export interface UpResult {
   endpoints: Plan['endpoints']
   processes: ProcessStatus[]
   canary: CanaryResult | null
+  /** The port offset in use (chosen by --port-offset auto, or the spec's). */
+  portOffset: number
+  /** True when --reuse found this cluster already running from the same plan and left it as it was. */
+  reused: boolean
 }
 
 /**
@@ -67,14 +82,34 @@ export interface UpResult {
 export async function up(options: UpOptions, emit: (event: UpEvent) => void = () => {}): Promise<UpResult> {
   const started = Date.now()
   const deadline = started + options.timeoutMs
-  const {loaded, specText, pinned} = await prepareSpec(options)
+  let {loaded, specText, pinned} = await prepareSpec(options)
   if (pinned) emit({type: 'pinned', ...pinned})
-  const plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
-  emit({type: 'plan', summary: summarisePlan(plan), plan})
-  const weed = await findOrInstallWeed(options, loaded, emit)
-  emit({type: 'weed', weed})
+  let plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+  const autoPorts = options.portOffset === 'auto' && specText !== undefined
+  if (autoPorts) {
+    // A new spec with automatic ports: the first free offset, claimed before anything starts, written into the spec.
+    const sizing = {...options, ...(pinned ? {weedVersion: pinned.version} : {})}
+    const chosen = await claimAutoOffset(plan.runDir, (offset) => planCluster(newSpec(options.file, {...sizing, portOffset: offset}).spec))
+    const made = newSpec(options.file, {...sizing, portOffset: chosen.offset})
+    loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
+    specText = made.text
+    plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+    emit({type: 'ports', offset: chosen.offset})
+  }
+  try {
+    emit({type: 'plan', summary: summarisePlan(plan), plan})
+    const weed = await findOrInstallWeed(options, loaded, emit)
+    emit({type: 'weed', weed})
+    return await withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+  } catch (error) {
+    if (autoPorts) releaseClaim(plan.runDir)
+    throw error
+  }
+}
 
-  return withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+/** --reuse is honoured only outside CI. */
+export function reuseWanted(requested: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(requested) && !env.CI
 }
 
 function withBuckets(plan: Plan, buckets: string[]): Plan {
@@ -128,6 +163,19 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
   let client = found?.client ?? new DaemonClient(plan.socketPath, plan.runDir)
   let launched = false
   try {
+    if (found && reuseWanted(options.reuse)) {
+      const running = found.report
+      checkSamePlan(plan)
+      emit({type: 'reused'})
+      const canary = await runCanary(plan, deadline)
+      if (running.processes.every((p) => p.state === 'RUNNING') && canary.ok) {
+        return {...result(plan, loaded, false, weed, started, true, running, canary), reused: true}
+      }
+      throw new SeaweedctlError('NOT_HEALTHY', `cluster "${plan.name}" is running from the same spec but is not healthy (${canary.ok ? running.processes.filter((p) => p.state !== 'RUNNING').map((p) => `${p.name} ${p.state}`).join(', ') : `canary: ${canary.error}`}); --reuse left it as it was.`, {
+        hints: ['See: seaweedctl status', 'Or start afresh: seaweedctl down, then up again'],
+        nothingChanged: true,
+      })
+    }
     if (found) {
       // A running cluster: bring it onto the file, touching only what differs.
       // --timeout bounds each step of the change, then the final readiness check and canary.
@@ -142,10 +190,14 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       createDirectories(plan)
       if (plan.s3) ensureCredentials(plan.s3, plan.s3.buckets)
       launched = true
+      // A fixed offset is claimed too (an automatic one already is), so automatic offsets keep clear of it.
+      if (options.portOffset !== 'auto' || specText === undefined) await claimPlanPorts(plan, loaded.spec.portOffset)
       if (options.foreground) await runForeground(plan, weed.path)
       else {
         await client.close()
-        client = await launchDaemon(plan, weed.path)
+        client = await launchDaemon(plan, weed.path, {owner: options.owner})
+        const daemon = (await client.status())?.daemon
+        if (daemon) handClaimTo(plan.runDir, daemon.pid)
       }
     }
     emit({type: 'daemon', started: launched})
@@ -170,6 +222,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
     if (launched && !options.foreground) {
       // Leave nothing half-started: stop what this run started (data is kept).
       await client.request('POST', '/v1/shutdown', undefined, 120_000).catch(() => {})
+      releaseClaim(plan.runDir)
       if (error instanceof SeaweedctlError) {
         throw new SeaweedctlError(error.code, `${error.message}\nEverything this command started was stopped again; data was kept.`, {hints: error.hints, data: error.data, nothingChanged: false})
       }
@@ -263,5 +316,32 @@ function result(plan: Plan, loaded: LoadedSpec, created: boolean, weed: WeedBina
     endpoints: plan.endpoints,
     processes: report.processes,
     canary,
+    portOffset: loaded.spec.portOffset,
+    reused: false,
   }
+}
+
+/** --reuse: the running cluster must have been started from the plan this spec gives now. */
+function checkSamePlan(plan: Plan): void {
+  const launchFile = join(plan.runDir, PLAN_FILE)
+  const runningPlan = existsSync(launchFile) ? (JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile).plan : undefined
+  if (runningPlan && JSON.stringify(runningPlan) === JSON.stringify(plan)) return
+  const differs = runningPlan ? planDifference(runningPlan, plan) : 'its plan is unknown'
+  throw new SeaweedctlError('REUSE_MISMATCH', `cluster "${plan.name}" is running, but not from this spec (${differs}); --reuse returns only a cluster whose plan is the same. Nothing was changed.`, {
+    hints: ['Stop it first (seaweedctl down), or reuse it with the spec it was started from'],
+    data: {differs},
+  })
+}
+
+/** The first difference between two plans, for people: "volume servers 4 → 2", "portOffset…". */
+function planDifference(running: Plan, wanted: Plan): string {
+  for (const kind of KIND_ORDER) {
+    const a = running.processes.filter((p) => p.kind === kind).length
+    const b = wanted.processes.filter((p) => p.kind === kind).length
+    if (a !== b) return `${kind} processes: running ${a}, spec ${b}`
+  }
+  const a = running.processes.map((p) => p.ports.http).join(',')
+  const b = wanted.processes.map((p) => p.ports.http).join(',')
+  if (a !== b) return `ports: running ${a}, spec ${b}`
+  return 'the process flags differ'
 }

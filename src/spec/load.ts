@@ -1,9 +1,10 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {dirname, relative, resolve} from 'node:path'
+import {basename, dirname, relative, resolve} from 'node:path'
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 
 import {type ErrorCode, SeaweedctlError} from '../lib/errors.js'
 import {parseDuration, parseSize} from '../lib/units.js'
+import {closest} from '../lib/suggest.js'
 import {type ClusterSpec, type FieldSpec, type LoadedSpec, SPEC_SCHEMA} from './schema.js'
 
 export const DEFAULT_SPEC_FILE = 'seaweed.yaml'
@@ -26,12 +27,20 @@ export function defaultRaw(field: FieldSpec = SPEC_SCHEMA): Raw {
   return out
 }
 
+/**
+ * What a missing spec means: a command that makes a cluster can create one; a command that acts on a running
+ * cluster (down, status, logs…) was run in the wrong directory or without its --file.
+ */
+export type SpecUse = 'create' | 'existing'
+
 /** Read and validate a seaweed.yaml. Every problem names file, line and column. */
-export function loadSpecFile(file: string): LoadedSpec {
+export function loadSpecFile(file: string, use: SpecUse = 'create'): LoadedSpec {
   const path = resolve(file)
   if (!existsSync(path)) {
-    throw new SeaweedctlError('SPEC_NOT_FOUND', `${file}: no such file`, {
-      hints: ['Create one with: seaweedctl cluster init   (or let `seaweedctl up` create it)'],
+    throw new SeaweedctlError('SPEC_NOT_FOUND', `${file}: no such file; nothing was changed.`, {
+      hints: [use === 'create'
+        ? 'Create one with: seaweedctl cluster init   (or let `seaweedctl up` create it)'
+        : 'Run this in the cluster\'s directory (where its seaweed.yaml is), or name the spec with --file PATH or $SEAWEEDCTL_FILE'],
       data: {file},
     })
   }
@@ -240,7 +249,7 @@ function validateRaw(raw: Raw, field: FieldSpec, path: string, problems: Problem
 function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
   const r = raw as any
   return {
-    name: r.name,
+    name: r.name || clusterNameFor(baseDir),
     weed: {version: r.weed.version, binary: r.weed.binary === 'auto' ? 'auto' : resolve(baseDir, r.weed.binary)},
     dataDir: resolve(baseDir, r.dataDir),
     bind: r.bind,
@@ -264,13 +273,23 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
   }
 }
 
+/**
+ * The default cluster name: the spec's directory name made valid ("My App_2" → "my-app-2"), so two projects'
+ * exported systemd units and compose projects do not clash the way a fixed default would.
+ */
+export function clusterNameFor(dir: string): string {
+  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 40).replace(/-+$/, '')
+  return name || 'seaweed'
+}
+
 function toError(file: string, problems: Problem[]): SeaweedctlError {
   const [first] = problems
   const where = (p: Problem) => (p.line > 0 ? `${file}:${p.line}:${p.column}` : file)
   const lines = problems.map((p) => `${where(p)}  ${p.message}${p.hint ? `\n       ${p.hint}` : ''}`)
   const more = problems.length > 1 ? `${problems.length} problems:\n` : ''
-  return new SeaweedctlError(first.code, `${more}${lines.join('\n')}\nNothing was started.`, {
-    hints: problems.length === 1 && first.hint ? [first.hint] : [],
+  return new SeaweedctlError(first.code, `${more}${lines.join('\n')}\nNothing was changed.`, {
+    // Each hint is already under its problem in the message: not repeated as a hint (it would print twice).
+    hints: [],
     data: {
       file,
       line: first.line,
@@ -288,30 +307,4 @@ function firstLine(text: string): string {
   return text.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
 }
 
-/** The known name nearest to `word`, if it is close enough to be a likely typo. */
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const d = candidate.toLowerCase() === word.toLowerCase() ? 0 : levenshtein(word.toLowerCase(), candidate.toLowerCase())
-    if (d < bestDistance) {
-      best = candidate
-      bestDistance = d
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]
-}
+export {closest} from '../lib/suggest.js'

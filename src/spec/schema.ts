@@ -32,9 +32,9 @@ export const SPEC_SCHEMA = {
   doc: 'A SeaweedFS cluster run by seaweedctl',
   fields: {
     name: {
-      type: 'string', default: 'dev', pattern: /^[a-z0-9][a-z0-9-]{0,39}$/,
+      type: 'string', default: '', pattern: /^(?:[a-z0-9][a-z0-9-]{0,39})?$/,
       patternHint: 'lower-case letters, digits and dashes, at most 40 characters',
-      doc: 'cluster name; shown by status and used in exports',
+      doc: 'cluster name; shown by status and used in exports (empty: the name of this file\'s directory)',
     },
     weed: {
       type: 'object', doc: 'the weed binary',

@@ -2,6 +2,7 @@ import {closeSync, openSync, readSync, statSync} from 'node:fs'
 
 /** The last `lines` lines of a log file (reads at most the last 64 KiB). */
 export function tailLines(file: string, lines: number): string[] {
+  if (lines <= 0) return [] // slice(-0) would be every line
   let fd: number | undefined
   try {
     const size = statSync(file).size

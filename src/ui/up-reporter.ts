@@ -40,6 +40,12 @@ export async function upReporter(options: {json: boolean; tty: boolean; log: (li
         case 'spec':
           if (event.created) line('spec', `wrote ${relative(process.cwd(), event.file) || event.file}`)
           return
+        case 'ports':
+          line('ports', `offset ${event.offset} (the first free one; written into the new spec)`)
+          return
+        case 'reused':
+          line('reuse', 'running from the same plan: left as it is')
+          return
         case 'daemon':
           if (!event.started) line('daemon', 'already running; starting what is stopped')
           return
@@ -156,6 +162,10 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
           if (steps.get('weed')) steps.get('weed')!.title = `weed ${event.version} (pinned in the new spec: the version of ${event.path})`
           return
         case 'spec':
+        case 'ports':
+          return
+        case 'reused':
+          finish('daemon', 'already running from the same plan (--reuse): left as it is')
           return
         default: {
           const unknown: never = event

@@ -79,7 +79,7 @@ describe('export systemd', () => {
     // the seaweedfs account need not exist on this machine (systemd itself refuses to start a unit without it).
     const r = run('systemd-analyze', ['verify', ...files.map((f) => f.path)])
     assert.equal(r.status, 0, r.stdout + r.stderr)
-    const ours = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('seaweed-dev'))
+    const ours = (r.stdout + r.stderr).split('\n').filter((l) => /seaweed-[a-z0-9-]+\.(service|target)/.test(l))
     assert.deepEqual(ours, [], 'systemd-analyze complained about an exported unit')
     for (const f of files.filter((f) => f.kind === 'systemd-service')) {
       const unit = readFileSync(f.path, 'utf8')

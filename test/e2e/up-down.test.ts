@@ -19,7 +19,8 @@ describe('up → status → down → up, with real weed', () => {
     assert.equal(result.code, 0, result.stderr + result.stdout)
     assert.match(result.stdout, new RegExp(`^weed: ${TEST_WEED_VERSION.replace('.', '\\.')} `, 'm'))
     assert.match(result.stdout, /canary: wrote and read back/)
-    assert.match(result.stdout, /up: cluster "dev" ready in/)
+    // The default name is the directory's (testDir makes seaweedctl-updown-XXXXXX).
+    assert.match(result.stdout, /up: cluster "seaweedctl-updown-[a-z0-9-]+" ready in/)
     // Facts checked independently of seaweedctl's own report:
     const cluster = await httpJson<{Leader?: string}>(`${MASTER}/cluster/status`)
     assert.ok(cluster?.Leader, 'the master has a leader')

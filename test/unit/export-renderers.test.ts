@@ -26,7 +26,7 @@ const WEED = '/opt/weed/bin/weed'
 
 function planOf(sizing: SizingOptions, dir = '/srv/cluster', raw: Record<string, any> = {}) {
   const base = rawFromSizing(sizing) as Record<string, any>
-  return planCluster(specFromRaw({...base, ...raw, supervise: {...base.supervise, ...raw.supervise}}, dir))
+  return planCluster(specFromRaw({...base, name: 'dev', ...raw, supervise: {...base.supervise, ...raw.supervise}}, dir))
 }
 
 /** Sections of a supervisord config as key → value maps (the renderer writes no continuation lines). */

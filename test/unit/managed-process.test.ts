@@ -6,7 +6,7 @@ import type {Clock} from '../../src/supervisor/clock.js'
 import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
 import {ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
 import type {ProbeResult} from '../../src/supervisor/probes.js'
-import type {ExitInfo} from '../../src/supervisor/state.js'
+import type {ExitInfo, ProcessState} from '../../src/supervisor/state.js'
 
 /** Time that moves only when the test says so. */
 class FakeClock implements Clock {
@@ -265,7 +265,7 @@ describe('ManagedProcess state machine', () => {
     probe.healthy = true
     await clock.advance(2500)
     await process.stop()
-    assert.equal(process.state.name, 'STOPPED')
+    assert.equal((process.state as ProcessState).name, 'STOPPED')
     assert.equal(process.healthDetail, '')
   })
 
@@ -321,8 +321,9 @@ describe('ManagedProcess state machine', () => {
     process.adopt(launcher.launch(), {runningSince: 40_000, restarts: 4, lastRestartReason: 'killed by SIGKILL', lastRestartAt: 50_000})
     assert.equal(process.state.name, 'STARTING')
     await clock.advance(100)
-    assert.equal(process.state.name, 'RUNNING')
-    if (process.state.name === 'RUNNING') assert.equal(process.state.since, 40_000)
+    assert.equal((process.state as ProcessState).name, 'RUNNING')
+    const state = process.state as ProcessState
+    if (state.name === 'RUNNING') assert.equal(state.since, 40_000)
     assert.equal(process.restarts, 4)
     assert.deepEqual(process.memory, {runningSince: 40_000, restarts: 4, lastRestartReason: 'killed by SIGKILL', lastRestartAt: 50_000})
   })

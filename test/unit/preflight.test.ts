@@ -76,7 +76,7 @@ describe('ports in use', () => {
     assert.equal(error.code, 'PORT_IN_USE')
     assert.equal(error.exitCode, 4)
     assert.match(error.message, new RegExp(`port ${held.port} \\(HTTP of filer-1\\) is already in use by pid ${process.pid} \\(`))
-    assert.match(error.message, /Nothing was started/)
+    assert.match(error.message, /Nothing was changed/)
     assert.equal(error.data.port, held.port)
     assert.equal(error.data.process, 'filer-1')
     assert.equal(error.data.holderPid, process.pid)

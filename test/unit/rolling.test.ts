@@ -19,7 +19,7 @@ class FakeDaemon {
   constructor(private readonly processes: ProcessStatus[]) {}
 
   async status(): Promise<StatusReport> {
-    return {name: 'dev', version: this.version, daemon: {pid: 1, startedAt: '', uptimeMs: 0}, endpoints: {master: 'http://127.0.0.1:9333'}, processes: structuredClone(this.processes)}
+    return {name: 'dev', version: this.version, daemon: {pid: 1, startedAt: '', uptimeMs: 0}, endpoints: {master: 'http://127.0.0.1:9333'}, s3: null, processes: structuredClone(this.processes)}
   }
 
   next = (): Promise<StatusReport> => this.status()

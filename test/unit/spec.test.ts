@@ -5,8 +5,9 @@ import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
+import {renderError} from '../../src/lib/errors.js'
 import {SPEC_SCHEMA} from '../../src/spec/schema.js'
-import {closest, defaultRaw, loadSpecFile, parseSpecText, specFromRaw} from '../../src/spec/load.js'
+import {closest, clusterNameFor, defaultRaw, loadSpecFile, parseSpecText, specFromRaw} from '../../src/spec/load.js'
 import {renderSpecYaml, specJsonSchema} from '../../src/spec/render.js'
 import {checkSizingAgrees, newSpec} from '../../src/services/spec.js'
 
@@ -53,7 +54,7 @@ describe('defaults', () => {
     const fromRaw = specFromRaw(defaultRaw(), dir)
     assert.deepEqual(fromFile, fromRaw)
     assert.deepEqual(fromFile, {
-      name: 'dev',
+      name: clusterNameFor(dir),
       weed: {version: '4.48', binary: 'auto'},
       dataDir: join(dir, '.seaweed'),
       bind: '127.0.0.1',
@@ -114,7 +115,7 @@ describe('malformed YAML', () => {
     assert.equal(error.exitCode, 2)
     assertAt(error, 4, 9)
     assert.match(error.message, /malformed YAML/)
-    assert.match(error.message, /Nothing was started/)
+    assert.match(error.message, /Nothing was changed/)
   })
 
   test('flow mapping with a stray comma', () => {
@@ -144,7 +145,8 @@ describe('unknown keys', () => {
     assertAt(error, 2, 1)
     assert.match(error.message, /unknown key "volumn"/)
     assert.match(error.message, /did you mean "volume"\?/)
-    assert.deepEqual(error.hints, ['did you mean "volume"?'])
+    // Printed once: under its problem, not again as a hint.
+    assert.equal(renderError(error).split('did you mean').length - 1, 1)
   })
 
   test('a nested typo in a flow mapping', () => {
@@ -216,7 +218,7 @@ describe('types', () => {
     const error = specError('weed:\n  version: 4.48\n')
     assert.equal(error.code, 'SPEC_TYPE')
     assertAt(error, 2, 12)
-    assert.deepEqual(error.hints, ['quote it'])
+    assert.equal(renderError(error).split('quote it').length - 1, 1)
   })
 
   test('a duration that is not one', () => {

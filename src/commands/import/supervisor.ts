@@ -6,10 +6,10 @@ import type {ImportResult} from '../../import/service.js'
 
 export default class ImportSupervisor extends BaseCommand<typeof ImportSupervisor> {
   static override summary = 'turn a supervisord config that runs weed into seaweed.yaml'
-  static override description = 'Reads the config with its [include] files, expands numprocs and %(...)s templates, parses each weed command line, and writes the equivalent seaweed.yaml (to -f, default seaweed.yaml). Every setting that could not be carried over, and every mistake found in the source, is reported.'
+  static override description = 'Reads the config with its [include] files, expands numprocs and %(...)s templates, parses each weed command line, and writes the equivalent seaweed.yaml (to --file, default seaweed.yaml). Every setting that could not be carried over, and every mistake found in the source, is reported.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> /etc/supervisor/supervisord.conf',
-    '<%= config.bin %> <%= command.id %> supervisord.conf -f imported.yaml --json',
+    '<%= config.bin %> <%= command.id %> supervisord.conf --file imported.yaml --json',
   ]
 
   static override args = {

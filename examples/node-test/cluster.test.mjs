@@ -1,0 +1,67 @@
+// A test file whose setup starts a SeaweedFS cluster through seaweedctl's API and whose teardown removes it.
+// Run: node --test examples/node-test/   (the cluster goes away even when a test fails or the run is interrupted:
+// stopOnExit makes the supervisor stop it, and purge delete its data, once this process is gone).
+import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, test} from 'node:test'
+
+import {CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {startCluster} from 'seaweedctl'
+
+let cluster
+
+before(async () => {
+  cluster = await startCluster({
+    dir: process.env.EXAMPLE_CLUSTER_DIR ?? mkdtempSync(join(tmpdir(), 'seaweed-example-')),
+    volumes: 4,
+    replication: '001',
+    s3: true,
+    weedVersion: process.env.SEAWEEDCTL_TEST_WEED_VERSION ?? '4.48',
+    stopOnExit: {purge: true},
+  })
+})
+
+after(async () => {
+  await cluster?.down({purge: true})
+})
+
+test('a file written through the filer reads back', async () => {
+  const url = `${cluster.endpoints.filer}/example/hello.txt`
+  assert.equal((await fetch(url, {method: 'PUT', body: 'hello, seaweed'})).status, 201)
+  assert.equal(await (await fetch(url)).text(), 'hello, seaweed')
+})
+
+test('an object written through S3 reads back', async () => {
+  // With credentials (cluster.s3) the client signs with them; a gateway without any accepts anonymous requests.
+  const access = cluster.s3
+  const s3 = new S3Client({
+    endpoint: access?.endpoint ?? cluster.endpoints.s3,
+    region: access?.region ?? 'us-east-1',
+    credentials: {accessKeyId: access?.accessKeyId ?? 'anonymous', secretAccessKey: access?.secretAccessKey ?? 'anonymous'},
+    forcePathStyle: true,
+  })
+  const bucket = access?.buckets[0] ?? 'example'
+  if (!access?.buckets.length) await s3.send(new CreateBucketCommand({Bucket: bucket}))
+  await s3.send(new PutObjectCommand({Bucket: bucket, Key: 'k.txt', Body: 'through s3'}))
+  const got = await s3.send(new GetObjectCommand({Bucket: bucket, Key: 'k.txt'}))
+  assert.equal(await got.Body.transformToString(), 'through s3')
+  s3.destroy()
+})
+
+test('env() names the endpoints', () => {
+  const env = cluster.env()
+  assert.equal(env.SEAWEED_FILER_URL, cluster.endpoints.filer)
+  assert.equal(env.SEAWEED_MASTER_URL, cluster.endpoints.master)
+})
+
+// The end-to-end test of this example (test/e2e/api.test.ts) makes one test fail, or one hang until SIGINT,
+// to prove the cluster is cleaned up then too.
+if (process.env.EXAMPLE_FAIL === '1') test('a failing test', () => assert.fail('failed on purpose'))
+if (process.env.EXAMPLE_HANG === '1') {
+  test('a test that hangs until the run is interrupted', async () => {
+    console.log('EXAMPLE_READY')
+    await new Promise(() => {})
+  })
+}
