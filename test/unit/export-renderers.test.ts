@@ -344,3 +344,43 @@ describe('export compose for the host', () => {
     for (const s of Object.values(doc.services) as any[]) assert.ok(s.healthcheck.test.join(' ').includes('-T 5'))
   })
 })
+
+describe('exportCluster: flags of the host and Kubernetes targets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-export-flags-'))
+  after(() => rmSync(dir, {recursive: true, force: true}))
+  const spec = join(dir, 'seaweed.yaml')
+  writeFileSync(spec, renderSpecYaml(rawFromSizing({volumes: 2, s3: true})))
+  const badArgument = (pattern: RegExp) => (e: unknown) => isSeaweedctlError(e) && e.code === 'BAD_ARGUMENT' && e.exitCode === 2 && pattern.test(e.message)
+
+  it('systemd: data under /var/lib/seaweedfs/NAME and /usr/local/bin/weed by default; /tmp refused without --force, nothing written', async () => {
+    const printed = await exportCluster({target: 'systemd', file: spec, force: false})
+    assert.equal(printed.weed?.path, '/usr/local/bin/weed')
+    assert.match(printed.files[0].content!, /^ExecStart=\/usr\/local\/bin\/weed .*-mdir=\/var\/lib\/seaweedfs\/dev\/master-1 /m)
+    assert.match(printed.notes.join('\n'), /useradd --system --user-group .* seaweedfs/)
+    const out = join(dir, 'units')
+    await assert.rejects(exportCluster({target: 'systemd', file: spec, out, force: false, dataDir: '/tmp/sw'}), badArgument(/--data-dir \/tmp\/sw is a temporary directory/))
+    assert.equal(existsSync(out), false)
+    const forced = await exportCluster({target: 'systemd', file: spec, force: true, dataDir: '/tmp/sw'})
+    assert.match(forced.warnings.join('\n'), /temporary directory \(written because of --force\)/)
+    await assert.rejects(exportCluster({target: 'systemd', file: spec, force: false, dataDir: 'srv'}), badArgument(/not an absolute path/))
+    await assert.rejects(exportCluster({target: 'systemd', file: spec, force: false, user: 'Bad User'}), badArgument(/--user "Bad User" is not a user or group name/))
+    const cached = await exportCluster({target: 'systemd', file: spec, force: false, weed: '/root/.cache/seaweedctl/weed/4.48/weed'})
+    assert.match(cached.warnings.join('\n'), /home directory or cache/)
+  })
+
+  it('helm: --bucket must be an S3 bucket name; keys only with -o', async () => {
+    await assert.rejects(exportCluster({target: 'helm', file: spec, force: false, buckets: ['Not_A_Bucket']}), badArgument(/--bucket "Not_A_Bucket"/))
+    const printed = await exportCluster({target: 'helm', file: spec, force: false, buckets: ['photos']})
+    assert.deepEqual(printed.files.map((f) => f.kind), ['helm-values'])
+    assert.match(printed.files[0].content!, /name: photos/)
+    const out = join(dir, 'helm')
+    const written = await exportCluster({target: 'helm', file: spec, out, force: false})
+    assert.deepEqual(written.files.map((f) => f.kind), ['helm-values', 'k8s-secret'])
+    assert.equal(statSync(join(out, 's3-credentials.secret.yaml')).mode & 0o777, 0o600)
+    // Overwritten with --force, the Secret stays 0600 and gets new keys.
+    const before = readFileSync(join(out, 's3-credentials.secret.yaml'), 'utf8')
+    await exportCluster({target: 'helm', file: spec, out, force: true})
+    assert.equal(statSync(join(out, 's3-credentials.secret.yaml')).mode & 0o777, 0o600)
+    assert.notEqual(readFileSync(join(out, 's3-credentials.secret.yaml'), 'utf8'), before)
+  })
+})
