@@ -1,6 +1,7 @@
 /**
  * The supervisor daemon: `node dist/daemon/main.js RUN_DIR`. Started detached by `up` (or run in the
- * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener.
+ * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener until
+ * `seaweedctl dashboard` asks for its page (127.0.0.1 only, token-protected: src/dashboard/).
  * Kept free of the CLI's heavy imports so it is up and starting weed within a few tens of milliseconds.
  */
 import {chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
@@ -76,6 +77,12 @@ export async function runDaemon(runDir: string): Promise<void> {
         // A daemon started after a crash must supervise the new plan, not the one `up` wrote.
         writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify({plan: next.plan, weedPath: launch.weedPath})}\n`, 0o600)
         reply(res, 200, change)
+        return
+      }
+      case 'POST /v1/dashboard': {
+        // Loaded on first use: the dashboard stays out of the daemon's start-up path.
+        const {serveDashboard} = await import('../dashboard/server.js')
+        reply(res, 200, await serveDashboard({supervisor, runDir, socketPath: plan.socketPath}, JSON.parse(await readBody(req))))
         return
       }
       case 'POST /v1/shutdown':
