@@ -199,7 +199,6 @@ function render() {
 function renderMeta() {
   const weed = view.topology?.weedVersion ?? view.processes.find((/** @type {any} */ p) => p.weedVersion)?.weedVersion
   const meta = [
-    ['leader', view.leader ?? 'none'],
     ['weed', weed ?? '?'],
     ['master', view.endpoints.master.replace(/^http:\/\//, '')],
     ...(view.endpoints.filer ? [['filer', view.endpoints.filer.replace(/^http:\/\//, '')]] : []),
