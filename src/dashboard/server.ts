@@ -25,6 +25,9 @@ const ASSETS: Record<string, string> = {
   '/': page('index.html'),
   '/dashboard.css': page('dashboard.css'),
   '/dashboard.js': page('dashboard.js'),
+  '/dom.js': page('dom.js'),
+  '/log-pane.js': page('log-pane.js'),
+  '/transport.js': page('transport.js'),
   '/favicon.svg': page('favicon.svg'),
   '/units.js': fileURLToPath(new URL('../lib/units.js', import.meta.url)),
 }

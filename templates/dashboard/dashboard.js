@@ -1,107 +1,27 @@
 // @ts-check
 // The dashboard page: renders the daemon's view (server-sent events over fetch, so the token travels in a
 // header, never in a URL) and sends the page's actions. No framework; nothing loaded from elsewhere.
+import {$, h} from '/dom.js'
+import {chooseLog, chosenLog, streamLog, updateLogChoice} from '/log-pane.js'
+import {obtainToken, postJson, readEvents, sleep, Unauthorized} from '/transport.js'
 import {formatDuration} from '/units.js'
 
-const TOKEN_KEY = 'seaweedctl-dashboard-token'
 const CONFIRM_MS = 4000
-const LOG_LINES = 300
-const LOG_KEEP = 2000
 
 /** @type {any} */
 let view = null
-/** @type {string | null} */
-let token = null
 /** What waits for a second click: "stop:volume-2", "scale-down". */
 const confirming = new Map()
 /** Requests sent and not yet answered (the feed shows the rest). */
 const sending = new Set()
-let selectedLog = ''
-/** @type {AbortController | null} */
-let logStream = null
-
-class Unauthorized extends Error {}
-
-/**
- * @param {string} tag
- * @param {Record<string, any>} [attrs]
- * @param {...any} children
- * @returns {HTMLElement}
- */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag)
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue
-    if (key === 'class') el.className = value
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value)
-    else el.setAttribute(key, value === true ? '' : String(value))
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue
-    el.append(child instanceof Node ? child : String(child))
-  }
-  return el
-}
-
-/** @param {string} id */
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
-
-// ---------------------------------------------------------------- token and transport
-
-async function obtainToken() {
-  const params = new URLSearchParams(location.hash.slice(1))
-  let found = params.get('token')
-  const code = params.get('code')
-  if (code) {
-    const res = await fetch('/api/session', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({code})})
-    if (res.ok) found = (await res.json()).token
-  }
-  // Keep the token out of the address bar, history and screenshots; the tab remembers it across reloads.
-  if (location.hash) history.replaceState(null, '', location.pathname)
-  if (found) sessionStorage.setItem(TOKEN_KEY, found)
-  return found ?? sessionStorage.getItem(TOKEN_KEY)
-}
-
-/**
- * Read a text/event-stream response, calling `onEvent(name, data)` per event, until it ends.
- * @param {string} path
- * @param {AbortSignal | undefined} signal
- * @param {(event: string, data: any) => void} onEvent
- */
-async function readEvents(path, signal, onEvent) {
-  const res = await fetch(path, {headers: {authorization: `Bearer ${token}`}, signal, cache: 'no-store'})
-  if (res.status === 401) throw new Unauthorized((await res.json().catch(() => ({})))?.error?.message ?? 'token refused')
-  if (!res.ok || !res.body) throw new Error(`${path}: HTTP ${res.status}`)
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
-  let buffer = ''
-  for (;;) {
-    const {value, done} = await reader.read()
-    if (done) return
-    buffer += value
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      let event = 'message'
-      let data = ''
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7)
-        else if (line.startsWith('data: ')) data += line.slice(6)
-      }
-      if (data) onEvent(event, JSON.parse(data))
-    }
-  }
-}
 
 /** @param {string} path @param {unknown} body */
 async function post(path, body = {}) {
   sending.add(path)
   render()
   try {
-    const res = await fetch(path, {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'}, body: JSON.stringify(body)})
-    if (!res.ok) {
-      const answer = await res.json().catch(() => ({}))
-      flash(answer?.error?.message ?? `HTTP ${res.status}`)
-    }
+    const refused = await postJson(path, body)
+    if (refused) flash(refused)
   } catch (error) {
     flash(`the daemon did not answer: ${/** @type {Error} */ (error).message}`)
   } finally {
@@ -109,8 +29,6 @@ async function post(path, body = {}) {
     render()
   }
 }
-
-const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Follow the feed for as long as the page is open; reconnect when the daemon comes back. */
 async function followFeed() {
@@ -193,7 +111,7 @@ function render() {
   renderTopology()
   renderS3()
   renderActivity()
-  renderLogChoice()
+  updateLogChoice(view.processes)
 }
 
 function renderMeta() {
@@ -242,7 +160,7 @@ function renderProcesses() {
     const isLeader = p.kind === 'master' && view.leader && p.address === view.leader
     const stopped = STOPPED_LIKE.has(p.state)
     const confirmStop = confirming.has(`stop:${p.name}`)
-    return h('tr', {'data-process': p.name, 'data-state': p.state, class: p.name === selectedLog ? 'selected' : ''},
+    return h('tr', {'data-process': p.name, 'data-state': p.state, class: p.name === chosenLog() ? 'selected' : ''},
       h('td', {}, h('span', {class: 'name'}, p.name), h('span', {class: 'kind'}, p.kind), isLeader ? h('span', {class: 'badge'}, 'leader') : null),
       h('td', {}, h('span', {class: 'state', 'data-state': p.state}, p.state)),
       h('td', {class: 'num'}, p.pid ?? '–'),
@@ -359,67 +277,6 @@ function tick() {
   for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-uptime]'))) el.textContent = since(Number(el.dataset.uptime))
 }
 
-// ---------------------------------------------------------------- logs
-
-function renderLogChoice() {
-  const select = /** @type {HTMLSelectElement} */ ($('log-process'))
-  const names = view.processes.map((/** @type {any} */ p) => p.name)
-  if ([...select.options].map((o) => o.value).join() !== names.join()) {
-    select.replaceChildren(...names.map((/** @type {string} */ n) => h('option', {value: n}, n)))
-  }
-  if (!selectedLog || !names.includes(selectedLog)) chooseLog(names[0])
-  else select.value = selectedLog
-}
-
-/** @param {string} name */
-function chooseLog(name) {
-  if (!name) return
-  const changed = name !== selectedLog
-  selectedLog = name
-  const select = /** @type {HTMLSelectElement} */ ($('log-process'))
-  select.value = name
-  const process = view?.processes.find((/** @type {any} */ p) => p.name === name)
-  $('log-file').textContent = process?.logFile ?? ''
-  for (const row of document.querySelectorAll('tr[data-process]')) row.classList.toggle('selected', /** @type {HTMLElement} */ (row).dataset.process === name)
-  if (changed) void streamLog()
-}
-
-async function streamLog() {
-  logStream?.abort()
-  const controller = new AbortController()
-  logStream = controller
-  const pre = $('log')
-  pre.replaceChildren()
-  if (!/** @type {HTMLInputElement} */ ($('log-follow')).checked) return
-  let delay = 1000
-  while (!controller.signal.aborted) {
-    try {
-      let first = true
-      await readEvents(`/api/logs?name=${encodeURIComponent(selectedLog)}&lines=${LOG_LINES}`, controller.signal, (event, lines) => {
-        if (event !== 'lines') return
-        if (first) pre.replaceChildren()
-        first = false
-        appendLog(lines)
-        delay = 1000
-      })
-    } catch (error) {
-      if (controller.signal.aborted || error instanceof Unauthorized) return
-    }
-    await sleep(delay)
-    delay = Math.min(delay * 2, 10_000)
-  }
-}
-
-/** @param {string[]} lines */
-function appendLog(lines) {
-  const pre = $('log')
-  const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40
-  // glog lines start with their severity: I, W, E or F and the date.
-  pre.append(...lines.map((line) => h('div', {class: /^[EF]\d{4} /.test(line) ? 'E' : /^W\d{4} /.test(line) ? 'W' : undefined}, line || ' ')))
-  while (pre.childElementCount > LOG_KEEP) pre.firstElementChild?.remove()
-  if (atBottom) pre.scrollTop = pre.scrollHeight
-}
-
 // ---------------------------------------------------------------- start
 
 async function main() {
@@ -427,8 +284,7 @@ async function main() {
   $('scale-down').addEventListener('click', () => twice('scale-down', () => post('/api/scale', {kind: 'volume', delta: -1})))
   $('log-process').addEventListener('change', (e) => chooseLog(/** @type {HTMLSelectElement} */ (e.target).value))
   $('log-follow').addEventListener('change', () => void streamLog())
-  token = await obtainToken()
-  if (!token) {
+  if (!(await obtainToken())) {
     connection('failed', 'no token')
     banner('This page needs its token: run <code>seaweedctl dashboard</code> and open the URL it prints.')
     return
