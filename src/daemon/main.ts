@@ -1,6 +1,7 @@
 /**
  * The supervisor daemon: `node dist/daemon/main.js RUN_DIR`. Started detached by `up` (or run in the
- * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener.
+ * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener until
+ * `seaweedctl dashboard` asks for its page (127.0.0.1 only, token-protected: src/dashboard/).
  * Kept free of the CLI's heavy imports so it is up and starting weed within a few tens of milliseconds.
  */
 import {chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
@@ -112,6 +113,12 @@ export async function runDaemon(runDir: string): Promise<void> {
         supervisor.replace(next.name, next.plan, next.weed, next.reason)
         record()
         reply(res, 202, {accepted: true})
+        return
+      }
+      case 'POST /v1/dashboard': {
+        // Loaded on first use: the dashboard stays out of the daemon's start-up path.
+        const {serveDashboard} = await import('../dashboard/server.js')
+        reply(res, 200, await serveDashboard({supervisor, runDir, socketPath: plan.socketPath}, JSON.parse(await readBody(req))))
         return
       }
       case 'POST /v1/shutdown':

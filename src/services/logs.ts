@@ -1,5 +1,4 @@
-import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs'
-
+import {LogCursor} from '../lib/log-cursor.js'
 import {tailLines} from '../supervisor/diagnose.js'
 import type {Plan} from '../plan/types.js'
 import {resolveTargets} from './control.js'
@@ -37,28 +36,10 @@ export async function showLogs(plan: Plan, options: LogsOptions): Promise<LogsRe
   }
   const result = {processes: names, lines: shown, count: shown.length}
   if (!options.follow) return result
-  const offsets = new Map(processes.map((p) => [p.name, existsSync(p.logFile) ? statSync(p.logFile).size : 0]))
-  const partial = new Map<string, string>()
+  const cursors = processes.map((p) => ({name: p.name, cursor: new LogCursor(p.logFile)}))
   while (!options.signal?.aborted) {
-    for (const p of processes) {
-      let size: number
-      try {
-        size = statSync(p.logFile).size
-      } catch {
-        continue
-      }
-      let offset = offsets.get(p.name) ?? 0
-      if (size < offset) offset = 0 // rotated (truncated): read from the start
-      if (size === offset) continue
-      const fd = openSync(p.logFile, 'r')
-      const buffer = Buffer.alloc(Math.min(size - offset, 1 << 20))
-      const read = readSync(fd, buffer, 0, buffer.length, offset)
-      closeSync(fd)
-      offsets.set(p.name, offset + read)
-      const text = (partial.get(p.name) ?? '') + buffer.subarray(0, read).toString('utf8')
-      const lines = text.split('\n')
-      partial.set(p.name, lines.pop() ?? '')
-      for (const line of lines) options.write(`${prefix(p.name)}${line}`)
+    for (const {name, cursor} of cursors) {
+      for (const line of cursor.read()) options.write(`${prefix(name)}${line}`)
     }
     await new Promise((r) => setTimeout(r, 200))
   }

@@ -349,7 +349,7 @@ describe('exportCluster: flags of the host and Kubernetes targets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-export-flags-'))
   after(() => rmSync(dir, {recursive: true, force: true}))
   const spec = join(dir, 'seaweed.yaml')
-  writeFileSync(spec, renderSpecYaml(rawFromSizing({volumes: 2, s3: true})))
+  writeFileSync(spec, renderSpecYaml({...rawFromSizing({volumes: 2, s3: true}), name: 'dev'}))
   const badArgument = (pattern: RegExp) => (e: unknown) => isSeaweedctlError(e) && e.code === 'BAD_ARGUMENT' && e.exitCode === 2 && pattern.test(e.message)
 
   it('systemd: data under /var/lib/seaweedfs/NAME and /usr/local/bin/weed by default; /tmp refused without --force, nothing written', async () => {

@@ -1,0 +1,74 @@
+/** What the page shows of the master's topology and of the S3 buckets, read over loopback HTTP. */
+
+export interface TopologyNode {
+  url: string
+  /** The volume server of this cluster at that address, when there is one. */
+  process: string | null
+  volumes: number
+  ecShards: number
+  max: number
+  free: number
+}
+
+export interface TopologyView {
+  /** The master that answered. */
+  master: string
+  weedVersion: string | null
+  volumes: number
+  max: number
+  free: number
+  dataCenters: Array<{id: string; racks: Array<{id: string; nodes: TopologyNode[]}>}>
+}
+
+interface DirStatus {
+  Version?: string
+  Topology?: {
+    Max?: number
+    Free?: number
+    DataCenters?: Array<{Id?: string; Racks?: Array<{Id?: string; DataNodes?: Array<{Url?: string; Volumes?: number; EcShards?: number; Max?: number}>}>}>
+  }
+}
+
+const TIMEOUT_MS = 2000
+
+/** The first master (leader first) that answers /dir/status; `undefined` when none does. */
+export async function readTopology(masters: string[], processAt: (url: string) => string | null): Promise<TopologyView | undefined> {
+  for (const master of masters) {
+    const status = await getJson<DirStatus>(`${master}/dir/status`)
+    if (!status?.Topology) continue
+    return parseDirStatus(master, status, processAt)
+  }
+  return undefined
+}
+
+export function parseDirStatus(master: string, status: DirStatus, processAt: (url: string) => string | null): TopologyView {
+  let volumes = 0
+  const dataCenters = (status.Topology?.DataCenters ?? []).map((dc) => ({
+    id: dc.Id ?? '?',
+    racks: (dc.Racks ?? []).map((rack) => ({
+      id: rack.Id ?? '?',
+      nodes: (rack.DataNodes ?? []).map((n): TopologyNode => {
+        const url = n.Url ?? '?'
+        const max = n.Max ?? 0
+        volumes += n.Volumes ?? 0
+        return {url, process: processAt(url), volumes: n.Volumes ?? 0, ecShards: n.EcShards ?? 0, max, free: Math.max(0, max - (n.Volumes ?? 0))}
+      }).sort((a, b) => a.url.localeCompare(b.url, 'en', {numeric: true})),
+    })),
+  }))
+  // "8000GB 4.48 pypi": the size limit it was built for, the version, the build.
+  const weedVersion = /\b(\d+\.\d+)\b/.exec((status.Version ?? '').replace(/^\S+GB\s+/, ''))?.[1] ?? null
+  return {master, weedVersion, volumes, max: status.Topology?.Max ?? 0, free: status.Topology?.Free ?? 0, dataCenters}
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, {headers: {accept: 'application/json'}, signal: AbortSignal.timeout(TIMEOUT_MS)})
+    if (!res.ok) {
+      await res.body?.cancel()
+      return undefined
+    }
+    return (await res.json()) as T
+  } catch {
+    return undefined
+  }
+}
