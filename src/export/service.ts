@@ -47,7 +47,8 @@ export const HOST_TARGETS: readonly ExportTarget[] = ['supervisor', 'systemd']
 
 /** Plan the spec, render it for the target, and write the files (all or none refused) or return them. */
 export async function exportCluster(request: ExportRequest): Promise<ExportResult> {
-  const plan = planFromFile(request.file)
+  // Exported files keep every process on the spec's bind address (their hosts are their own).
+  const plan = planFromFile(request.file, {distinctVolumeHosts: false})
   const warnings: string[] = []
   let weed: ExportResult['weed']
   if (HOST_TARGETS.includes(request.target)) {

@@ -10,7 +10,7 @@ export function stoppedReport(plan: Plan): StatusReport {
     daemon: null,
     endpoints: plan.endpoints,
     processes: plan.processes.map((p): ProcessStatus => ({
-      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, ports: {...p.ports},
+      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, address: `${p.host}:${p.ports.http}`, ports: {...p.ports},
       restarts: 0, health: '', lastRestart: null, logFile: p.logFile,
     })),
   }
@@ -23,10 +23,10 @@ export function allRunning(report: StatusReport): boolean {
 export function renderStatus(report: StatusReport): string {
   const rows = report.processes.map((p) => [
     p.name, p.kind, p.state, p.pid === null ? '-' : String(p.pid), p.uptimeMs === null ? '-' : formatDuration(p.uptimeMs),
-    String(p.ports.http), String(p.ports.grpc), String(p.restarts),
+    p.address ?? String(p.ports.http), String(p.ports.grpc), String(p.restarts),
     `${p.health}${p.lastRestart ? `  (restarted ${formatDuration(p.lastRestart.agoMs)} ago: ${p.lastRestart.reason})` : ''}`,
   ])
-  const table = renderTable(['NAME', 'KIND', 'STATE', 'PID', 'UPTIME', 'HTTP', 'GRPC', 'RESTARTS', 'HEALTH'], rows)
+  const table = renderTable(['NAME', 'KIND', 'STATE', 'PID', 'UPTIME', 'ADDRESS', 'GRPC', 'RESTARTS', 'HEALTH'], rows)
   const footer = report.daemon
     ? `cluster "${report.name}" · daemon pid ${report.daemon.pid} · master ${report.endpoints.master}${report.endpoints.filer ? ` · filer ${report.endpoints.filer}` : ''}${report.endpoints.s3 ? ` · s3 ${report.endpoints.s3}` : ''}`
     : `cluster "${report.name}" is not running (no supervisor daemon). Start it with: seaweedctl up`

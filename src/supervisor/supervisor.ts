@@ -143,6 +143,7 @@ export class Supervisor {
           state: s.name,
           pid: p.pid ?? null,
           uptimeMs: (s.name === 'RUNNING' || s.name === 'UNHEALTHY') && since !== undefined ? now - since : null,
+          address: `${p.plan.host}:${p.plan.ports.http}`,
           ports: {...p.plan.ports},
           restarts: p.restarts,
           health: s.name === 'FATAL' ? s.reason : s.name === 'BACKOFF' ? `restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}` : s.name === 'EXITED' ? describeExit(s.exit) : p.healthDetail,
