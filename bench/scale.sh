@@ -22,13 +22,15 @@ trap cleanup EXIT
 listed() { curl -sf "http://$master/dir/status" | grep -o '"Url":"[^"]*"' | grep -c "$1" || true; }
 now() { date +%s.%N; }
 
-# Baseline: 12 extra volume servers (own ports and dirs) started at once, polled until all are listed.
+# Baseline: 12 extra volume servers (own ports and dirs) started at once, polled until all are listed. Each has
+# its own loopback address, as seaweedctl gives volume-5..16 (127.0.0.6..17).
 t0=$(now)
 for i in $(seq 1 12); do
   p=$((8080 + raw_off + i))
+  ip="127.0.0.$((i + 5))"
   mkdir -p "$work/raw$i"
-  (cd "$work/raw$i" && exec env -i PATH=/usr/bin:/bin HOME="$work/raw$i" setsid "$weed" -logtostderr=true volume -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-     -port=$p -port.grpc=$((p + 10000)) -dir="$work/raw$i" -max=0 -master="$master" -preStopSeconds=1 >"$work/raw$i.log" 2>&1) &
+  (cd "$work/raw$i" && exec env -i PATH=/usr/bin:/bin HOME="$work/raw$i" setsid "$weed" -logtostderr=true volume -ip="$ip" -ip.bind="$ip" \
+     -port=$p -port.grpc=$((p + 10000)) -dir="$work/raw$i" -max=0 -master="$master" -preStopSeconds=1 -volume.allowUntrustedRemoteEndpoints=true >"$work/raw$i.log" 2>&1) &
   raw_pids+=($!); disown $!
 done
 until [ "$(listed ":$((8080 + raw_off + 1))\|:$((8080 + raw_off + 2))\|:$((8080 + raw_off + 3))\|:$((8080 + raw_off + 4))\|:$((8080 + raw_off + 5))\|:$((8080 + raw_off + 6))\|:$((8080 + raw_off + 7))\|:$((8080 + raw_off + 8))\|:$((8080 + raw_off + 9))\|:$((8080 + raw_off + 10))\|:$((8080 + raw_off + 11))\|:$((8080 + raw_off + 12))")" -ge 12 ]; do sleep 0.05; done
@@ -37,7 +39,7 @@ base=$(echo "$t1 - $t0" | bc)
 for pid in "${raw_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; done
 raw_pids=()
 # The master forgets the killed servers as their streams break; wait until only the 4 remain.
-until [ "$(listed '127.0.0.1')" -eq 4 ]; do sleep 0.05; done
+until [ "$(listed '127\.0\.0\.')" -eq 4 ]; do sleep 0.05; done
 
 t0=$(now); (cd "$work" && node "$bin" scale volume 16 >/dev/null); t1=$(now)
 ctl=$(echo "$t1 - $t0" | bc)

@@ -10,6 +10,9 @@ import type {ExportRequest, ExportResult} from './service.js'
 import {DEFAULT_SYSTEMD_USER, DEFAULT_SYSTEMD_WEED} from './systemd.js'
 import type {S3ExportOptions} from './types.js'
 
+/** Exported files keep every process on the spec's bind address: on another engine each host is its own. */
+const EXPORT_PLAN = {distinctVolumeHosts: false}
+
 /** Everything a renderer takes besides the plan. */
 export interface RenderContext {
   weedPath: string
@@ -32,7 +35,7 @@ export async function prepareExport(request: ExportRequest, warnings: string[]):
   const context: RenderContext = {weedPath: 'weed', s3: {}, user: request.user ?? DEFAULT_SYSTEMD_USER, group: request.group ?? request.user ?? DEFAULT_SYSTEMD_USER}
   switch (request.target) {
     case 'supervisor': {
-      const plan = planFromFile(request.file)
+      const plan = planFromFile(request.file, 'create', EXPORT_PLAN)
       const weed = await resolveWeed(plan, request.file, request.weed, warnings)
       return {plan, context: {...context, weedPath: weed.path}, weed}
     }
@@ -47,9 +50,9 @@ export async function prepareExport(request: ExportRequest, warnings: string[]):
     }
     case 'helm':
     case 'operator':
-      return {plan: planFromFile(request.file), context: {...context, s3: await s3Options(request)}}
+      return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context: {...context, s3: await s3Options(request)}}
     default:
-      return {plan: planFromFile(request.file), context}
+      return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context}
   }
 }
 
@@ -91,7 +94,7 @@ async function systemdPlan(request: ExportRequest, warnings: string[]): Promise<
     }
     warnings.push(`--data-dir ${dataDir} is a temporary directory (written because of --force)`)
   }
-  return planCluster({...loaded.spec, dataDir}, loaded.source)
+  return planCluster({...loaded.spec, dataDir}, loaded.source, EXPORT_PLAN)
 }
 
 /** --weed-path as given (it names the binary on the target host), default /usr/local/bin/weed. */

@@ -22,7 +22,15 @@ const S3_STOP_TIMEOUT_MS = 10_000
  * machine (collisions, ranges, replication); facts about this machine (ports in use, writable dirs) are
  * checked by preflight().
  */
-export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: new Map()}): Plan {
+export interface PlanOptions {
+  /**
+   * Give each volume server its own loopback address when the cluster binds loopback (default true). Exports
+   * turn it off: their files describe hosts of their own, where every process keeps the spec's bind address.
+   */
+  distinctVolumeHosts?: boolean
+}
+
+export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: new Map()}, options: PlanOptions = {}): Plan {
   const version = flagsVersion(spec.weed.version)
   const dataDir = spec.dataDir
   const runDir = runDirOf(dataDir)
@@ -39,11 +47,11 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
   const filerPorts = range(spec.filer.count).map((i) => spec.filer.port + offset + i)
   const s3 = spec.s3.count > 0 ? s3PlanOf(spec, runDir, source) : undefined
 
-  const base = (kind: ProcessKind, index: number, http: number): Omit<ProcessPlan, 'args' | 'readiness' | 'liveness' | 'stopTimeoutMs'> => {
+  const base = (kind: ProcessKind, index: number, http: number, host = ip): Omit<ProcessPlan, 'args' | 'readiness' | 'liveness' | 'stopTimeoutMs'> => {
     const name = `${kind}-${index}`
     const dir = join(dataDir, name)
     return {
-      name, kind, index,
+      name, kind, index, host,
       cwd: dir,
       // HOME points at the process's own directory so no stray ~/.seaweedfs/*.toml changes its behaviour.
       env: {PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir},
@@ -79,14 +87,15 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
 
   for (let i = 0; i < spec.volume.count; i++) {
     const port = spec.volume.port + offset + i
-    const p = base('volume', i + 1, port)
+    const host = options.distinctVolumeHosts === false ? ip : volumeHost(ip, i + 1)
+    const p = base('volume', i + 1, port, host)
     const placement = placementOf(i, spec.volume.racks, spec.volume.dataCenters)
     processes.push({
       ...p,
       placement,
       args: [
         ...globalFlags, 'volume',
-        `-ip=${ip}`, `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`, `-publicUrl=${ip}:${port}`,
+        `-ip=${host}`, `-ip.bind=${host}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`, `-publicUrl=${host}:${port}`,
         `-dir=${p.dataDir}`, `-max=${spec.volume.max}`,
         `${has(version, 'volumeMasterFlag') ? '-master' : '-mserver'}=${masterAddresses.join(',')}`,
         `-dataCenter=${placement.dataCenter}`, `-rack=${placement.rack}`,
@@ -95,8 +104,8 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         // peer is loopback: without this, draining a server before scale-down (volumeServer.evacuate) fails.
         ...(isLoopback(ip) ? ['-volume.allowUntrustedRemoteEndpoints=true'] : []),
       ],
-      readiness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
-      liveness: {kind: 'volumeListed', statusUrl: `http://${ip}:${port}/status`, masterUrls, node: `${ip}:${port}`},
+      readiness: {kind: 'volumeListed', statusUrl: `http://${host}:${port}/status`, masterUrls, node: `${host}:${port}`},
+      liveness: {kind: 'volumeListed', statusUrl: `http://${host}:${port}/status`, masterUrls, node: `${host}:${port}`},
       stopTimeoutMs: spec.volume.preStopSeconds * 1000 + VOLUME_DRAIN_MARGIN_MS,
     })
   }
@@ -195,6 +204,21 @@ function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan
     ...(s.config ? {importConfig: s.config} : {}),
     anonymousRead: [...s.anonymousRead],
   }
+}
+
+/**
+ * The address volume-`index` advertises and binds. weed treats an IP as a machine: it never moves a replica onto
+ * an IP that already holds one (volumeServer.evacuate's anti-affinity), so servers sharing 127.0.0.1 could never
+ * drain replicated volumes. On Linux all of 127.0.0.0/8 reaches `lo`, so when the cluster binds IPv4 loopback
+ * volume-i gets 127.0.0.(i+1): distinct, derived from the identity alone (the same after any scale cycle or
+ * restart), and clear of 127.0.0.1 where the masters, filers and gateways listen. Any other bind is kept.
+ */
+export function volumeHost(bind: string, index: number): string {
+  if (!/^127\.\d+\.\d+\.\d+$/.test(bind)) return bind
+  const n = index + 1
+  // Past 254 servers continue in 127.0.1.x (never .0 or .255 in the last octet).
+  const [high, low] = [Math.floor((n - 1) / 254), ((n - 1) % 254) + 1]
+  return `127.0.${high}.${low}`
 }
 
 /** Racks round-robin over servers, data centers round-robin over racks: volume-1 dc1/rack1, volume-2 dc1/rack2… */

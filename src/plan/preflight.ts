@@ -6,6 +6,8 @@ import type {Plan} from './types.js'
 
 /** A listening TCP socket on this machine, from /proc/net/tcp{,6}. */
 export interface Listener {
+  /** The local address it is bound to: "127.0.0.3", "0.0.0.0", "::", "::1", "::ffff:127.0.0.1". */
+  address: string
   port: number
   inode: number
 }
@@ -20,13 +22,49 @@ export function listeningPorts(): Listener[] {
     } catch {
       continue
     }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/)
-      if (cols.length < 10 || cols[3] !== '0A') continue // 0A = LISTEN
-      out.push({port: Number.parseInt(cols[1].split(':')[1], 16), inode: Number(cols[9])})
-    }
+    out.push(...parseProcNetTcp(text))
   }
   return out
+}
+
+/** The LISTEN rows of a /proc/net/tcp or tcp6 table. */
+export function parseProcNetTcp(text: string): Listener[] {
+  const out: Listener[] = []
+  for (const line of text.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/)
+    if (cols.length < 10 || cols[3] !== '0A') continue // 0A = LISTEN
+    const [hexAddress, hexPort] = cols[1].split(':')
+    out.push({address: decodeProcAddress(hexAddress), port: Number.parseInt(hexPort, 16), inode: Number(cols[9])})
+  }
+  return out
+}
+
+/** /proc writes addresses as 32-bit words in host (little-endian) byte order: 0100007F is 127.0.0.1. */
+function decodeProcAddress(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? []
+  const bytes = words.flatMap((w) => [6, 4, 2, 0].map((i) => Number.parseInt(w.slice(i, i + 2), 16)))
+  if (bytes.length === 4) return bytes.join('.')
+  const isMapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff
+  if (isMapped) return `::ffff:${bytes.slice(12).join('.')}`
+  const groups = Array.from({length: 8}, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16))
+  // Only the two addresses that matter here are compressed; any other is written out in full.
+  if (groups.slice(0, 7).every((g) => g === '0')) return groups[7] === '0' ? '::' : `::${groups[7]}`
+  return groups.join(':')
+}
+
+/**
+ * Whether a listener keeps `host` from binding its port: one on the same address, or on a wildcard
+ * (0.0.0.0, ::). A host that is a name rather than an IP could be any address: every listener counts.
+ */
+export function blocks(listener: Listener, host: string): boolean {
+  if (!/^[\d.]+$/.test(host) && !host.includes(':')) return true
+  const address = listener.address.replace(/^::ffff:/, '')
+  return address === host || address === '0.0.0.0' || address === '::'
+}
+
+/** The first listener that keeps `host` from binding `port`. */
+export function blockerOf(listeners: Listener[], host: string, port: number): Listener | undefined {
+  return listeners.find((l) => l.port === port && blocks(l, host))
 }
 
 /** "pid 1234 (nginx)" for the process holding a socket inode, when we may look (best effort). */
@@ -64,17 +102,17 @@ export interface PreflightOptions {
  * a plan port already listening, a directory that cannot be created or written.
  */
 export function preflight(plan: Plan, options: PreflightOptions = {}): void {
-  const listening = new Map(listeningPorts().map((l) => [l.port, l]))
+  const listening = listeningPorts()
   for (const p of plan.processes) {
     for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
       if (options.ownPorts?.has(port)) continue
-      const listener = listening.get(port)
+      const listener = blockerOf(listening, p.host, port)
       if (!listener) continue
       const holder = socketHolder(listener.inode)
       const by = holder ? ` by pid ${holder.pid} (${truncate(holder.command, 80)})` : ''
-      throw new SeaweedctlError('PORT_IN_USE', `port ${port} (${what} of ${p.name}) is already in use${by}. Nothing was changed.`, {
+      throw new SeaweedctlError('PORT_IN_USE', `port ${p.host}:${port} (${what} of ${p.name}) is already in use${listener.address === p.host ? '' : ` (a listener on ${listener.address})`}${by}. Nothing was changed.`, {
         hints: ['Stop that program, or shift this cluster\'s ports with --port-offset N (portOffset in seaweed.yaml)'],
-        data: {port, process: p.name, ...(holder ? {holderPid: holder.pid, holder: holder.command} : {})},
+        data: {port, address: p.host, process: p.name, ...(holder ? {holderPid: holder.pid, holder: holder.command} : {})},
       })
     }
   }

@@ -39,6 +39,8 @@ export interface ProcessPlan {
   kind: ProcessKind
   /** 1-based instance number within its kind; stable across scale cycles. */
   index: number
+  /** The IP it advertises and binds: the spec's bind, or for a volume server on loopback its own (volumeHost). */
+  host: string
   /** Arguments after the weed executable: global flags first, then the subcommand and its flags. */
   args: string[]
   cwd: string

@@ -7,7 +7,8 @@ import type {StatusReport} from '../supervisor/status-types.js'
 import {createDirectories} from './cluster.js'
 import {masterUrlsOf, roll, type RollStep} from './rolling.js'
 import type {RunningCluster} from './running.js'
-import {checkSlots, drain, waitUntil} from './scale.js'
+import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
+import {waitUntil} from './scale.js'
 
 export interface ApplyOptions {
   timeoutMs: number
@@ -59,7 +60,7 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const runningOf = (name: string) => running.plan.processes.find((p) => p.name === name)!
   preflight({...next, processes: [...added, ...changed].map(nextOf), directories: next.directories}, {ownPorts: ownPorts(report)})
   const removedVolumes = removed.map(runningOf).filter((p) => p.kind === 'volume')
-  if (removedVolumes.length > 0) await checkSlots(running.plan, removedVolumes, options.force ?? false)
+  if (removedVolumes.length > 0) await precheckDrain(running.plan, removedVolumes, weed.path, options.force ?? false)
 
   // Settings first: they restart nothing, and the rest of the change then runs under them.
   const keep = (processes: ProcessPlan[]) => client.request('POST', '/v1/reconfigure', {plan: {...next, processes}, weed})
@@ -89,6 +90,9 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
     options.say(`starting ${added.join(', ')}`)
     await keep(next.processes)
     await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)
+    // A server drained by an earlier scale-down keeps maintenance mode in its state across restarts.
+    const addedVolumes = next.processes.filter((p) => p.kind === 'volume' && added.includes(p.name))
+    if (addedVolumes.length > 0) await endMaintenance(addedVolumes.map(nodeOf), next, weed.path, weed.version)
     result.added = added
   }
   return result

@@ -4,7 +4,7 @@ import {dirname, relative} from 'node:path'
 
 import {isSeaweedctlError} from '../lib/errors.js'
 import {planCluster} from '../plan/planner.js'
-import {listeningPorts, socketHolder, writableProblem} from '../plan/preflight.js'
+import {blockerOf, listeningPorts, socketHolder, writableProblem} from '../plan/preflight.js'
 import type {Plan} from '../plan/types.js'
 import type {ClusterSpec} from '../spec/schema.js'
 import {describeSource, locateWeed, readWeedVersion} from '../weed/binary.js'
@@ -89,21 +89,21 @@ async function weedChecks(spec: ClusterSpec, flag: string | undefined, env: Node
 
 /** Plan ports that something is listening on. Ports held by this cluster's own weed processes are fine. */
 function portsCheck(plan: Plan): Check {
-  const listening = new Map(listeningPorts().map((l) => [l.port, l]))
+  const listening = listeningPorts()
   const taken: string[] = []
   let ours = 0
   let total = 0
   for (const p of plan.processes) {
     for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
       total++
-      const listener = listening.get(port)
+      const listener = blockerOf(listening, p.host, port)
       if (!listener) continue
       const holder = socketHolder(listener.inode)
       if (holder && holder.command.includes(p.dataDir)) {
         ours++
         continue
       }
-      taken.push(`${port} (${what} of ${p.name})${holder ? ` by pid ${holder.pid} ${truncate(holder.command, 60)}` : ''}`)
+      taken.push(`${p.host}:${port} (${what} of ${p.name})${holder ? ` by pid ${holder.pid} ${truncate(holder.command, 60)}` : ''}`)
     }
   }
   if (taken.length > 0) {

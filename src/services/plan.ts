@@ -1,15 +1,15 @@
 import {relative} from 'node:path'
 
-import {planCluster} from '../plan/planner.js'
+import {planCluster, type PlanOptions} from '../plan/planner.js'
 import type {Plan} from '../plan/types.js'
 import {renderTable} from '../ui/table.js'
 import type {SpecUse} from '../spec/load.js'
 import {loadSpecFile} from './spec.js'
 
 /** Load the spec and compute its plan (no machine checks). */
-export function planFromFile(file: string, use: SpecUse = 'create'): Plan {
+export function planFromFile(file: string, use: SpecUse = 'create', options: PlanOptions = {}): Plan {
   const loaded = loadSpecFile(file, use)
-  return planCluster(loaded.spec, loaded.source)
+  return planCluster(loaded.spec, loaded.source, options)
 }
 
 export function summarisePlan(plan: Plan): string {
@@ -23,14 +23,14 @@ export function summarisePlan(plan: Plan): string {
 export function renderPlan(plan: Plan): string {
   const rel = (p: string) => relative(process.cwd(), p) || '.'
   const rows = plan.processes.map((p) => [
-    p.name, p.kind, String(p.ports.http), String(p.ports.grpc),
+    p.name, p.kind, `${p.host}:${p.ports.http}`, String(p.ports.grpc),
     p.placement ? `${p.placement.dataCenter}/${p.placement.rack}` : '',
     rel(p.dataDir),
   ])
   return [
     `cluster "${plan.name}": ${summarisePlan(plan)}; replication ${plan.replication}; weed ${plan.weedVersion}`,
     '',
-    renderTable(['NAME', 'KIND', 'HTTP', 'GRPC', 'PLACEMENT', 'DATA'], rows),
+    renderTable(['NAME', 'KIND', 'ADDRESS', 'GRPC', 'PLACEMENT', 'DATA'], rows),
     '',
     `logs in ${rel(plan.logDir)}/<name>.log · endpoints: master ${plan.endpoints.master}${plan.endpoints.filer ? ` · filer ${plan.endpoints.filer}` : ''}${plan.endpoints.s3 ? ` · s3 ${plan.endpoints.s3}` : ''}`,
   ].join('\n')

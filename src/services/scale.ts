@@ -10,9 +10,8 @@ import {setNumberInSpecText} from '../spec/edit.js'
 import {closest, loadSpecFile} from '../spec/load.js'
 import {masterTopology} from '../supervisor/probes.js'
 import type {StatusReport} from '../supervisor/status-types.js'
-import {has, parseVersionString, NEWEST_KNOWN} from '../weed/versions.js'
-import {runWeedShell} from '../weed/shell.js'
 import {createDirectories} from './cluster.js'
+import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {withClusterLock} from './lock.js'
 
 export type ScalableKind = 'volume' | 'filer' | 's3'
@@ -38,11 +37,11 @@ export interface ScaleResult {
   running: boolean
   counts: {master: number; volume: number; filer: number; s3: number}
   purged: string[]
+  /** How long each removed volume server took to drain (moving its volumes away). */
+  drainMs: Record<string, number>
 }
 
 const MINIMUM: Record<ScalableKind, number> = {volume: 1, filer: 0, s3: 0}
-/** A drain moves whole volumes between servers; give it time, but never forever. */
-const SHELL_TIMEOUT_MS = 10 * 60_000
 
 /** Validate `scale KIND N` before anything is read or touched. */
 export function parseScaleArgs(kind: string, count: string): {kind: ScalableKind; count: number} {
@@ -87,9 +86,10 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
     newPlan = planCluster(newSpec)
   } catch (error) {
     if (error instanceof SeaweedctlError && error.code === 'PLAN_REPLICATION') {
-      throw new SeaweedctlError('SCALE_REFUSED', `refusing to scale ${kind} ${from} → ${count}: ${error.message} Nothing was changed.`, {
+      const holding = await holdings(oldPlan, oldPlan.processes.filter((p) => p.kind === 'volume' && p.index > count))
+      throw new SeaweedctlError('SCALE_REFUSED', `refusing to scale ${kind} ${from} → ${count}: ${error.message}${holding.text} Nothing was changed.`, {
         hints: ['Keep enough volume servers for the replication, or lower master.defaultReplication first (existing volumes keep theirs)'],
-        data: {...error.data, from, to: count},
+        data: {...error.data, from, to: count, ...holding.data},
       })
     }
     throw error
@@ -106,9 +106,9 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       if (!report) {
         writeFileAtomic(loaded.source.file!, newText)
         say(`cluster "${oldPlan.name}" is not running: changed ${kind}.count ${from} → ${count} in seaweed.yaml only; \`seaweedctl up\` starts it that way.`)
-        return {kind, from, to: count, added: [], removed: [], running: false, counts, purged: []}
+        return {kind, from, to: count, added: [], removed: [], running: false, counts, purged: [], drainMs: {}}
       }
-      if (count === from) return {kind, from, to: count, added: [], removed: [], running: true, counts, purged: []}
+      if (count === from) return {kind, from, to: count, added: [], removed: [], running: true, counts, purged: [], drainMs: {}}
       const weedPath = (JSON.parse(readFileSync(`${oldPlan.runDir}/plan.json`, 'utf8')) as {weedPath: string}).weedPath
       if (count > from) {
         const ownPorts = new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => [p.ports.http, p.ports.grpc]))
@@ -118,14 +118,22 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         say(`starting ${addedNames.join(', ')}`)
         await waitUntil(client, options.timeoutMs, (r) => addedNames.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), addedNames)
         writeFileAtomic(loaded.source.file!, newText)
-        return {kind, from, to: count, added: addedNames, removed: [], running: true, counts, purged: []}
+        if (kind === 'volume') await endMaintenance(newPlan.processes.filter((p) => addedNames.includes(p.name)).map(nodeOf), newPlan, weedPath, loaded.spec.weed.version)
+        return {kind, from, to: count, added: addedNames, removed: [], running: true, counts, purged: [], drainMs: {}}
       }
 
-      if (kind === 'volume') await checkSlots(oldPlan, removed, options.force)
+      const leaving = [...removed].sort((a, b) => b.index - a.index)
+      if (kind === 'volume') await precheckDrain(oldPlan, leaving, weedPath, options.force)
       const done: string[] = []
+      const drainMs: Record<string, number> = {}
       try {
-        for (const victim of [...removed].sort((a, b) => b.index - a.index)) {
-          if (kind === 'volume') await drain(victim, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say)
+        for (const victim of leaving) {
+          if (kind === 'volume') {
+            const started = Date.now()
+            await drain(victim, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say)
+            drainMs[victim.name] = Date.now() - started
+            say(`${victim.name} drained in ${(drainMs[victim.name] / 1000).toFixed(1)}s`)
+          }
           say(`stopping ${victim.name}`)
           await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
           await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
@@ -147,89 +155,27 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
           purged.push(victim.dataDir)
         }
       }
-      return {kind, from, to: count, added: [], removed: done, running: true, counts, purged}
+      return {kind, from, to: count, added: [], removed: done, running: true, counts, purged, drainMs}
     } finally {
       await client.close()
     }
   })
 }
 
-/** The servers that stay must have free slots for every volume the leaving ones hold. */
-export async function checkSlots(plan: Plan, leaving: ProcessPlan[], force: boolean): Promise<void> {
-  const topology = await masterTopology([plan.endpoints.master], 10_000)
-  if (!topology) throw new SeaweedctlError('NOT_HEALTHY', `the master at ${plan.endpoints.master} does not answer /dir/status; cannot check where the volumes would go. Nothing was changed.`)
-  const leavingNodes = new Set(leaving.map((p) => `${p.readiness.kind === 'volumeListed' ? p.readiness.node : ''}`))
-  let needed = 0
-  let free = 0
-  for (const [node, info] of topology) {
-    if (leavingNodes.has(node)) needed += info.volumes
-    else free += Math.max(0, info.max - info.volumes)
-  }
-  if (needed > free && !force) {
-    throw new SeaweedctlError('SCALE_REFUSED', `refusing to remove ${leaving.map((p) => p.name).join(', ')}: they hold ${needed} volumes, but the servers that stay have only ${free} free volume slots. Nothing was changed.`, {
-      hints: ['Raise volume.max (or free disk space), or pass --force to try anyway (the drain fails if the volumes cannot move)'],
-      data: {needed, free},
-    })
-  }
-}
-
-/** Maintenance on, evacuate under the shell lock, then wait until the master shows the server empty. */
-export async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void): Promise<void> {
-  if (victim.readiness.kind !== 'volumeListed') return
-  const node = victim.readiness.node
-  const master = plan.endpoints.master.replace(/^http:\/\//, '')
-  const version = parseVersionString(versionText) ?? NEWEST_KNOWN
-  const apply = has(version, 'shellApply') ? '-apply' : '-force'
-  say(`draining ${victim.name} (${node}): maintenance on, moving its volumes to the other servers`)
-  // Maintenance mode keeps new volumes off the server while it drains. Some weed versions (4.30) also refuse
-  // to move volumes out of a server in maintenance; then drain without it (the re-check before stopping
-  // still catches a volume grown there meanwhile).
-  let maintenance = has(version, 'volumeMaintenance')
-  const deadline = Date.now() + timeoutMs
-  for (let attempt = 1; ; attempt++) {
-    const commands = [
-      'lock',
-      maintenance ? `volumeServer.state -nodes ${node} -maintenanceOn` : '',
-      `volumeServer.evacuate -node ${node} ${apply}`,
-      'unlock',
-    ].filter(Boolean)
-    const result = await runWeedShell(weedPath, master, commands, SHELL_TIMEOUT_MS)
-    if (maintenance && /is in maintenance mode/.test(`${result.stdout}\n${result.stderr}`)) {
-      maintenance = false
-      await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${node} -maintenanceOff`, 'unlock'], 60_000)
-      say(`${victim.name}: this weed cannot move volumes out of a server in maintenance mode; draining without it`)
-      continue
-    }
-    const topology = await waitForEmpty(plan, node, Math.min(10_000, Math.max(0, deadline - Date.now())))
-    if (topology === 'empty') return
-    if (attempt >= 3 || Date.now() > deadline) {
-      if (has(version, 'volumeMaintenance')) await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${node} -maintenanceOff`, 'unlock'], 60_000).catch(() => undefined)
-      throw new SeaweedctlError('DRAIN_FAILED', `could not drain ${victim.name} (${node}): it still holds ${topology} volume(s) after ${attempt} evacuations${result.errors.length ? `; weed shell said:\n${result.errors.join('\n')}` : ''}\n${victim.name} keeps running (maintenance mode turned off again).`, {
-        hints: ['Check free slots and replication placement: seaweedctl status; weed shell volume.list'],
-        data: {process: victim.name, node, errors: result.errors},
-        nothingChanged: false,
-      })
-    }
-    say(`${victim.name} still holds ${topology} volume(s); evacuating again`)
-  }
-}
-
-/** 'empty' once the master lists the node with no volumes and no EC shards (checked twice, a beat apart). */
-async function waitForEmpty(plan: Plan, node: string, timeoutMs: number): Promise<'empty' | number> {
-  const deadline = Date.now() + timeoutMs
-  let remaining = -1
-  while (true) {
-    const topology = await masterTopology([plan.endpoints.master], 5000)
-    const info = topology?.get(node)
-    remaining = info ? info.volumes + info.ecShards : remaining
-    if (info && info.volumes === 0 && info.ecShards === 0) {
-      // Re-check just before stopping: a volume could have been grown on it in between.
-      await new Promise((r) => setTimeout(r, 300))
-      const again = (await masterTopology([plan.endpoints.master], 5000))?.get(node)
-      if (again && again.volumes === 0 && again.ecShards === 0) return 'empty'
-    }
-    if (Date.now() > deadline) return remaining
-    await new Promise((r) => setTimeout(r, 200))
+/**
+ * What the leaving volume servers hold, from the master (quickly: this only adds numbers to a refusal, and
+ * a cluster that is not running has nothing to say).
+ */
+async function holdings(plan: Plan, leaving: ProcessPlan[]): Promise<{text: string; data: Record<string, unknown>}> {
+  const topology = await masterTopology([plan.endpoints.master], 1000)
+  if (!topology || leaving.length === 0) return {text: '', data: {}}
+  const held = leaving.map((p) => ({process: p.name, node: nodeOf(p), volumes: topology.get(nodeOf(p))?.volumes ?? 0}))
+  const total = held.reduce((a, h) => a + h.volumes, 0)
+  const stay = [...topology.keys()].filter((n) => !held.some((h) => h.node === n)).length
+  const each = held.map((h) => `${h.process} (${h.node}) ${h.volumes}`).join(', ')
+  return {
+    text: ` The ${held.length} leaving server${held.length === 1 ? '' : 's'} hold ${total} volume${total === 1 ? '' : 's'} (${each}); ${stay} server${stay === 1 ? '' : 's'} would stay.`,
+    data: {leaving: held, staying: stay},
   }
 }
 

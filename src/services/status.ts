@@ -12,7 +12,7 @@ export function stoppedReport(plan: Plan): StatusReport {
     endpoints: plan.endpoints,
     s3: s3Status(plan),
     processes: plan.processes.map((p): ProcessStatus => ({
-      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, ports: {...p.ports},
+      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, address: `${p.host}:${p.ports.http}`, ports: {...p.ports},
       restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion,
     })),
   }
@@ -25,10 +25,10 @@ export function allRunning(report: StatusReport): boolean {
 export function renderStatus(report: StatusReport): string {
   const rows = report.processes.map((p) => [
     p.name, p.kind, p.leader === undefined ? '' : p.leader ? 'leader' : 'follower', p.state, p.pid === null ? '-' : String(p.pid), p.uptimeMs === null ? '-' : formatDuration(p.uptimeMs),
-    String(p.ports.http), String(p.ports.grpc), p.weedVersion, String(p.restarts),
+    p.address ?? String(p.ports.http), String(p.ports.grpc), p.weedVersion, String(p.restarts),
     `${p.health}${p.lastRestart ? `  (restarted ${formatDuration(p.lastRestart.agoMs)} ago: ${p.lastRestart.reason})` : ''}`,
   ])
-  const table = renderTable(['NAME', 'KIND', 'ROLE', 'STATE', 'PID', 'UPTIME', 'HTTP', 'GRPC', 'WEED', 'RESTARTS', 'HEALTH'], rows)
+  const table = renderTable(['NAME', 'KIND', 'ROLE', 'STATE', 'PID', 'UPTIME', 'ADDRESS', 'GRPC', 'WEED', 'RESTARTS', 'HEALTH'], rows)
   const footer = report.daemon
     ? `cluster "${report.name}" · daemon pid ${report.daemon.pid} · leader ${report.leader ?? 'none agreed'} · master ${report.endpoints.master}${report.endpoints.filer ? ` · filer ${report.endpoints.filer}` : ''}${report.endpoints.s3 ? ` · s3 ${report.endpoints.s3}` : ''}`
     : `cluster "${report.name}" is not running (no supervisor daemon). Start it with: seaweedctl up`

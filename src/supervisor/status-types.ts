@@ -8,6 +8,8 @@ export interface ProcessStatus {
   state: StateName
   pid: number | null
   uptimeMs: number | null
+  /** Where it listens for HTTP, host:port ("127.0.0.3:8082"): volume servers on loopback each have their own IP. */
+  address: string
   ports: {http: number; grpc: number}
   restarts: number
   health: string

@@ -194,6 +194,7 @@ export class Supervisor {
           state: s.name,
           pid: p.pid ?? null,
           uptimeMs: (s.name === 'RUNNING' || s.name === 'UNHEALTHY') && since !== undefined ? now - since : null,
+          address: `${p.plan.host}:${p.plan.ports.http}`,
           ports: {...p.plan.ports},
           restarts: p.restarts,
           ...(p.plan.kind === 'master' ? {leader: p.leader !== undefined && p.leader === addressOf(p)} : {}),

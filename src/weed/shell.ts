@@ -1,3 +1,5 @@
+import {spawn} from 'node:child_process'
+
 import {SeaweedctlError} from '../lib/errors.js'
 
 export interface ShellResult {
@@ -9,22 +11,44 @@ export interface ShellResult {
 
 /**
  * Run `weed shell` non-interactively against a master, commands fed on stdin. Every call is bounded: the shell
- * blocks forever without a master, and `lock` blocks until it gets the lock.
+ * blocks forever without a master, and `lock` blocks until it gets the lock. Plain child_process, not execa:
+ * a refusal that asks weed's dry run should not pay for loading a process library.
  */
-export async function runWeedShell(weedPath: string, master: string, commands: string[], timeoutMs: number): Promise<ShellResult> {
-  const {execa} = await import('execa')
-  const result = await execa(weedPath, ['-logtostderr=false', 'shell', `-master=${master}`], {
-    input: `${commands.join('\n')}\n`,
-    timeout: timeoutMs,
-    reject: false,
-    env: {PATH: '/usr/bin:/bin', HOME: '/nonexistent'},
-    extendEnv: false,
-  })
-  if (result.timedOut) {
-    throw new SeaweedctlError('SHELL_FAILED', `weed shell did not finish within ${Math.round(timeoutMs / 1000)}s running: ${commands.join('; ')}`, {
-      data: {commands, stdout: result.stdout, stderr: result.stderr},
+export function runWeedShell(weedPath: string, master: string, commands: string[], timeoutMs: number): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(weedPath, ['-logtostderr=false', 'shell', `-master=${master}`], {
+      env: {PATH: '/usr/bin:/bin', HOME: '/nonexistent'},
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
-  }
-  const errors = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /^error:/.test(l.trim())).map((l) => l.trim())
-  return {stdout: result.stdout, stderr: result.stderr, errors}
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (c: Buffer) => out.push(c))
+    child.stderr.on('data', (c: Buffer) => err.push(c))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new SeaweedctlError('SHELL_FAILED', `could not run weed shell (${weedPath}): ${error.message}`, {data: {commands}}))
+    })
+    child.on('close', () => {
+      clearTimeout(timer)
+      const stdout = Buffer.concat(out).toString('utf8')
+      const stderr = Buffer.concat(err).toString('utf8')
+      if (timedOut) {
+        reject(new SeaweedctlError('SHELL_FAILED', `weed shell did not finish within ${Math.round(timeoutMs / 1000)}s running: ${commands.join('; ')}`, {
+          data: {commands, stdout, stderr},
+        }))
+        return
+      }
+      const errors = `${stdout}\n${stderr}`.split('\n').filter((l) => /^error:/.test(l.trim())).map((l) => l.trim())
+      resolve({stdout, stderr, errors})
+    })
+    child.stdin.on('error', () => {
+      // the shell exited before reading everything: its output says why
+    })
+    child.stdin.end(`${commands.join('\n')}\n`)
+  })
 }

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict'
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {cli, listedNodes, testDir, waitFor, WEED_VERSION_ARGS, weedSection} from '../helpers/cli.js'
+import {CreateBucketCommand, GetObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 
-// Ports of this file: portOffset 1700 (master 11033, volumes 9780-9785, filer 10588) and 1750 (master 11083, volumes 9830-9831).
+import {cli, httpJson, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
+import {s3Client} from '../helpers/s3.js'
+
+// Ports of this file: portOffset 1700 (master 11033, volumes 9780-9783, filer 10588, s3 10033) and 1750 (master 11083,
+// volumes 9830-9833, filer 10638).
 const MASTER = 'http://127.0.0.1:11033'
 const FILER = 'http://127.0.0.1:10588'
-const volumeUrl = (i: number) => `127.0.0.1:${8080 + 1700 + i - 1}`
+const S3 = 'http://127.0.0.1:10033'
 
 // A hand-written spec: comments, blank lines, an unusual key order and quoting, all of which must survive.
 const SPEC = `# my cluster — do not reformat
@@ -18,70 +22,176 @@ volume:
   preStopSeconds: 1   # quick stops in dev
   count: 4            # four servers
 
+master: {defaultReplication: "001"}
 portOffset:   1700
 name: "scaled"
 
-# filers below
+# filers and gateways below
 filer: {count: 1}
+s3: {count: 1}
 ${weedSection()}`
 
-describe('scale volume servers of a running cluster', () => {
-  const {dir, cleanup} = testDir('scale')
-  const small = testDir('scale-001')
-  after(async () => {
-    await Promise.all([cleanup(), small.cleanup()])
-  })
-  const files = new Map<string, Buffer>()
-  const pidsOf = async () => JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout).processes as Array<{name: string; pid: number; state: string}>
+/**
+ * How long `scale` takes to refuse, and how long the CLI takes to start and refuse a bad argument, measured back to
+ * back: on a loaded shared machine the CLI's own start-up can take seconds, which is not what the bound is about.
+ */
+async function timedRefusal(args: string[], cwd: string): Promise<{result: Awaited<ReturnType<typeof cli>>; ms: number; startupMs: number}> {
+  let started = Date.now()
+  await cli(['scale', 'volume', 'abc'], {cwd})
+  const startupMs = Date.now() - started
+  started = Date.now()
+  const result = await cli(args, {cwd})
+  return {result, ms: Date.now() - started, startupMs}
+}
 
-  test('up with a hand-written spec, and write files through the filer', async () => {
+interface ProcessRow {name: string; pid: number; state: string; address: string}
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+const log = (line: string) => process.stdout.write(`# [weed ${TEST_WEED_VERSION}] ${line}\n`)
+
+/** Run `f` over `items`, `width` at a time. */
+async function pool<T>(items: T[], width: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({length: width}, async () => {
+    while (next < items.length) await f(items[next++])
+  }))
+}
+
+/** Volume count per data node, as the master lists them. */
+async function volumesByNode(master: string): Promise<Map<string, number>> {
+  type Dir = {Topology?: {DataCenters?: Array<{Racks?: Array<{DataNodes?: Array<{Url: string; Volumes: number}>}>}>}}
+  const status = await httpJson<Dir>(`${master}/dir/status`)
+  return new Map((status?.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => (r.DataNodes ?? []).map((n) => [n.Url, n.Volumes] as const))))
+}
+
+describe('scale volume servers of a running cluster with replication 001 (filer and S3 data)', () => {
+  const {dir, cleanup} = testDir('scale')
+  after(cleanup)
+  const s3 = s3Client(S3)
+  after(() => s3.destroy())
+  /** name → sha256; names starting with s3/ live in the S3 bucket of their second segment. */
+  const files = new Map<string, string>()
+  const rows = async () => JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout).processes as ProcessRow[]
+  const volumeAddresses = async () => (await rows()).filter((p) => p.name.startsWith('volume-')).map((p) => [p.name, p.address] as const)
+
+  /**
+   * Half through the filer, half through S3, all in one bucket: the filer writes under /buckets/<bucket>/ go to the
+   * bucket's collection too, so the drains move one collection's volumes (each move takes weed ≥ 5 s).
+   */
+  async function writeFiles(prefix: string, bucket: string, n: number): Promise<void> {
+    await pool(Array.from({length: n}, (_, i) => i), 8, async (i) => {
+      const data = randomBytes(500 + Math.floor(Math.random() * 20_000))
+      if (i % 2 === 0) {
+        const form = new FormData()
+        form.append('file', new Blob([data]), `${prefix}${i}.bin`)
+        const path = `/buckets/${bucket}/filer/${prefix}${i}.bin`
+        const res = await fetch(`${FILER}${path}`, {method: 'POST', body: form})
+        assert.ok(res.ok, `filer upload ${path}: ${res.status}`)
+        files.set(`filer${path}`, sha256(data))
+      } else {
+        await s3.send(new PutObjectCommand({Bucket: bucket, Key: `${prefix}${i}.bin`, Body: data}))
+        files.set(`s3/${bucket}/${prefix}${i}.bin`, sha256(data))
+      }
+    })
+  }
+
+  async function readBack(name: string): Promise<Buffer | undefined> {
+    if (name.startsWith('filer/')) {
+      const res = await fetch(`${FILER}${name.slice('filer'.length)}`).catch(() => undefined)
+      return res?.ok ? Buffer.from(await res.arrayBuffer()) : undefined
+    }
+    const [, bucket, key] = name.split('/')
+    const got = await s3.send(new GetObjectCommand({Bucket: bucket, Key: key})).catch(() => undefined)
+    return got?.Body ? Buffer.from(await got.Body.transformToByteArray()) : undefined
+  }
+
+  async function everyFileIdentical(): Promise<void> {
+    await pool([...files], 8, async ([name, digest]) => {
+      const data = await waitFor(`${name} readable`, () => readBack(name), 30_000)
+      assert.equal(sha256(data), digest, `${name} differs`)
+    })
+  }
+
+  async function scaleTo(n: number): Promise<{added: string[]; removed: string[]}> {
+    const started = Date.now()
+    const result = await cli(['scale', 'volume', String(n), '--json'], {cwd: dir, timeoutMs: 600_000})
+    const seconds = (Date.now() - started) / 1000
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    const out = JSON.parse(result.stdout) as {added: string[]; removed: string[]; drainMs: Record<string, number>}
+    log(`scale volume ${n}: ${seconds.toFixed(1)}s${Object.entries(out.drainMs).map(([name, ms]) => `; ${name} drained in ${(ms / 1000).toFixed(1)}s`).join('')}`)
+    return out
+  }
+
+  let addresses: Array<readonly [string, string]> = []
+
+  test('up: each volume server has its own loopback address; 400 files through the filer and S3', async () => {
     writeFileSync(join(dir, 'seaweed.yaml'), SPEC)
     const result = await cli(['up'], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
-    for (let i = 0; i < 40; i++) {
-      const data = randomBytes(1000 + i * 997)
-      const form = new FormData()
-      form.append('file', new Blob([data]), `f${i}.bin`)
-      const res = await fetch(`${FILER}/scale/`, {method: 'POST', body: form})
-      assert.ok(res.ok, `upload ${i}: ${res.status}`)
-      files.set(`f${i}.bin`, data)
-    }
+    addresses = await volumeAddresses()
+    assert.deepEqual(addresses, [1, 2, 3, 4].map((i) => [`volume-${i}`, `127.0.0.${i + 1}:${9780 + i - 1}`]))
+    assert.deepEqual((await listedNodes(MASTER)).sort(), addresses.map(([, a]) => a))
+    for (const p of await rows()) if (!p.name.startsWith('volume-')) assert.match(p.address, /^127\.0\.0\.1:\d+$/, p.name)
+    await s3.send(new CreateBucketCommand({Bucket: 'scaled'}))
+    await writeFiles('a', 'scaled', 400)
+    const held = await volumesByNode(MASTER)
+    assert.ok(addresses.slice(2).every(([, a]) => (held.get(a) ?? 0) > 0), `volume-3 and volume-4 hold replicas: ${JSON.stringify([...held])}`)
   })
 
-  test('scale volume 6: 6 listed, the 4 old pids unchanged', async () => {
-    const before = (await pidsOf()).filter((p) => p.name.startsWith('volume-'))
-    const result = await cli(['scale', 'volume', '6', '--json'], {cwd: dir})
-    assert.equal(result.code, 0, result.stderr + result.stdout)
-    const out = JSON.parse(result.stdout)
-    assert.deepEqual(out.added, ['volume-5', 'volume-6'])
-    assert.equal(out.counts.volume, 6)
-    assert.equal((await listedNodes(MASTER)).length, 6)
-    const afterPids = await pidsOf()
-    for (const p of before) assert.equal(afterPids.find((q) => q.name === p.name)?.pid, p.pid, `${p.name} was not restarted`)
-  })
-
-  test('scale volume 3: drained first, 3 listed, every file reads back identical', async () => {
-    const result = await cli(['scale', 'volume', '3', '--json'], {cwd: dir, timeoutMs: 600_000})
-    assert.equal(result.code, 0, result.stderr + result.stdout)
-    assert.deepEqual(JSON.parse(result.stdout).removed, ['volume-6', 'volume-5', 'volume-4'])
-    assert.deepEqual((await listedNodes(MASTER)).sort(), [1, 2, 3].map(volumeUrl))
-    // The removed servers held no volumes when they were stopped: their directories have no volume files left.
-    for (const name of ['volume-4', 'volume-5', 'volume-6']) {
+  test('scale volume 2: drains and stops volume-4 and volume-3; the master lists 2; every file identical', async () => {
+    const out = await scaleTo(2)
+    assert.deepEqual(out.removed, ['volume-4', 'volume-3'])
+    assert.deepEqual((await listedNodes(MASTER)).sort(), addresses.slice(0, 2).map(([, a]) => a))
+    for (const name of ['volume-3', 'volume-4']) {
       const volumeDir = join(dir, '.seaweed', name)
       assert.ok(existsSync(volumeDir), `${name}'s data directory is kept`)
       assert.deepEqual(readdirSync(volumeDir).filter((f) => f.endsWith('.dat')), [], `${name} still has volumes`)
     }
-    for (const [name, data] of files) {
-      const got = await waitFor(`${name} readable`, async () => {
-        const res = await fetch(`${FILER}/scale/${name}`).catch(() => undefined)
-        return res?.ok ? Buffer.from(await res.arrayBuffer()) : undefined
-      }, 30_000)
-      assert.ok(got.equals(data), `${name} differs`)
+    await everyFileIdentical()
+  })
+
+  test('scale volume 4: the same two come back on the same addresses; the others keep their pids', async () => {
+    const before = (await rows()).filter((p) => p.state === 'RUNNING')
+    const out = await scaleTo(4)
+    assert.deepEqual(out.added, ['volume-3', 'volume-4'])
+    assert.deepEqual(await volumeAddresses(), addresses)
+    assert.equal((await listedNodes(MASTER)).length, 4)
+    const now = await rows()
+    for (const p of before) assert.equal(now.find((q) => q.name === p.name)?.pid, p.pid, `${p.name} was not restarted`)
+  })
+
+  test('scale volume 3: volume-4, holding new replicas, drains; the master lists 3; every file identical', async () => {
+    // A new bucket is a new collection: its volumes are grown over all four servers, the two that came back included
+    // (out of the maintenance mode their drain left them in). Two of them, so that volume-4 surely gets some.
+    for (const bucket of ['after', 'later']) {
+      await s3.send(new CreateBucketCommand({Bucket: bucket}))
+      await writeFiles(`${bucket}-`, bucket, 30)
     }
+    const held = (await volumesByNode(MASTER)).get(addresses[3][1]) ?? 0
+    assert.ok(held > 0, 'volume-4 holds volumes before it is drained')
+    log(`volume-4 holds ${held} volumes before scale volume 3`)
+    const out = await scaleTo(3)
+    assert.deepEqual(out.removed, ['volume-4'])
+    assert.deepEqual((await listedNodes(MASTER)).sort(), addresses.slice(0, 3).map(([, a]) => a))
+    await everyFileIdentical()
   })
 
   test('seaweed.yaml differs from before only in the count', () => {
     assert.equal(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), SPEC.replace('count: 4            # four servers', 'count: 3            # four servers'))
+  })
+
+  test('scale volume 1 (replication 001) is refused in under 3 s with the numbers; nothing changes', async () => {
+    const spec = readFileSync(join(dir, 'seaweed.yaml'), 'utf8')
+    const pids = (await rows()).map((p) => [p.name, p.pid])
+    const {result, ms, startupMs} = await timedRefusal(['scale', 'volume', '1'], dir)
+    log(`scale volume 1 refused in ${ms} ms (the CLI refusing a bad argument: ${startupMs} ms)`)
+    assert.equal(result.code, 2, result.stderr)
+    assert.ok(ms < 3000 || ms - startupMs < 2000, `refused after ${ms} ms`)
+    assert.match(result.stderr, /replication "001"/)
+    assert.match(result.stderr, /The 2 leaving servers hold \d+ volumes \(volume-2 \(127\.0\.0\.3:9781\) \d+, volume-3 \(127\.0\.0\.4:9782\) \d+\); 1 server would stay/)
+    assert.match(result.stderr, /Nothing was changed/)
+    assert.equal(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), spec)
+    assert.equal((await listedNodes(MASTER)).length, 3)
+    assert.deepEqual((await rows()).map((p) => [p.name, p.pid]), pids)
   })
 
   test('bad input changes nothing', async () => {
@@ -100,16 +210,44 @@ describe('scale volume servers of a running cluster', () => {
     assert.equal(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), before)
     assert.equal((await listedNodes(MASTER)).length, 3)
   })
+})
 
-  test('with replication 001 and 2 servers, scale volume 1 is refused and nothing changes', async () => {
-    const up = await cli(['up', '--volumes', '2', '--replication', '001', '--port-offset', '1750', ...WEED_VERSION_ARGS], {cwd: small.dir})
+describe('replication 010 over 2 racks: a drain weed cannot place is refused by its dry run', () => {
+  const {dir, cleanup} = testDir('scale-010')
+  after(cleanup)
+  const master = 'http://127.0.0.1:11083'
+  // 4 slots per server: 6 volumes × 2 copies fill 12 of 16. Removing volume-4 (rack2) needs as many free slots
+  // as it holds, and the three that stay have them, but only volume-2 is in rack2, the rack its copies must stay in.
+  const spec = `name: racks\nportOffset: 1750\nmaster: {defaultReplication: "010"}\nvolume: {count: 4, racks: 2, max: 4, preStopSeconds: 1}\nfiler: {count: 1}\n${weedSection()}`
+
+  test('scale volume 3 is refused before anything moves, in under 3 s, naming the volumes and their replication', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), spec)
+    const up = await cli(['up'], {cwd: dir})
     assert.equal(up.code, 0, up.stderr + up.stdout)
-    const spec = readFileSync(join(small.dir, 'seaweed.yaml'), 'utf8')
-    const result = await cli(['scale', 'volume', '1'], {cwd: small.dir})
-    assert.equal(result.code, 2)
-    assert.match(result.stderr, /replication "001"/)
+    for (let i = 0; i < 30; i++) {
+      const form = new FormData()
+      form.append('file', new Blob([randomBytes(2000)]), `r${i}.bin`)
+      const res = await fetch(`http://127.0.0.1:10638/racks/r${i}.bin`, {method: 'POST', body: form})
+      assert.ok(res.ok, `upload ${i}: ${res.status}`)
+    }
+    const before = await volumesByNode(master)
+    const held = before.get('127.0.0.5:9833') ?? 0
+    const rack2Free = 4 - (before.get('127.0.0.3:9831') ?? 0)
+    const free = [...before].filter(([n]) => n !== '127.0.0.5:9833').reduce((a, [, v]) => a + 4 - v, 0)
+    assert.ok(held > rack2Free && free >= held, `the layout this test needs: ${JSON.stringify([...before])}`)
+
+    const {result, ms, startupMs} = await timedRefusal(['scale', 'volume', '3'], dir)
+    log(`scale volume 3 (010, 2 racks) refused by the dry run in ${ms} ms (the CLI refusing a bad argument: ${startupMs} ms)`)
+    assert.equal(result.code, 2, result.stderr + result.stdout)
+    assert.ok(ms < 3000 || ms - startupMs < 2000, `refused after ${ms} ms`)
+    assert.match(result.stderr, /weed's dry run of the drain \(volumeServer\.evacuate\) says it cannot succeed/)
+    const refused = new RegExp(`volume-4 \\(127\\.0\\.0\\.5:9833\\): (\\d+) of its ${held} volumes cannot move: \\d+ \\(replication 010\\)`).exec(result.stderr)
+    assert.ok(refused, result.stderr)
+    assert.ok(Number(refused[1]) >= held - rack2Free, `at least the ${held - rack2Free} volumes volume-2 has no room for: ${result.stderr}`)
     assert.match(result.stderr, /Nothing was changed/)
-    assert.equal(readFileSync(join(small.dir, 'seaweed.yaml'), 'utf8'), spec)
-    assert.equal((await listedNodes('http://127.0.0.1:11083')).length, 2)
+    assert.deepEqual(await volumesByNode(master), before)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 4/)
+    const state = JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout).processes as ProcessRow[]
+    assert.ok(state.every((p) => p.state === 'RUNNING'), JSON.stringify(state))
   })
 })

@@ -9,7 +9,7 @@ import {cli, listedNodes, testDir, waitFor, weedPidsUnder, weedSection} from '..
 const OFFSET = 1500
 const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
 
-interface Proc {name: string; state: string; pid: number | null; restarts: number; health: string; uptimeMs: number | null; lastRestart: {reason: string} | null}
+interface Proc {name: string; state: string; pid: number | null; restarts: number; health: string; uptimeMs: number | null; lastRestart: {reason: string} | null; address: string}
 
 describe('supervision of real weed processes', () => {
   const {dir, cleanup} = testDir('supervise')
@@ -32,7 +32,7 @@ describe('supervision of real weed processes', () => {
       return p.state === 'RUNNING' && p.pid !== victim.pid ? p : undefined
     })
     assert.equal(back.restarts, 1)
-    assert.ok((await listedNodes(MASTER)).includes(`127.0.0.1:${8081 + OFFSET}`))
+    assert.ok((await listedNodes(MASTER)).includes(back.address))
     console.log(`kill -9 → RUNNING and listed again: ${Date.now() - started} ms`)
   })
 
@@ -65,10 +65,11 @@ describe('supervision of real weed processes', () => {
     assert.equal(stop.code, 0, stop.stderr)
     assert.equal((await proc('volume-4')).state, 'STOPPED')
     assert.equal((await cli(['status'], {cwd: dir})).code, 3)
-    assert.ok(!(await listedNodes(MASTER)).includes(`127.0.0.1:${8083 + OFFSET}`))
+    const address = (await proc('volume-4')).address
+    assert.ok(!(await listedNodes(MASTER)).includes(address))
     const start = await cli(['start', 'volume-4'], {cwd: dir})
     assert.equal(start.code, 0, start.stderr)
-    assert.ok((await listedNodes(MASTER)).includes(`127.0.0.1:${8083 + OFFSET}`))
+    assert.ok((await listedNodes(MASTER)).includes(address))
     const unknown = await cli(['restart', 'volumn-1'], {cwd: dir})
     assert.equal(unknown.code, 2)
     assert.match(unknown.stderr, /did you mean "volume-1"/)

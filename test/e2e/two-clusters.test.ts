@@ -30,8 +30,11 @@ describe('two clusters side by side', () => {
     const pa = JSON.parse(sa.stdout)
     const pb = JSON.parse(sb.stdout)
     assert.notEqual(pa.daemon.pid, pb.daemon.pid)
-    assert.deepEqual((await listedNodes('http://127.0.0.1:10533')).sort(), ['127.0.0.1:9280', '127.0.0.1:9281'])
-    assert.deepEqual((await listedNodes('http://127.0.0.1:10633')).sort(), ['127.0.0.1:9380', '127.0.0.1:9381'])
+    // Each volume server is listed at the address status reports (its own loopback IP).
+    const volumeAddresses = (report: {processes: Array<{kind: string; address: string}>}) => report.processes.filter((p) => p.kind === 'volume').map((p) => p.address).sort()
+    assert.deepEqual(volumeAddresses(pa), ['127.0.0.2:9280', '127.0.0.3:9281'])
+    assert.deepEqual((await listedNodes('http://127.0.0.1:10533')).sort(), volumeAddresses(pa))
+    assert.deepEqual((await listedNodes('http://127.0.0.1:10633')).sort(), volumeAddresses(pb))
     // Each S3 gateway listens on its own HTTP/gRPC pair only: the Iceberg (8181) and Lance (9101) ports that
     // weed opens by default, and that two clusters would fight over, are turned off for this weed version.
     for (const [report, offset] of [[pa, 1200], [pb, 1300]] as const) {

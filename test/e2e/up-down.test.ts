@@ -24,7 +24,8 @@ describe('up → status → down → up, with real weed', () => {
     // Facts checked independently of seaweedctl's own report:
     const cluster = await httpJson<{Leader?: string}>(`${MASTER}/cluster/status`)
     assert.ok(cluster?.Leader, 'the master has a leader')
-    assert.deepEqual((await listedNodes(MASTER)).sort(), [9080, 9081, 9082, 9083].map((p) => `127.0.0.1:${p}`))
+    // each volume server on its own loopback address: volume-i on 127.0.0.(i+1)
+    assert.deepEqual((await listedNodes(MASTER)).sort(), [9080, 9081, 9082, 9083].map((p, i) => `127.0.0.${i + 2}:${p}`))
     assert.equal((await fetch(`${FILER}/healthz`)).status, 200)
   })
 

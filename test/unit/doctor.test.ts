@@ -39,15 +39,16 @@ describe('doctor', () => {
     assert.match(check(report, 'weed binary').detail, /from --weed/)
   })
 
-  test('a plan port in use fails the ports check, naming the port, the process and the holder', async () => {
+  test('a plan port in use fails the ports check, naming the address, the process and the holder', async () => {
     const server: Server = createServer()
     const port = 8080 + OFFSET
-    await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok))
+    // volume-1 listens on its own loopback address, 127.0.0.2
+    await new Promise<void>((ok) => server.listen(port, '127.0.0.2', ok))
     try {
       const report = await runDoctor({file: spec, weed})
       const ports = check(report, 'ports')
       assert.equal(ports.ok, false)
-      assert.match(ports.detail, new RegExp(`${port} \\(HTTP of volume-1\\) by pid ${process.pid}`))
+      assert.match(ports.detail, new RegExp(`127\\.0\\.0\\.2:${port} \\(HTTP of volume-1\\) by pid ${process.pid}`))
       assert.match(ports.fix ?? '', /portOffset/)
       assert.equal(report.ok, false)
     } finally {

@@ -228,6 +228,13 @@ describe('exportCluster (writing files)', () => {
     assert.equal(again.files.length, 1)
     assert.match(readFileSync(join(out, 'supervisord.conf'), 'utf8'), /\/other\/weed/)
   })
+
+  it('keeps every process on the spec\'s bind address: no per-volume loopback address in any target', async () => {
+    for (const target of ['supervisor', 'systemd', 'compose', 'k8s'] as const) {
+      const printed = await exportCluster({target, file: spec, force: false, weed: WEED})
+      for (const f of printed.files) assert.doesNotMatch(f.content ?? '', /127\.0\.0\.(?!1\b)\d+/, `${target} ${f.path}`)
+    }
+  })
 })
 
 describe('export systemd with several masters', () => {

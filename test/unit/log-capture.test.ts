@@ -28,7 +28,7 @@ test('a 50 MB/s writer keeps its pace while its log rotates, and log + backups h
   const chunkKib = 64
   const rateMbps = 50
   const plan: ProcessPlan = {
-    name: 'writer', kind: 'volume', index: 1,
+    name: 'writer', kind: 'volume', index: 1, host: '127.0.0.1',
     args: [WRITER, String(totalMb), String(chunkKib), report, String(rateMbps)],
     cwd: dir, env: {PATH: process.env.PATH ?? '/usr/bin:/bin'}, ports: {http: 0, grpc: 0},
     dataDir: dir, logFile: log,

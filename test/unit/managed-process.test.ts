@@ -78,7 +78,7 @@ class FakeLauncher implements Launcher {
 }
 
 const plan = {
-  name: 'volume-1', kind: 'volume', index: 1, args: [], cwd: '/nonexistent', env: {}, ports: {http: 8080, grpc: 18080},
+  name: 'volume-1', kind: 'volume', index: 1, host: '127.0.0.1', args: [], cwd: '/nonexistent', env: {}, ports: {http: 8080, grpc: 18080},
   dataDir: '/nonexistent', logFile: '/nonexistent/volume-1.log',
   readiness: {kind: 'http', url: 'http://127.0.0.1:8080/status'}, liveness: {kind: 'http', url: 'http://127.0.0.1:8080/status'},
   stopSignal: 'SIGTERM', stopTimeoutMs: 31_000,

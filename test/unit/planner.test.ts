@@ -6,7 +6,7 @@ import {describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import {SOCKET_PATH_LIMIT, socketPathFor} from '../../src/plan/paths.js'
-import {planCluster} from '../../src/plan/planner.js'
+import {planCluster, volumeHost} from '../../src/plan/planner.js'
 import type {Plan, ProcessPlan} from '../../src/plan/types.js'
 import {defaultRaw, parseSpecText, specFromRaw} from '../../src/spec/load.js'
 import type {ClusterSpec} from '../../src/spec/schema.js'
@@ -86,10 +86,18 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
     }
   })
 
-  test('every process advertises and binds the spec address', () => {
-    for (const p of plan.processes) {
+  test('masters and filers advertise and bind the spec address; each volume server its own loopback address', () => {
+    for (const p of plan.processes.filter((q) => q.kind !== 'volume')) {
       assert.equal(flag(p, 'ip'), '127.0.0.1', p.name)
       assert.equal(flag(p, 'ip.bind'), '127.0.0.1', p.name)
+      assert.equal(p.host, '127.0.0.1', p.name)
+    }
+    for (const p of plan.processes.filter((q) => q.kind === 'volume')) {
+      const own = `127.0.0.${p.index + 1}`
+      assert.equal(flag(p, 'ip'), own, p.name)
+      assert.equal(flag(p, 'ip.bind'), own, p.name)
+      assert.equal(flag(p, 'publicUrl'), `${own}:${p.ports.http}`, p.name)
+      assert.equal(p.host, own, p.name)
     }
   })
 
@@ -108,7 +116,7 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
     assert.equal(flag(v, 'mserver'), undefined)
     assert.equal(flag(v, 'dir'), join(DATA, 'volume-2'))
     assert.equal(flag(v, 'max'), '0')
-    assert.equal(flag(v, 'publicUrl'), '127.0.0.1:8381')
+    assert.equal(flag(v, 'publicUrl'), '127.0.0.3:8381')
     assert.equal(flag(v, 'preStopSeconds'), '1')
     assert.equal(flag(v, 'dataCenter'), 'dc1')
     assert.equal(flag(v, 'rack'), 'rack1')
@@ -147,7 +155,7 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
   test('readiness and liveness probes follow the design', () => {
     assert.deepEqual(proc(plan, 'master-1').readiness, {kind: 'masterLeader', urls: ['http://127.0.0.1:9633']})
     assert.deepEqual(proc(plan, 'volume-3').readiness, {
-      kind: 'volumeListed', statusUrl: 'http://127.0.0.1:8382/status', masterUrls: ['http://127.0.0.1:9633'], node: '127.0.0.1:8382',
+      kind: 'volumeListed', statusUrl: 'http://127.0.0.4:8382/status', masterUrls: ['http://127.0.0.1:9633'], node: '127.0.0.4:8382',
     })
     assert.deepEqual(proc(plan, 'filer-1').readiness, {kind: 'http', url: 'http://127.0.0.1:9188/healthz'})
     // a volume server that leaves the topology while its process lives is unhealthy
@@ -155,7 +163,7 @@ describe('a 1 master / 4 volume / 1 filer plan with portOffset 300', () => {
     for (const p of plan.processes) {
       const l = p.liveness
       const urls = l.kind === 'masterLeader' ? l.urls : [l.kind === 'http' ? l.url : l.kind === 's3Signed' ? l.endpoint : l.statusUrl]
-      for (const url of urls) assert.ok(`${url}/`.startsWith(`http://127.0.0.1:${p.ports.http}/`), `${p.name} liveness ${url}`)
+      for (const url of urls) assert.ok(`${url}/`.startsWith(`http://${p.host}:${p.ports.http}/`), `${p.name} liveness ${url}`)
     }
   })
 
@@ -257,6 +265,46 @@ describe('several masters', () => {
     }
     assert.equal(flag(proc(plan, 'volume-1'), 'master'), all)
     assert.equal(flag(proc(plan, 'filer-1'), 'master'), all)
+  })
+})
+
+describe('volume server addresses', () => {
+  test('stable per identity: volume-3 keeps 127.0.0.4 whatever the count', () => {
+    for (const count of [3, 4, 8, 16]) assert.equal(proc(planWith({'volume.count': count}), 'volume-3').host, '127.0.0.4', `count ${count}`)
+  })
+
+  test('distinct for every server up to the largest count, never 127.0.0.1, .0 or .255', () => {
+    const hosts = planWith({'volume.count': 200}).processes.filter((p) => p.kind === 'volume').map((p) => p.host)
+    assert.equal(new Set(hosts).size, 200)
+    for (const h of hosts) {
+      assert.match(h, /^127\.0\.\d+\.\d+$/)
+      assert.notEqual(h, '127.0.0.1')
+      assert.ok(!/\.(0|255)$/.test(h), h)
+    }
+    assert.equal(volumeHost('127.0.0.1', 253), '127.0.0.254')
+    assert.equal(volumeHost('127.0.0.1', 254), '127.0.1.1')
+  })
+
+  test('masters, filers, S3 and every endpoint stay on the bind address', () => {
+    const plan = planWith({'s3.count': 1})
+    assert.deepEqual(plan.endpoints, {master: 'http://127.0.0.1:9333', filer: 'http://127.0.0.1:8888', s3: 'http://127.0.0.1:8333'})
+    assert.equal(flag(proc(plan, 'volume-1'), 'master'), '127.0.0.1:9333')
+  })
+
+  test('a bind that is not IPv4 loopback is kept for every process', () => {
+    for (const bind of ['10.1.2.3', '::1', 'localhost']) {
+      const plan = planWith({bind})
+      for (const p of plan.processes) assert.equal(p.host, bind, `${bind} ${p.name}`)
+      assert.equal(flag(proc(plan, 'volume-2'), 'ip'), bind)
+    }
+  })
+
+  test('distinctVolumeHosts: false keeps every process on the bind address (exports)', () => {
+    const plan = planCluster(specWith(), undefined, {distinctVolumeHosts: false})
+    for (const p of plan.processes) {
+      assert.equal(p.host, '127.0.0.1', p.name)
+      assert.ok(!p.args.some((a) => /127\.0\.0\.(?!1\b)\d+/.test(a)), `${p.name}: ${p.args.join(' ')}`)
+    }
   })
 })
 

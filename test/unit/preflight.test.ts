@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
-import {listeningPorts, preflight, writableProblem} from '../../src/plan/preflight.js'
+import {blocks, listeningPorts, parseProcNetTcp, preflight, writableProblem} from '../../src/plan/preflight.js'
 import {planCluster} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
 import {defaultRaw, specFromRaw} from '../../src/spec/load.js'
@@ -29,19 +29,19 @@ function portsExcept(plan: Plan, keep?: number): Set<number> {
   return new Set(plan.processes.flatMap((p) => [p.ports.http, p.ports.grpc]).filter((p) => p !== keep))
 }
 
-function listen(port: number): Promise<Server> {
+function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve(server))
+    server.listen(port, host, () => resolve(server))
   })
 }
 
 /** A listener on a free port in [from, from+5000), so that the port fits the spec's range. */
-async function listenInRange(from: number): Promise<{server: Server; port: number}> {
+async function listenInRange(from: number, host = '127.0.0.1'): Promise<{server: Server; port: number}> {
   for (let port = from + Math.floor(Math.random() * 1000); port < from + 5000; port++) {
     try {
-      return {server: await listen(port), port}
+      return {server: await listen(port, host), port}
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
     }
@@ -66,8 +66,8 @@ describe('ports in use', () => {
   })
   after(() => held.server.close())
 
-  test('listeningPorts sees the listener', () => {
-    assert.ok(listeningPorts().some((l) => l.port === held.port && l.inode > 0))
+  test('listeningPorts sees the listener and its address', () => {
+    assert.ok(listeningPorts().some((l) => l.port === held.port && l.address === '127.0.0.1' && l.inode > 0))
   })
 
   test('an HTTP port held by another program is PORT_IN_USE naming port, process and holder pid', () => {
@@ -75,7 +75,7 @@ describe('ports in use', () => {
     const error = preflightError(plan, portsExcept(plan, held.port))
     assert.equal(error.code, 'PORT_IN_USE')
     assert.equal(error.exitCode, 4)
-    assert.match(error.message, new RegExp(`port ${held.port} \\(HTTP of filer-1\\) is already in use by pid ${process.pid} \\(`))
+    assert.match(error.message, new RegExp(`port 127\\.0\\.0\\.1:${held.port} \\(HTTP of filer-1\\) is already in use by pid ${process.pid} \\(`))
     assert.match(error.message, /Nothing was changed/)
     assert.equal(error.data.port, held.port)
     assert.equal(error.data.process, 'filer-1')
@@ -84,17 +84,73 @@ describe('ports in use', () => {
     assert.match(error.hints.join('\n'), /--port-offset/)
   })
 
-  test('a gRPC port held by another program', () => {
-    const plan = planWith({'volume.port': held.port - 10_000 - 2})
-    const error = preflightError(plan, portsExcept(plan, held.port))
-    assert.equal(error.code, 'PORT_IN_USE')
-    assert.match(error.message, new RegExp(`port ${held.port} \\(gRPC of volume-3\\)`))
-    assert.equal(error.data.process, 'volume-3')
+  test('a gRPC port held by another program on the volume server\'s own address', async () => {
+    const mine = await listenInRange(20_000, '127.0.0.4')
+    try {
+      const plan = planWith({'volume.port': mine.port - 10_000 - 2})
+      const error = preflightError(plan, portsExcept(plan, mine.port))
+      assert.equal(error.code, 'PORT_IN_USE')
+      assert.match(error.message, new RegExp(`port 127\\.0\\.0\\.4:${mine.port} \\(gRPC of volume-3\\)`))
+      assert.equal(error.data.process, 'volume-3')
+      assert.equal(error.data.address, '127.0.0.4')
+    } finally {
+      mine.server.close()
+    }
+  })
+
+  test('a port is free per address: a listener on 127.0.0.1 does not block volume-3 on 127.0.0.4', () => {
+    const plan = planWith({'volume.port': held.port - 2})
+    assert.equal(plan.processes.find((p) => p.name === 'volume-3')?.host, '127.0.0.4')
+    preflight(plan, {ownPorts: portsExcept(plan, held.port)})
+  })
+
+  test('a wildcard listener blocks every address', async () => {
+    const any = await listenInRange(25_000, '0.0.0.0')
+    try {
+      const plan = planWith({'volume.port': any.port - 2})
+      const error = preflightError(plan, portsExcept(plan, any.port))
+      assert.match(error.message, new RegExp(`port 127\\.0\\.0\\.4:${any.port} \\(HTTP of volume-3\\) is already in use \\(a listener on 0\\.0\\.0\\.0\\)`))
+    } finally {
+      any.server.close()
+    }
   })
 
   test('ownPorts: ports our own running processes hold are skipped', () => {
     const plan = planWith({'filer.port': held.port})
     preflight(plan, {ownPorts: portsExcept(plan)})
+  })
+})
+
+describe('/proc/net/tcp rows', () => {
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
+  const row = (local: string, state: string, inode: number) => `   0: ${local} 00000000:0000 ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 100 0 0 10 0\n`
+
+  test('IPv4: addresses are little-endian words; only LISTEN rows count', () => {
+    const listeners = parseProcNetTcp(HEADER + row('0100007F:1F90', '0A', 11) + row('0400007F:2382', '0A', 12) + row('00000000:0016', '0A', 13) + row('0100007F:1F91', '01', 14))
+    assert.deepEqual(listeners, [
+      {address: '127.0.0.1', port: 8080, inode: 11},
+      {address: '127.0.0.4', port: 9090, inode: 12},
+      {address: '0.0.0.0', port: 22, inode: 13},
+    ])
+  })
+
+  test('IPv6: ::, ::1 and v4-mapped addresses', () => {
+    const listeners = parseProcNetTcp(HEADER
+      + row('00000000000000000000000000000000:1F90', '0A', 21)
+      + row('00000000000000000000000001000000:1F91', '0A', 22)
+      + row('0000000000000000FFFF00000300007F:1F92', '0A', 23))
+    assert.deepEqual(listeners.map((l) => l.address), ['::', '::1', '::ffff:127.0.0.3'])
+  })
+
+  test('what blocks an address: the same address, a wildcard, or its v4-mapped form; a name is blocked by anything', () => {
+    const at = (address: string) => ({address, port: 8080, inode: 1})
+    assert.equal(blocks(at('127.0.0.3'), '127.0.0.3'), true)
+    assert.equal(blocks(at('127.0.0.1'), '127.0.0.3'), false)
+    assert.equal(blocks(at('::1'), '127.0.0.3'), false)
+    assert.equal(blocks(at('0.0.0.0'), '127.0.0.3'), true)
+    assert.equal(blocks(at('::'), '127.0.0.3'), true)
+    assert.equal(blocks(at('::ffff:127.0.0.3'), '127.0.0.3'), true)
+    assert.equal(blocks(at('127.0.0.1'), 'localhost'), true)
   })
 })
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
+import {parseEvacuationDryRun} from '../../src/services/drain.js'
 import {parseScaleArgs} from '../../src/services/scale.js'
 import {setNumberInSpecText} from '../../src/spec/edit.js'
 
@@ -33,5 +34,40 @@ describe('parseScaleArgs', () => {
     assert.throws(() => parseScaleArgs('volume', '-1'), /below the minimum of 1/)
     assert.throws(() => parseScaleArgs('volume', '0'), /below the minimum of 1/)
     assert.throws(() => parseScaleArgs('volume', '2.5'), /not a count/)
+  })
+})
+
+describe('parseEvacuationDryRun (weed 4.30 and 4.48 print the same)', () => {
+  test('planned moves, with and without disk type and collection', () => {
+    const out = [
+      'Running in simulation mode. Use "-apply" option to apply the changes.',
+      '  moving  volume 5 127.0.0.5:8183 => 127.0.0.2:8180',
+      '  moving hdd volume photos_12 127.0.0.5:8183 => 127.0.0.3:8181',
+      '  moving hdd volume b2_17 127.0.0.5:8183 => 127.0.0.3:8181',
+    ].join('\n')
+    assert.deepEqual(parseEvacuationDryRun(out), {
+      moves: [
+        {volume: 5, from: '127.0.0.5:8183', to: '127.0.0.2:8180'},
+        {volume: 12, from: '127.0.0.5:8183', to: '127.0.0.3:8181'},
+        {volume: 17, from: '127.0.0.5:8183', to: '127.0.0.3:8181'},
+      ],
+      unmoveable: [], errors: [],
+    })
+  })
+
+  test('volumes weed will not move, with their replication, and errors', () => {
+    const out = [
+      'Running in simulation mode. Use "-apply" option to apply the changes.',
+      'skipping non moveable volume 5 replication:001',
+      '  moving  volume 1 127.0.0.5:8183 => 127.0.0.4:8182',
+      'move away volume 7 from 127.0.0.5:8183: rpc error',
+      'skipping non moveable volume 7 replication:010',
+      'failed to move away ec volume 9 from 127.0.0.5:8183',
+      'error: 127.0.0.9:8183 is not found in this cluster',
+    ].join('\n')
+    const plan = parseEvacuationDryRun(out)
+    assert.deepEqual(plan.unmoveable, [{volume: 5, replication: '001'}, {volume: 7, replication: '010'}, {volume: 9, replication: 'ec'}])
+    assert.deepEqual(plan.moves, [{volume: 1, from: '127.0.0.5:8183', to: '127.0.0.4:8182'}])
+    assert.deepEqual(plan.errors, ['error: 127.0.0.9:8183 is not found in this cluster'])
   })
 })
