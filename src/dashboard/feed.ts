@@ -3,7 +3,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {DaemonClient} from '../daemon/client.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {SSE_HEADERS, sendEvent, sendKeepalive} from './sse.js'
-import {readTopology, type TopologyView} from './topology.js'
+import {listBuckets, readTopology, type TopologyView} from './topology.js'
 import {type ActivityEntry, buildView, type DashboardView, masterUrls, signature} from './view.js'
 
 /** The supervisor's change counter: the feed waits on it instead of polling. */
@@ -148,11 +148,14 @@ export class Feed {
     const processes = this.view()?.processes ?? []
     const processAt = (url: string) => processes.find((p) => p.kind === 'volume' && p.address === url)?.name ?? null
     const masters = masterUrls(report)
-    const topology = await readTopology(masters, processAt)
+    const [topology, buckets] = await Promise.all([
+      readTopology(masters, processAt),
+      // Every bucket there is, not only the spec's: S3 clients create them too, and the filer lists them all.
+      report.endpoints.s3 && report.endpoints.filer ? listBuckets(report.endpoints.filer) : undefined,
+    ])
     this.topology = topology ?? null
     this.topologyError = topology ? null : `no master answers /dir/status (${masters.join(', ')})`
-    // The status report's `s3` names the buckets: no extra read.
-    this.buckets = report.s3?.buckets ?? null
+    this.buckets = buckets ?? null
   }
 
   private view(): DashboardView | undefined {

@@ -60,6 +60,18 @@ export function parseDirStatus(master: string, status: DirStatus, processAt: (ur
   return {master, weedVersion, volumes, max: status.Topology?.Max ?? 0, free: status.Topology?.Free ?? 0, dataCenters}
 }
 
+/** Bucket names, from the filer's /buckets directory (S3 keeps one directory per bucket there). */
+export async function listBuckets(filer: string): Promise<string[] | undefined> {
+  const listing = await getJson<{Entries?: Array<{FullPath?: string; Mode?: number}> | null}>(`${filer}/buckets/`)
+  if (!listing) return undefined
+  const isDirectory = (mode: number | undefined) => mode !== undefined && mode >= 0x80000000
+  return (listing.Entries ?? [])
+    .filter((e) => isDirectory(e.Mode))
+    .map((e) => (e.FullPath ?? '').replace(/^.*\//, ''))
+    .filter((name) => name && !name.startsWith('.'))
+    .sort()
+}
+
 async function getJson<T>(url: string): Promise<T | undefined> {
   try {
     const res = await fetch(url, {headers: {accept: 'application/json'}, signal: AbortSignal.timeout(TIMEOUT_MS)})

@@ -96,9 +96,10 @@ export function s3Of(report: StatusReport, listed: string[] | null): S3View | nu
   if (raw === null) return null
   if (raw && typeof raw === 'object') {
     const s3 = raw as Record<string, unknown>
-    const buckets = Array.isArray(s3.buckets)
+    // What the filer lists is every bucket there is; the report names only the spec's (and those up made).
+    const buckets = listed ?? (Array.isArray(s3.buckets)
       ? s3.buckets.map((b) => (typeof b === 'string' ? b : String((b as {name?: unknown})?.name ?? '?')))
-      : listed
+      : null)
     return {
       endpoint: typeof s3.endpoint === 'string' ? s3.endpoint : report.endpoints.s3 ?? '',
       accessKeyId: typeof s3.accessKeyId === 'string' ? s3.accessKeyId : null,

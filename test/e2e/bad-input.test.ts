@@ -44,11 +44,12 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
     writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 2\n`)
     const blocker: Server = createServer()
     const port = 8081 + OFFSET
-    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r))
+    // volume-2 listens on its own loopback address, 127.0.0.3.
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.3', r))
     try {
       const result = await cli(['up'], {cwd: dir})
       assert.equal(result.code, 4)
-      assert.match(result.stderr, new RegExp(`port ${port} \\(HTTP of volume-2\\) is already in use by pid ${process.pid}`))
+      assert.match(result.stderr, new RegExp(`port 127\\.0\\.0\\.3:${port} \\(HTTP of volume-2\\) is already in use by pid ${process.pid}`))
       assertNothingStarted(dir)
     } finally {
       blocker.close()

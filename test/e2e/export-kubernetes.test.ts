@@ -32,6 +32,9 @@ before(() => {
   ensureBuilt()
   const init = cli(['cluster', 'init', '--masters', '3', '--volumes', '4', '--racks', '2', '--replication', '010', '--filers', '1', '--s3', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], dir)
   assert.equal(init.status, 0, init.stderr)
+  // A new spec is named after its directory (random here); the expectations below name the cluster "dev".
+  const spec = join(dir, 'seaweed.yaml')
+  writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^name: .*$/m, 'name: dev'))
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 

@@ -110,7 +110,7 @@ describe('export supervisor, run by supervisord', {timeout: 600_000}, () => {
     assert.equal(weedPids.length, 6)
 
     // The config supervisord is running imports back into the same cluster, losing nothing.
-    const imported = cli(['import', 'supervisor', conf, '-f', 'imported.yaml', '--json'], dir)
+    const imported = cli(['import', 'supervisor', conf, '--file', 'imported.yaml', '--json'], dir)
     assert.equal(imported.status, 0, imported.stderr + imported.stdout)
     const report = JSON.parse(imported.stdout)
     assert.deepEqual(report.notes.filter((n: {severity: string}) => n.severity !== 'changed'), [], JSON.stringify(report.notes))

@@ -8,6 +8,7 @@ import {CreateBucketCommand, GetObjectCommand, PutObjectCommand} from '@aws-sdk/
 
 import {cli, httpJson, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
 import {s3Client} from '../helpers/s3.js'
+import type {S3Client} from '@aws-sdk/client-s3'
 
 // Ports of this file: portOffset 1700 (master 11033, volumes 9780-9783, filer 10588, s3 10033) and 1750 (master 11083,
 // volumes 9830-9833, filer 10638).
@@ -66,8 +67,9 @@ async function volumesByNode(master: string): Promise<Map<string, number>> {
 describe('scale volume servers of a running cluster with replication 001 (filer and S3 data)', () => {
   const {dir, cleanup} = testDir('scale')
   after(cleanup)
-  const s3 = s3Client(S3)
-  after(() => s3.destroy())
+  // Made once `up` has made the cluster's keys (unsigned or unknown keys are refused).
+  let s3: S3Client
+  after(() => s3?.destroy())
   /** name → sha256; names starting with s3/ live in the S3 bucket of their second segment. */
   const files = new Map<string, string>()
   const rows = async () => JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout).processes as ProcessRow[]
@@ -127,6 +129,8 @@ describe('scale volume servers of a running cluster with replication 001 (filer 
     writeFileSync(join(dir, 'seaweed.yaml'), SPEC)
     const result = await cli(['up'], {cwd: dir})
     assert.equal(result.code, 0, result.stderr + result.stdout)
+    const env = JSON.parse((await cli(['env', '--format', 'json'], {cwd: dir})).stdout) as Record<string, string>
+    s3 = s3Client(S3, {accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY})
     addresses = await volumeAddresses()
     assert.deepEqual(addresses, [1, 2, 3, 4].map((i) => [`volume-${i}`, `127.0.0.${i + 1}:${9780 + i - 1}`]))
     assert.deepEqual((await listedNodes(MASTER)).sort(), addresses.map(([, a]) => a))

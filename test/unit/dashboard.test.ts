@@ -86,11 +86,12 @@ describe('dashboard view', () => {
     assert.deepEqual(masterUrls(moved), ['http://127.0.0.5:9333', 'http://127.0.0.1:9333', 'http://127.0.0.1:9334', 'http://127.0.0.1:9335'])
   })
 
-  test('S3: the report\'s s3 when present (null: no gateway), else the endpoint with the buckets the filer lists', () => {
+  test('S3: the report\'s s3 (null: no gateway) with the buckets the filer lists, else the report\'s buckets', () => {
     assert.deepEqual(s3Of(report(), ['a', 'b']), {endpoint: 'http://127.0.0.1:8333', accessKeyId: null, region: null, buckets: ['a', 'b']})
     assert.equal(s3Of(report({s3: null}), ['a']), null)
-    const own = s3Of(report({s3: {endpoint: 'http://127.0.0.1:8333', accessKeyId: 'AKID', region: 'us-east-1', buckets: [{name: 'photos'}, 'logs']}}), ['ignored'])
-    assert.deepEqual(own, {endpoint: 'http://127.0.0.1:8333', accessKeyId: 'AKID', region: 'us-east-1', buckets: ['photos', 'logs']})
+    const own = {s3: {endpoint: 'http://127.0.0.1:8333', accessKeyId: 'AKID', region: 'us-east-1', buckets: [{name: 'photos'}, 'logs']}}
+    assert.deepEqual(s3Of(report(own), ['made-by-a-client', 'photos']), {endpoint: 'http://127.0.0.1:8333', accessKeyId: 'AKID', region: 'us-east-1', buckets: ['made-by-a-client', 'photos']})
+    assert.deepEqual(s3Of(report(own), null), {endpoint: 'http://127.0.0.1:8333', accessKeyId: 'AKID', region: 'us-east-1', buckets: ['photos', 'logs']})
     const noGateway = report()
     delete noGateway.endpoints.s3
     assert.equal(s3Of(noGateway, null), null)
