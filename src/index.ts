@@ -35,7 +35,7 @@ export interface StartClusterOptions {
   masters?: 1 | 3 | 5
   /** Run an S3 gateway. */
   s3?: boolean
-  /** Buckets to create (needs S3 credentials support in the spec: `s3.buckets`). */
+  /** S3 buckets to create before it resolves (as `up --bucket`); they imply `s3: true` for a new spec. */
   buckets?: string[]
   replication?: string
   racks?: number
@@ -90,9 +90,6 @@ export interface Cluster extends AsyncDisposable {
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
   const dir = resolve(options.dir ?? process.cwd())
   const file = resolve(dir, options.file ?? 'seaweed.yaml')
-  if (options.buckets?.length) {
-    throw new SeaweedctlError('BAD_ARGUMENT', 'buckets: this seaweedctl has no S3 bucket support (s3.buckets); nothing was started.', {data: {buckets: options.buckets}})
-  }
   const timeoutMs = toMs(options.timeout ?? 120_000, 'timeout')
   const stop = options.stopOnExit === undefined || options.stopOnExit === false ? undefined : {purge: options.stopOnExit !== true && options.stopOnExit.purge}
   const me = procIdentity(process.pid)
@@ -108,7 +105,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     volumes: options.volumes,
     filers: options.filers,
     masters: options.masters,
-    s3: options.s3,
+    s3: options.s3 ?? (options.buckets?.length ? true : undefined),
+    buckets: options.buckets,
     replication: options.replication,
     racks: options.racks,
     dataCenters: options.dataCenters,

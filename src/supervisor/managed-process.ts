@@ -3,7 +3,7 @@ import {Backoff, type BackoffPolicy, DEFAULT_BACKOFF} from './backoff.js'
 import type {Clock} from './clock.js'
 import {knownCause, tailLines} from './diagnose.js'
 import type {Launcher, ProcessHandle} from './launcher.js'
-import type {ProbeResult} from './probes.js'
+import type {ProbeOptions, ProbeResult} from './probes.js'
 import {describeExit, type ExitInfo, pidOf, type ProcessState} from './state.js'
 import type {Probe} from '../plan/types.js'
 import type {ProcIdentity} from './proc.js'
@@ -18,7 +18,7 @@ export interface SupervisionPolicy {
 
 export interface ManagedProcessDeps {
   launcher: Launcher
-  probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
+  probe: (probe: Probe, timeoutMs: number, options?: ProbeOptions) => Promise<ProbeResult>
   clock: Clock
   weedPath: string
   policy: SupervisionPolicy
@@ -223,7 +223,8 @@ export class ManagedProcess {
     const interval = this.deps.policy.healthIntervalMs
     this.schedule(interval, async () => {
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
-      const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000))
+      // Liveness may share a topology read made earlier in this interval (one read serves every volume server).
+      const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000), {topologyMaxAgeMs: Math.max(0, interval - 250)})
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
       if (result.ok) this.passed(result)
       else if (!this.failed(result)) return

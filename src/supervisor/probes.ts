@@ -2,6 +2,7 @@ import {request} from 'node:http'
 
 import type {Probe} from '../plan/types.js'
 import {s3SignedProbe} from './s3-probe.js'
+import {TopologyCache} from './topology-cache.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -50,7 +51,12 @@ export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer & {e
   })
 }
 
-export async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
+export interface ProbeOptions {
+  /** How old a shared read of the master's topology may be; 0 (readiness): read after this call began. */
+  topologyMaxAgeMs?: number
+}
+
+export async function runProbe(probe: Probe, timeoutMs: number, options: ProbeOptions = {}): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'http': {
       const answer = await httpGet(probe.url, timeoutMs)
@@ -63,7 +69,7 @@ export async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeRe
     case 'masterLeader':
       return masterLeader(probe.urls, timeoutMs)
     case 'volumeListed':
-      return volumeListed(probe.statusUrl, probe.masterUrls, probe.node, timeoutMs)
+      return volumeListed(probe.statusUrl, probe.masterUrls, probe.node, timeoutMs, options.topologyMaxAgeMs ?? 0)
     case 's3Signed':
       return s3SignedProbe(probe, timeoutMs)
     default: {
@@ -126,10 +132,13 @@ export async function masterTopology(masterUrls: string[], timeoutMs: number): P
   return undefined
 }
 
-async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number): Promise<ProbeResult> {
+/** Every volume server's probe in this daemon reads the topology through one cache (topology-cache.ts). */
+const sharedTopology = new TopologyCache((urls, timeoutMs) => masterTopology(urls, timeoutMs))
+
+async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number, maxAgeMs: number): Promise<ProbeResult> {
   const own = await httpGet(statusUrl, timeoutMs)
   if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`, blame: 'self'}
-  const topology = await masterTopology(masterUrls, timeoutMs)
+  const topology = await sharedTopology.get(masterUrls, timeoutMs, maxAgeMs)
   if (!topology) return {ok: false, detail: 'master /dir/status not answering', blame: 'dependency'}
   const entry = topology.get(node)
   if (!entry) return {ok: false, detail: 'not listed by the master', blame: 'dependency'}

@@ -8,7 +8,7 @@ import type {Launcher} from './launcher.js'
 import {DependencyRule, type ProcessView} from './dependencies.js'
 import {ManagedProcess, type ManagedProcessDeps, type ProcessMemory} from './managed-process.js'
 import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
-import type {ProbeResult} from './probes.js'
+import type {ProbeOptions, ProbeResult} from './probes.js'
 import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
@@ -17,7 +17,7 @@ import {s3Status} from '../services/env.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
-  probe: (probe: Probe, timeoutMs: number) => Promise<ProbeResult>
+  probe: (probe: Probe, timeoutMs: number, options?: ProbeOptions) => Promise<ProbeResult>
   clock: Clock
   weedPath: string
   /** Processes that run another weed than `weedPath` at the plan's version (left by a rolling upgrade). */
