@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 
-import {CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {GetObjectCommand, PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {startCluster} from 'seaweedctl'
 
 let cluster
@@ -17,7 +17,7 @@ before(async () => {
     dir: process.env.EXAMPLE_CLUSTER_DIR ?? mkdtempSync(join(tmpdir(), 'seaweed-example-')),
     volumes: 4,
     replication: '001',
-    s3: true,
+    buckets: ['example'],
     weedVersion: process.env.SEAWEEDCTL_TEST_WEED_VERSION ?? '4.48',
     stopOnExit: {purge: true},
   })
@@ -34,18 +34,11 @@ test('a file written through the filer reads back', async () => {
 })
 
 test('an object written through S3 reads back', async () => {
-  // With credentials (cluster.s3) the client signs with them; a gateway without any accepts anonymous requests.
-  const access = cluster.s3
-  const s3 = new S3Client({
-    endpoint: access?.endpoint ?? cluster.endpoints.s3,
-    region: access?.region ?? 'us-east-1',
-    credentials: {accessKeyId: access?.accessKeyId ?? 'anonymous', secretAccessKey: access?.secretAccessKey ?? 'anonymous'},
-    forcePathStyle: true,
-  })
-  const bucket = access?.buckets[0] ?? 'example'
-  if (!access?.buckets.length) await s3.send(new CreateBucketCommand({Bucket: bucket}))
-  await s3.send(new PutObjectCommand({Bucket: bucket, Key: 'k.txt', Body: 'through s3'}))
-  const got = await s3.send(new GetObjectCommand({Bucket: bucket, Key: 'k.txt'}))
+  // The cluster's own keys: its gateway refuses unsigned requests and unknown keys.
+  const {endpoint, region, accessKeyId, secretAccessKey, buckets} = cluster.s3
+  const s3 = new S3Client({endpoint, region, credentials: {accessKeyId, secretAccessKey}, forcePathStyle: true})
+  await s3.send(new PutObjectCommand({Bucket: buckets[0], Key: 'k.txt', Body: 'through s3'}))
+  const got = await s3.send(new GetObjectCommand({Bucket: buckets[0], Key: 'k.txt'}))
   assert.equal(await got.Body.transformToString(), 'through s3')
   s3.destroy()
 })
@@ -54,6 +47,8 @@ test('env() names the endpoints', () => {
   const env = cluster.env()
   assert.equal(env.SEAWEED_FILER_URL, cluster.endpoints.filer)
   assert.equal(env.SEAWEED_MASTER_URL, cluster.endpoints.master)
+  assert.equal(env.S3_BUCKET, 'example')
+  assert.equal(env.AWS_ACCESS_KEY_ID, cluster.s3.accessKeyId)
 })
 
 // The end-to-end test of this example (test/e2e/api.test.ts) makes one test fail, or one hang until SIGINT,
@@ -62,6 +57,7 @@ if (process.env.EXAMPLE_FAIL === '1') test('a failing test', () => assert.fail('
 if (process.env.EXAMPLE_HANG === '1') {
   test('a test that hangs until the run is interrupted', async () => {
     console.log('EXAMPLE_READY')
-    await new Promise(() => {})
+    // A timer keeps the event loop alive, as real pending work would, until the run is interrupted.
+    await new Promise(() => setInterval(() => {}, 1000))
   })
 }

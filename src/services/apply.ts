@@ -9,6 +9,7 @@ import {masterUrlsOf, roll, type RollStep} from './rolling.js'
 import type {RunningCluster} from './running.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
+import {ensureCredentials, readCredentials} from '../s3/credentials.js'
 
 export interface ApplyOptions {
   timeoutMs: number
@@ -87,6 +88,9 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
 
   if (added.length > 0) {
     createDirectories(next)
+    // S3 turned on in the file: its keys are made before its gateway starts. Existing keys are left alone: the
+    // running gateways serve them, and a new key in the environment would make `env` name one they refuse.
+    if (next.s3 && !readCredentials(next.s3.credentialsFile)) ensureCredentials(next.s3, next.s3.buckets)
     options.say(`starting ${added.join(', ')}`)
     await keep(next.processes)
     await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)

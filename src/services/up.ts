@@ -13,7 +13,7 @@ import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {cachedWeedVersion, describeSource, findWeed, locateWeed, type WeedBinary, type WeedSource} from '../weed/binary.js'
 import {type CanaryResult, runCanary} from './canary.js'
 import {createBuckets} from './buckets.js'
-import {ensureCredentials, readCredentials} from '../s3/credentials.js'
+import {ensureCredentials} from '../s3/credentials.js'
 import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
 import {DaemonClient} from '../daemon/client.js'
 import {type ClusterOwner, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
@@ -179,9 +179,6 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
     if (found) {
       // A running cluster: bring it onto the file, touching only what differs.
       // --timeout bounds each step of the change, then the final readiness check and canary.
-      // S3 turned on in the file: its keys are made before its gateway starts. Existing keys are left alone: the
-      // running gateways serve them, and a new key in the environment would make `env` name one they refuse.
-      if (plan.s3 && !readCredentials(plan.s3.credentialsFile)) ensureCredentials(plan.s3, plan.s3.buckets)
       const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say: options.say ?? (() => {})})
       emit({type: 'applied', result: applied})
       deadline = Date.now() + options.timeoutMs
