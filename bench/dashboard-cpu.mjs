@@ -3,7 +3,7 @@
 // on a cluster of 1 master, 4 volume servers and a filer (port offset 3200). Reads the daemon's utime + stime
 // from /proc/<pid>/stat over each window and prints the share of one core (target with the page: ≤ 1 %).
 //   usage: node bench/dashboard-cpu.mjs [SECONDS] [ROUNDS]   (default 60 s per window, 2 rounds of no page / page; needs npm run build and /usr/bin/chromium;
-//          run it inside /work/bin/netns or any machine where port offset 3200 is free)
+//          run it where port offset 3200 is free, e.g. in its own network namespace: unshare -n)
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'

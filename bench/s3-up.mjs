@@ -6,7 +6,7 @@
 //   down:   `down`, and `down --purge --yes`, vs SIGTERM to weed mini until it exits.
 //   filer:  the write outage of `restart filer-1` (writes through the filer every 10 ms), and `down`, with and
 //           without CAP_NET_ADMIN (setpriv --bounding-set=-net_admin).
-// usage: /work/bin/netns node bench/s3-up.mjs [ROUNDS]   (default 3; needs npm run build, weed, curl ≥ 7.75)
+// usage: node bench/s3-up.mjs [ROUNDS]   (default 3; needs npm run build, weed, curl ≥ 7.75)
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
