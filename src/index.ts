@@ -10,7 +10,7 @@ import {resolve} from 'node:path'
 import {SeaweedctlError} from './lib/errors.js'
 import type {Plan} from './plan/types.js'
 import {parseDuration} from './lib/units.js'
-import {weedVersionFlag} from './lib/sizing.js'
+import {type SizingOptions, weedVersionFlag} from './lib/sizing.js'
 import type {ProcessKind} from './plan/types.js'
 import type {StatusReport} from './supervisor/status-types.js'
 import {procIdentity} from './supervisor/proc.js'
@@ -24,27 +24,16 @@ import {up, type UpEvent, type UpResult} from './services/up.js'
 export type {S3Access, StatusReport, UpEvent, ScaleResult, DownResult}
 export {SeaweedctlError}
 
-export interface StartClusterOptions {
+/** Sizing options take the names of the `up` flags and the spec's keys; portOffset defaults to 'auto'. */
+export interface StartClusterOptions extends Omit<SizingOptions, 'masters'> {
   /** The cluster's directory: its seaweed.yaml and (by default) its data live here. Default: process.cwd(). */
   dir?: string
   /** An existing spec to run instead of sizing options (relative to `dir`). Default: `<dir>/seaweed.yaml`, created when missing. */
   file?: string
-  /** Sizing of a new spec, as the `up` flags and the spec's keys. */
-  volumes?: number
-  filers?: number
+  /** A new spec's master count: a raft majority needs 1, 3 or 5. */
   masters?: 1 | 3 | 5
-  /** Run an S3 gateway. */
-  s3?: boolean
   /** S3 buckets to create before it resolves (as `up --bucket`); they imply `s3: true` for a new spec. */
   buckets?: string[]
-  replication?: string
-  racks?: number
-  dataCenters?: number
-  /** A number, or 'auto' (the default): the first offset whose ports are all free, claimed for this cluster. */
-  portOffset?: number | 'auto'
-  dataDir?: string
-  /** weed.version of a new spec, e.g. "4.48". */
-  weedVersion?: string
   /** The weed binary to run (default: $SEAWEEDCTL_WEED, the spec, the cache, PATH). */
   weed?: string
   /** Give up (and stop what was started) after this long: milliseconds or a duration such as "90s". Default 120 s. */
@@ -102,16 +91,10 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     install: options.install ?? true,
     reuse: options.reuse,
     owner: stop && me ? {pid: process.pid, startTime: me.startTime, purge: stop.purge} : undefined,
-    volumes: options.volumes,
-    filers: options.filers,
-    masters: options.masters,
+    ...sizingOf(options),
     s3: options.s3 ?? (options.buckets?.length ? true : undefined),
     buckets: options.buckets,
-    replication: options.replication,
-    racks: options.racks,
-    dataCenters: options.dataCenters,
     portOffset: options.portOffset ?? 'auto',
-    dataDir: options.dataDir,
     weedVersion: options.weedVersion === undefined ? undefined : weedVersionFlag(options.weedVersion),
   }, options.onEvent)
   let plan: Plan = planFromFile(file)
@@ -148,3 +131,7 @@ function toMs(value: number | string, what: string): number {
   return ms
 }
 
+/** The sizing part of the options, exactly the fields `up`'s flags give (SizingOptions). */
+function sizingOf(o: StartClusterOptions): SizingOptions {
+  return {volumes: o.volumes, filers: o.filers, masters: o.masters, s3: o.s3, replication: o.replication, racks: o.racks, dataCenters: o.dataCenters, portOffset: o.portOffset, dataDir: o.dataDir, weedVersion: o.weedVersion}
+}
