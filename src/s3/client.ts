@@ -1,4 +1,4 @@
-import {request} from 'node:http'
+import {loopbackRequest} from '../lib/loopback-http.js'
 
 import {signV4, type SigningKey} from './sigv4.js'
 
@@ -10,34 +10,13 @@ export interface S3Answer {
 }
 
 /**
- * One signed S3 request on loopback with a hard timeout. Never rejects, like the other probes' requests:
- * a failure is an answer with status 0 and an error.
+ * One signed S3 request on loopback with a hard timeout, on a kept-open connection. Never rejects, like the
+ * other probes' requests: a failure is an answer with status 0 and an error.
  */
 export function s3Request(endpoint: string, key: SigningKey, method: string, path: string, options: {body?: Buffer; timeoutMs?: number} = {}): Promise<S3Answer> {
   const url = new URL(path, endpoint)
   const headers = signV4({method, url, body: options.body, headers: options.body ? {'content-length': String(options.body.length)} : {}}, key)
-  const timeoutMs = options.timeoutMs ?? 10_000
-  return new Promise((resolve) => {
-    let settled = false
-    const done = (answer: S3Answer) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resolve(answer)
-    }
-    const req = request(url, {method, agent: false, headers: {...headers, connection: 'close'}}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => done({status: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
-      res.on('error', (e) => done({status: 0, body: Buffer.alloc(0), error: e.message}))
-    })
-    const timer = setTimeout(() => {
-      req.destroy()
-      done({status: 0, body: Buffer.alloc(0), error: `timed out (${timeoutMs}ms)`})
-    }, timeoutMs)
-    req.on('error', (e: NodeJS.ErrnoException) => done({status: 0, body: Buffer.alloc(0), error: e.code ?? e.message}))
-    req.end(options.body)
-  })
+  return loopbackRequest(url.href, {method, headers, body: options.body, timeoutMs: options.timeoutMs ?? 10_000})
 }
 
 /** The <Code> of an S3 error body, for messages ("AccessDenied", "NoSuchBucket"). */

@@ -1,4 +1,4 @@
-import {request} from 'node:http'
+import {loopbackRequest} from '../lib/loopback-http.js'
 
 import type {Probe} from '../plan/types.js'
 import {s3SignedProbe} from './s3-probe.js'
@@ -23,32 +23,10 @@ interface HttpAnswer {
   body: string
 }
 
-/**
- * One GET on loopback with a hard timeout. Never rejects: a refused connection, a timeout or a reset is an
- * answer with status 0, because a probe that is "not yet" must not be an exception.
- */
-export function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer & {error?: string}> {
-  return new Promise((resolve) => {
-    let settled = false
-    const done = (answer: HttpAnswer & {error?: string}) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resolve(answer)
-    }
-    const req = request(url, {method: 'GET', agent: false, headers: {connection: 'close'}}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => done({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
-      res.on('error', (e) => done({status: 0, body: '', error: e.message}))
-    })
-    const timer = setTimeout(() => {
-      req.destroy()
-      done({status: 0, body: '', error: `timed out (${timeoutMs}ms)`})
-    }, timeoutMs)
-    req.on('error', (e: NodeJS.ErrnoException) => done({status: 0, body: '', error: e.code ?? e.message}))
-    req.end()
-  })
+/** One GET on loopback with a hard timeout; never rejects (see loopback-http.ts). */
+export async function httpGet(url: string, timeoutMs: number): Promise<HttpAnswer & {error?: string}> {
+  const answer = await loopbackRequest(url, {timeoutMs})
+  return {status: answer.status, body: answer.body.toString('utf8'), error: answer.error}
 }
 
 export interface ProbeOptions {
