@@ -1,3 +1,5 @@
+import {loopbackRequest} from '../lib/loopback-http.js'
+
 /** What the page shows of the master's topology and of the S3 buckets, read over loopback HTTP. */
 
 export interface TopologyNode {
@@ -73,13 +75,10 @@ export async function listBuckets(filer: string): Promise<string[] | undefined> 
 }
 
 async function getJson<T>(url: string): Promise<T | undefined> {
+  const answer = await loopbackRequest(url, {headers: {accept: 'application/json'}, timeoutMs: TIMEOUT_MS})
+  if (answer.status !== 200) return undefined
   try {
-    const res = await fetch(url, {headers: {accept: 'application/json'}, signal: AbortSignal.timeout(TIMEOUT_MS)})
-    if (!res.ok) {
-      await res.body?.cancel()
-      return undefined
-    }
-    return (await res.json()) as T
+    return JSON.parse(answer.body.toString('utf8')) as T
   } catch {
     return undefined
   }

@@ -1,4 +1,4 @@
-import {Agent, request, type RequestOptions} from 'node:http'
+import {connect, type Socket} from 'node:net'
 
 export interface LoopbackAnswer {
   status: number
@@ -12,76 +12,275 @@ export interface LoopbackRequest {
   headers?: Record<string, string>
   body?: Buffer
   timeoutMs: number
+  /** false: only the status matters (most probes); the body is read to its end but not kept. */
+  keepBody?: boolean
 }
 
 /**
- * One connection per weed server, kept open between requests. The supervisor probes every process every
- * interval; opening and closing a TCP connection per probe was most of its idle CPU. An idle socket does not
- * keep a CLI alive (the agent unrefs it), and a timed-out request destroys its socket, so a hung process is
- * met with a fresh connection next time.
- */
-const agent = new Agent({keepAlive: true, keepAliveMsecs: 10_000, maxFreeSockets: 2, scheduling: 'lifo'})
-
-/** Parsed request options per URL: the same few URLs are asked every interval for the daemon's whole life. */
-const parsed = new Map<string, RequestOptions>()
-const MAX_PARSED = 512
-
-function optionsFor(url: string): RequestOptions {
-  let options = parsed.get(url)
-  if (!options) {
-    const u = new URL(url)
-    options = {protocol: u.protocol, hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}`}
-    if (parsed.size >= MAX_PARSED) parsed.clear()
-    parsed.set(url, options)
-  }
-  return options
-}
-
-/** Errors that mean the server closed a kept-open connection just as it was reused: worth one retry. */
-const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED'])
-
-/**
- * One HTTP request to a local weed server with a hard timeout. Never rejects: a refused connection, a timeout
- * or a reset is an answer with status 0 and an error, because a probe that is "not yet" must not be an exception.
+ * HTTP/1.1 to the local weed servers, on connections kept open between requests.
+ *
+ * The supervisor probes every process every interval, for the life of the cluster. On the 2-core machines this
+ * runs on, node:http cost about 1 ms of CPU per request (its request and response objects and streams), which
+ * made the idle daemon of a 34-process cluster use 3 % of a core. The probes need only this much of HTTP: one
+ * request at a time per connection, a status line, Content-Length or chunked bodies. Anything unusual (a
+ * malformed answer, a closed connection) ends that connection and is reported like a refused one.
  */
 export function loopbackRequest(url: string, options: LoopbackRequest): Promise<LoopbackAnswer> {
   const deadline = Date.now() + options.timeoutMs
-  return attempt(url, options, options.timeoutMs).then((answer) =>
-    // A request on a reused socket that the server had just closed fails without reaching it: ask once more.
-    answer.retry && Date.now() < deadline ? attempt(url, options, deadline - Date.now()) : answer,
+  const target = targetOf(url)
+  return exchange(target, options, options.timeoutMs).then((answer) =>
+    // A kept-open connection the server had just closed fails before any answer: ask once more, on a new one.
+    answer.stale && Date.now() < deadline ? exchange(target, options, deadline - Date.now()) : answer,
   )
 }
 
-function attempt(url: string, options: LoopbackRequest, timeoutMs: number): Promise<LoopbackAnswer & {retry?: boolean}> {
+/** Close every kept-open connection (a daemon that stops; tests). */
+export function closeLoopbackConnections(): void {
+  for (const list of idle.values()) for (const c of list.splice(0)) c.socket.destroy()
+  idle.clear()
+}
+
+interface Target {
+  origin: string
+  host: string
+  port: number
+  path: string
+}
+
+/** Parsed URLs: the same few are asked every interval for the daemon's whole life. */
+const targets = new Map<string, Target>()
+
+function targetOf(url: string): Target {
+  let target = targets.get(url)
+  if (!target) {
+    const u = new URL(url)
+    if (u.protocol !== 'http:') throw new Error(`loopback requests are plain http, not ${url}`)
+    target = {origin: u.host, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: `${u.pathname}${u.search}`}
+    if (targets.size >= 512) targets.clear()
+    targets.set(url, target)
+  }
+  return target
+}
+
+interface Connection {
+  socket: Socket
+  /** Set while a request is on it; an idle connection has none. */
+  onData?: (chunk: Buffer) => void
+  onEnd?: (error: string) => void
+}
+
+/** Idle connections by origin (host:port), most recently used last. */
+const idle = new Map<string, Connection[]>()
+const MAX_IDLE_PER_ORIGIN = 2
+
+function take(target: Target): {connection: Connection; reused: boolean} {
+  const list = idle.get(target.origin)
+  let reused = list?.pop()
+  // A connection the server closed is dropped from the list when its close event comes; skip it before that.
+  while (reused?.socket.destroyed) reused = list?.pop()
+  if (reused) {
+    reused.socket.ref()
+    return {connection: reused, reused: true}
+  }
+  const socket = connect({host: target.host, port: target.port})
+  socket.setNoDelay(true)
+  const connection: Connection = {socket}
+  socket.on('data', (chunk: Buffer) => connection.onData?.(chunk))
+  const ended = (error: string) => {
+    forget(target.origin, connection)
+    connection.onEnd?.(error)
+  }
+  socket.on('error', (e: NodeJS.ErrnoException) => ended(e.code ?? e.message))
+  socket.on('close', () => ended('ECONNRESET'))
+  return {connection, reused: false}
+}
+
+function forget(origin: string, connection: Connection): void {
+  const list = idle.get(origin)
+  const at = list?.indexOf(connection) ?? -1
+  if (at >= 0) list!.splice(at, 1)
+}
+
+function release(origin: string, connection: Connection): void {
+  connection.onData = undefined
+  connection.onEnd = undefined
+  const list = idle.get(origin) ?? []
+  if (list.length >= MAX_IDLE_PER_ORIGIN) {
+    connection.socket.destroy()
+    return
+  }
+  // An idle connection must not keep a CLI's event loop alive.
+  connection.socket.unref()
+  list.push(connection)
+  idle.set(origin, list)
+}
+
+function exchange(target: Target, options: LoopbackRequest, timeoutMs: number): Promise<LoopbackAnswer & {stale?: boolean}> {
   return new Promise((resolve) => {
-    let settled = false
-    const done = (answer: LoopbackAnswer & {retry?: boolean}) => {
-      if (settled) return
-      settled = true
+    const {connection, reused} = take(target)
+    const parser = new ResponseParser(options.method === 'HEAD', options.keepBody ?? true)
+    let answered = false
+    const finish = (answer: LoopbackAnswer & {stale?: boolean}, keep: boolean) => {
       clearTimeout(timer)
+      connection.onData = undefined
+      connection.onEnd = undefined
+      if (keep) release(target.origin, connection)
+      else connection.socket.destroy()
       resolve(answer)
     }
-    const req = request({...optionsFor(url), method: options.method ?? 'GET', agent, headers: options.headers}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => done({status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)}))
-      res.on('error', (e) => done({status: 0, body: EMPTY, error: e.message}))
-    })
-    const timer = setTimeout(() => {
-      req.destroy()
-      done({status: 0, body: EMPTY, error: `timed out (${timeoutMs}ms)`})
-    }, timeoutMs)
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      const code = e.code ?? e.message
-      done({status: 0, body: EMPTY, error: code, retry: req.reusedSocket && STALE_SOCKET.has(code)})
-    })
-    req.end(options.body)
+    const timer = setTimeout(() => finish({status: 0, body: EMPTY, error: `timed out (${timeoutMs}ms)`}, false), timeoutMs)
+    connection.onData = (chunk) => {
+      answered = true
+      const result = parser.push(chunk)
+      if (result === 'more') return
+      if (result === 'malformed') finish({status: 0, body: EMPTY, error: 'malformed answer'}, false)
+      else finish({status: parser.status, body: parser.body()}, parser.keepAlive)
+    }
+    connection.onEnd = (error) => {
+      // An answer without a length ends with the connection.
+      if (parser.endsAtClose()) finish({status: parser.status, body: parser.body()}, false)
+      else finish({status: 0, body: EMPTY, error, stale: reused && !answered}, false)
+    }
+    connection.socket.write(requestBytes(target, options))
   })
 }
 
-const EMPTY = Buffer.alloc(0)
+function requestBytes(target: Target, options: LoopbackRequest): Buffer {
+  let head = `${options.method ?? 'GET'} ${target.path} HTTP/1.1\r\nhost: ${target.origin}\r\n`
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`)
+    if (name.toLowerCase() !== 'host' && name.toLowerCase() !== 'content-length') head += `${name}: ${value}\r\n`
+  }
+  if (options.body || (options.method && options.method !== 'GET' && options.method !== 'HEAD')) head += `content-length: ${options.body?.length ?? 0}\r\n`
+  const bytes = Buffer.from(`${head}\r\n`, 'latin1')
+  return options.body ? Buffer.concat([bytes, options.body]) : bytes
+}
 
-/** Close every kept-open connection (a daemon that stops; tests that count sockets). */
-export function closeLoopbackConnections(): void {
-  agent.destroy()
+const EMPTY = Buffer.alloc(0)
+const MAX_HEAD_BYTES = 64 * 1024
+
+/** An HTTP/1.1 response, fed chunk by chunk: status line and headers, then a Content-Length, chunked or to-close body. */
+export class ResponseParser {
+  status = 0
+  keepAlive = true
+  private head: Buffer | undefined = EMPTY
+  private pending: Buffer = EMPTY
+  private readonly parts: Buffer[] = []
+  private framing: {kind: 'length'; left: number} | {kind: 'chunked'; left: number; trailer: boolean} | {kind: 'close'} | undefined
+
+  constructor(private readonly noBody = false, private readonly keepBody = true) {}
+
+  push(chunk: Buffer): 'more' | 'done' | 'malformed' {
+    if (this.head !== undefined) {
+      const data = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk])
+      const end = data.indexOf('\r\n\r\n')
+      if (end < 0) {
+        if (data.length > MAX_HEAD_BYTES) return 'malformed'
+        this.head = data
+        return 'more'
+      }
+      this.head = undefined
+      if (!this.readHead(data.toString('latin1', 0, end))) return 'malformed'
+      chunk = data.subarray(end + 4)
+    }
+    return this.readBody(chunk)
+  }
+
+  /** Whether a connection that ends now ends the answer (a body framed by the close). */
+  endsAtClose(): boolean {
+    return this.head === undefined && this.framing?.kind === 'close'
+  }
+
+  body(): Buffer {
+    return this.parts.length === 1 ? this.parts[0] : this.parts.length === 0 ? EMPTY : Buffer.concat(this.parts)
+  }
+
+  private readHead(text: string): boolean {
+    // Lower-cased once and searched, not split into lines: this runs for every probe of the daemon's life.
+    const head = text.toLowerCase()
+    const status = /^http\/1\.([01]) (\d{3})/.exec(head)
+    if (!status) return false
+    this.status = Number(status[2])
+    const length = headerValue(head, 'content-length')
+    if (length !== undefined && !/^\d+$/.test(length)) return false
+    const chunked = headerValue(head, 'transfer-encoding')?.split(',').at(-1)?.trim() === 'chunked'
+    const connection = headerValue(head, 'connection') ?? ''
+    this.keepAlive = connection.includes('keep-alive') || (status[1] === '1' && !connection.includes('close'))
+    if (this.noBody || this.status === 204 || this.status === 304 || this.status < 200) this.framing = {kind: 'length', left: 0}
+    else if (chunked) this.framing = {kind: 'chunked', left: -1, trailer: false}
+    else if (length !== undefined) this.framing = {kind: 'length', left: Number(length)}
+    else {
+      this.framing = {kind: 'close'}
+      this.keepAlive = false
+    }
+    return true
+  }
+
+  private readBody(chunk: Buffer): 'more' | 'done' | 'malformed' {
+    const framing = this.framing!
+    if (framing.kind === 'close') {
+      if (chunk.length > 0 && this.keepBody) this.parts.push(chunk)
+      return 'more'
+    }
+    if (framing.kind === 'length') {
+      const take = Math.min(framing.left, chunk.length)
+      if (take > 0 && this.keepBody) this.parts.push(chunk.subarray(0, take))
+      framing.left -= take
+      if (framing.left > 0) return 'more'
+      // Bytes past the answer mean the server and we disagree on framing: do not reuse this connection.
+      if (chunk.length > take) this.keepAlive = false
+      return 'done'
+    }
+    return this.readChunks(framing, chunk)
+  }
+
+  private readChunks(framing: {left: number; trailer: boolean}, chunk: Buffer): 'more' | 'done' | 'malformed' {
+    let data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    this.pending = EMPTY
+    for (;;) {
+      if (framing.trailer) {
+        // After the last chunk: trailer lines until an empty one.
+        const end = data.indexOf('\r\n')
+        if (end < 0) return this.keep(data)
+        data = data.subarray(end + 2)
+        if (end > 0) continue
+        if (data.length > 0) this.keepAlive = false
+        return 'done'
+      }
+      if (framing.left < 0) {
+        const end = data.indexOf('\r\n')
+        if (end < 0) return this.keep(data)
+        const size = Number.parseInt(data.toString('latin1', 0, end).split(';')[0].trim(), 16)
+        if (!Number.isFinite(size) || size < 0) return 'malformed'
+        data = data.subarray(end + 2)
+        if (size === 0) {
+          framing.trailer = true
+          continue
+        }
+        framing.left = size + 2 // the chunk and its CRLF
+      }
+      const take = Math.min(framing.left, data.length)
+      const bodyBytes = Math.min(take, Math.max(0, framing.left - 2))
+      if (bodyBytes > 0 && this.keepBody) this.parts.push(data.subarray(0, bodyBytes))
+      framing.left -= take
+      data = data.subarray(take)
+      if (framing.left > 0) return 'more'
+      framing.left = -1
+    }
+  }
+
+  private keep(data: Buffer): 'more' | 'malformed' {
+    if (data.length > MAX_HEAD_BYTES) return 'malformed'
+    this.pending = Buffer.from(data)
+    return 'more'
+  }
+}
+
+/** The value of header `name` in a lower-cased response head, trimmed. */
+function headerValue(head: string, name: string): string | undefined {
+  const at = head.indexOf(`\r\n${name}:`)
+  if (at < 0) return undefined
+  const start = at + name.length + 3
+  const end = head.indexOf('\r\n', start)
+  return head.slice(start, end < 0 ? undefined : end).trim()
 }

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {DaemonClient} from '../daemon/client.js'
-import {takePrestartedDaemon} from '../daemon/prestart.js'
+import {DAEMON_NODE_FLAGS, takePrestartedDaemon} from '../daemon/prestart.js'
 import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {EXIT, SeaweedctlError} from '../lib/errors.js'
@@ -70,7 +70,7 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
   } else {
     const log = openSync(logPath, 'a', 0o600)
     try {
-      const child = spawn(process.execPath, [DAEMON_MAIN, plan.runDir], {
+      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON_MAIN, plan.runDir], {
         detached: true,
         stdio: ['ignore', log, log],
         cwd: plan.runDir,

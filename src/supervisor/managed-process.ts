@@ -34,11 +34,11 @@ export interface ManagedProcessDeps {
   /** Asked before a restart after an exit: why to hold it back a little longer, or undefined to go ahead. */
   holdRestart?: (process: ManagedProcess) => string | undefined
   /**
-   * Where in each health interval this process's liveness probe fires, as a fraction [0, 1) of the interval
-   * on the clock's own time line. The supervisor gives each process its own, so the probes of 32 volume servers
-   * are spread over the interval instead of fired together. Without it, a probe follows the last by one interval.
+   * Schedules a liveness probe: `fn` runs at this process's point of the health interval, at least half an
+   * interval after `from` (see probe-waves.ts); returns a cancel function. Without it, a probe follows the last
+   * by one interval.
    */
-  livenessSlot?: (process: ManagedProcess) => number
+  scheduleLiveness?: (process: ManagedProcess, from: number, fn: () => void) => () => void
 }
 
 /** A held restart is held at most this long after the exit, then it goes ahead whatever the rule says. */
@@ -225,12 +225,10 @@ export class ManagedProcess {
     })
   }
 
-  /** The next liveness probe: one interval from now, or at this process's slot after `from` (the last probe's start). */
+  /** The next liveness probe: at this process's wave after `from` (the last probe's start), or one interval from now. */
   private pollLiveness(generation: number, from: number): void {
     const interval = this.deps.policy.healthIntervalMs
-    const slot = this.deps.livenessSlot?.(this)
-    const delay = slot === undefined ? interval : nextSlotDelay(this.deps.clock.now(), from, interval, slot)
-    this.schedule(delay, async () => {
+    const probe = async () => {
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
       const started = this.deps.clock.now()
       // Liveness may share a topology read made earlier in this interval (one read serves every volume server).
@@ -239,6 +237,16 @@ export class ManagedProcess {
       if (result.ok) this.passed(result)
       else if (!this.failed(result)) return
       this.pollLiveness(generation, started)
+    }
+    const scheduleLiveness = this.deps.scheduleLiveness
+    if (!scheduleLiveness) {
+      this.schedule(interval, probe)
+      return
+    }
+    this.clearTimer()
+    this.cancelTimer = scheduleLiveness(this, from, () => {
+      this.cancelTimer = undefined
+      void probe()
     })
   }
 
@@ -366,14 +374,3 @@ export class ManagedProcess {
   }
 }
 
-/**
- * How long from `now` until the first time after `from` + half an interval that sits at `slot` of the interval
- * (times t with t mod interval = slot × interval). Half an interval, so a probe never follows the last one (or
- * readiness) at once; a slow probe still gets its next one at its own slot.
- */
-export function nextSlotDelay(now: number, from: number, interval: number, slot: number): number {
-  const earliest = from + interval / 2
-  const offset = slot * interval
-  const at = earliest + ((((offset - earliest) % interval) + interval) % interval)
-  return Math.max(0, at - now)
-}

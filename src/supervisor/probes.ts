@@ -29,6 +29,11 @@ export async function httpGet(url: string, timeoutMs: number): Promise<HttpAnswe
   return {status: answer.status, body: answer.body.toString('utf8'), error: answer.error}
 }
 
+/** The status of one GET (the body is not kept): what most probes need. */
+function httpStatus(url: string, timeoutMs: number): Promise<{status: number; error?: string}> {
+  return loopbackRequest(url, {timeoutMs, keepBody: false})
+}
+
 export interface ProbeOptions {
   /** How old a shared read of the master's topology may be; 0 (readiness): read after this call began. */
   topologyMaxAgeMs?: number
@@ -37,8 +42,8 @@ export interface ProbeOptions {
 export async function runProbe(probe: Probe, timeoutMs: number, options: ProbeOptions = {}): Promise<ProbeResult> {
   switch (probe.kind) {
     case 'http': {
-      const answer = await httpGet(probe.url, timeoutMs)
-      const path = new URL(probe.url).pathname
+      const answer = await httpStatus(probe.url, timeoutMs)
+      const path = probe.url.replace(/^[a-z]+:\/\/[^/]+/, '')
       return answer.status === 200
         ? {ok: true, detail: `${path} 200`}
         // An answer other than 200 means the process is alive and reporting trouble, often with what it needs.
@@ -114,7 +119,7 @@ export async function masterTopology(masterUrls: string[], timeoutMs: number): P
 const sharedTopology = new TopologyCache((urls, timeoutMs) => masterTopology(urls, timeoutMs))
 
 async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number, maxAgeMs: number): Promise<ProbeResult> {
-  const own = await httpGet(statusUrl, timeoutMs)
+  const own = await httpStatus(statusUrl, timeoutMs)
   if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`, blame: 'self'}
   const topology = await sharedTopology.get(masterUrls, timeoutMs, maxAgeMs)
   if (!topology) return {ok: false, detail: 'master /dir/status not answering', blame: 'dependency'}

@@ -6,6 +6,7 @@ import {KIND_ORDER, type Plan, type ProcessKind, STARTS_AFTER} from '../plan/typ
 import type {Clock} from './clock.js'
 import type {Launcher} from './launcher.js'
 import {DependencyRule, type ProcessView} from './dependencies.js'
+import {ProbeWaves} from './probe-waves.js'
 import {ManagedProcess, type ManagedProcessDeps, type ProcessMemory} from './managed-process.js'
 import {procIdentity, sameProcess, type ProcIdentity} from './proc.js'
 import type {ProbeOptions, ProbeResult} from './probes.js'
@@ -42,6 +43,7 @@ export class Supervisor {
   private waiters: Array<() => void> = []
   private startSequence: Promise<void> | undefined
   private readonly dependencies: DependencyRule
+  private readonly waves: ProbeWaves
   private savedText: string | undefined
   /** One policy object shared by every process, so a new supervise.* takes effect without a restart. */
   private readonly policy: Plan['supervise']
@@ -53,6 +55,7 @@ export class Supervisor {
     this.startedAt = deps.clock.now()
     this.dependencies = new DependencyRule(deps.clock)
     this.policy = {...plan.supervise}
+    this.waves = new ProbeWaves(deps.clock, () => this.policy.healthIntervalMs)
     this.defaultWeed = {path: deps.weedPath, version: plan.weedVersion}
     this.processes = plan.processes.map((p) => this.manage(p, deps.weeds?.[p.name]))
   }
@@ -71,8 +74,7 @@ export class Supervisor {
       onChange: () => this.changed(),
       waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
       holdRestart: (p) => this.dependencies.holdRestart(view(p), this.processes.map(view)),
-      // Each process probes at its own point of the interval: 34 processes make one probe every ~60 ms.
-      livenessSlot: (p) => Math.max(0, this.processes.indexOf(p)) / Math.max(1, this.processes.length),
+      scheduleLiveness: (p, from, fn) => this.waves.schedule(Math.max(0, this.processes.indexOf(p)), this.processes.length, from, fn),
       afterStopSignal: this.deps.afterStopSignal,
     })
   }
