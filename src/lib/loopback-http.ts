@@ -85,7 +85,11 @@ function take(target: Target): {connection: Connection; reused: boolean} {
   const socket = connect({host: target.host, port: target.port})
   socket.setNoDelay(true)
   const connection: Connection = {socket}
-  socket.on('data', (chunk: Buffer) => connection.onData?.(chunk))
+  socket.on('data', (chunk: Buffer) => {
+    // Bytes on an idle connection belong to no request: the connection can no longer be trusted.
+    if (connection.onData) connection.onData(chunk)
+    else socket.destroy()
+  })
   const ended = (error: string) => {
     forget(target.origin, connection)
     connection.onEnd?.(error)
