@@ -149,7 +149,7 @@ export class Feed {
     const processAt = (url: string) => processes.find((p) => p.kind === 'volume' && p.address === url)?.name ?? null
     const masters = masterUrls(report)
     const [topology, buckets] = await Promise.all([
-      readTopology(masters, processAt),
+      readTopology(masters, processAt, TOPOLOGY_MIN_MS),
       // Every bucket there is, not only the spec's: S3 clients create them too, and the filer lists them all.
       report.endpoints.s3 && report.endpoints.filer ? listBuckets(report.endpoints.filer) : undefined,
     ])

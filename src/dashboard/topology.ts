@@ -1,4 +1,5 @@
 import {loopbackRequest} from '../lib/loopback-http.js'
+import {type DirStatus, sharedDirStatus} from '../supervisor/master-topology.js'
 
 /** What the page shows of the master's topology and of the S3 buckets, read over loopback HTTP. */
 
@@ -22,25 +23,15 @@ export interface TopologyView {
   dataCenters: Array<{id: string; racks: Array<{id: string; nodes: TopologyNode[]}>}>
 }
 
-interface DirStatus {
-  Version?: string
-  Topology?: {
-    Max?: number
-    Free?: number
-    DataCenters?: Array<{Id?: string; Racks?: Array<{Id?: string; DataNodes?: Array<{Url?: string; Volumes?: number; EcShards?: number; Max?: number}>}>}>
-  }
-}
-
 const TIMEOUT_MS = 2000
 
-/** The first master (leader first) that answers /dir/status; `undefined` when none does. */
-export async function readTopology(masters: string[], processAt: (url: string) => string | null): Promise<TopologyView | undefined> {
-  for (const master of masters) {
-    const status = await getJson<DirStatus>(`${master}/dir/status`)
-    if (!status?.Topology) continue
-    return parseDirStatus(master, status, processAt)
-  }
-  return undefined
+/**
+ * The first master (leader first) that answers /dir/status; `undefined` when none does. The read is the one
+ * the volume servers' liveness probes share, when one is at most `maxAgeMs` old.
+ */
+export async function readTopology(masters: string[], processAt: (url: string) => string | null, maxAgeMs: number): Promise<TopologyView | undefined> {
+  const read = await sharedDirStatus(masters, TIMEOUT_MS, maxAgeMs)
+  return read ? parseDirStatus(read.master, read.status, processAt) : undefined
 }
 
 export function parseDirStatus(master: string, status: DirStatus, processAt: (url: string) => string | null): TopologyView {

@@ -1,6 +1,6 @@
 import {SeaweedctlError} from '../lib/errors.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
-import {masterTopology} from '../supervisor/probes.js'
+import {masterTopology} from '../supervisor/master-topology.js'
 import {runWeedShell} from '../weed/shell.js'
 import {has, parseVersionString, NEWEST_KNOWN} from '../weed/versions.js'
 

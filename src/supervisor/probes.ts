@@ -2,7 +2,7 @@ import {loopbackRequest} from '../lib/loopback-http.js'
 
 import type {Probe} from '../plan/types.js'
 import {s3SignedProbe} from './s3-probe.js'
-import {TopologyCache} from './topology-cache.js'
+import {nodesOf, sharedDirStatus} from './master-topology.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -88,42 +88,12 @@ async function masterLeader(urls: string[], timeoutMs: number): Promise<ProbeRes
   return {ok: true, detail: `leader ${leader}`, leader}
 }
 
-interface DirStatus {
-  Topology?: {DataCenters?: Array<{Id?: string; Racks?: Array<{Id?: string; DataNodes?: Array<{Url?: string; PublicUrl?: string; Volumes?: number; EcShards?: number; Max?: number}>}>}>}
-}
-
-/** The data nodes the master lists, by ip:port, with their volume counts. */
-export async function masterTopology(masterUrls: string[], timeoutMs: number): Promise<Map<string, {volumes: number; ecShards: number; max: number}> | undefined> {
-  for (const url of masterUrls) {
-    const answer = await httpGet(`${url}/dir/status`, timeoutMs)
-    if (answer.status !== 200) continue
-    try {
-      const status = JSON.parse(answer.body) as DirStatus
-      const nodes = new Map<string, {volumes: number; ecShards: number; max: number}>()
-      for (const dc of status.Topology?.DataCenters ?? []) {
-        for (const rack of dc.Racks ?? []) {
-          for (const node of rack.DataNodes ?? []) {
-            if (node.Url) nodes.set(node.Url, {volumes: node.Volumes ?? 0, ecShards: node.EcShards ?? 0, max: node.Max ?? 0})
-          }
-        }
-      }
-      return nodes
-    } catch {
-      continue
-    }
-  }
-  return undefined
-}
-
-/** Every volume server's probe in this daemon reads the topology through one cache (topology-cache.ts). */
-const sharedTopology = new TopologyCache((urls, timeoutMs) => masterTopology(urls, timeoutMs))
-
 async function volumeListed(statusUrl: string, masterUrls: string[], node: string, timeoutMs: number, maxAgeMs: number): Promise<ProbeResult> {
   const own = await httpStatus(statusUrl, timeoutMs)
   if (own.status !== 200) return {ok: false, detail: `/status ${own.error ?? own.status}`, blame: 'self'}
-  const topology = await sharedTopology.get(masterUrls, timeoutMs, maxAgeMs)
-  if (!topology) return {ok: false, detail: 'master /dir/status not answering', blame: 'dependency'}
-  const entry = topology.get(node)
+  const read = await sharedDirStatus(masterUrls, timeoutMs, maxAgeMs)
+  if (!read) return {ok: false, detail: 'master /dir/status not answering', blame: 'dependency'}
+  const entry = nodesOf(read).get(node)
   if (!entry) return {ok: false, detail: 'not listed by the master', blame: 'dependency'}
   return {ok: true, detail: `listed, ${entry.volumes} volume${entry.volumes === 1 ? '' : 's'}`}
 }

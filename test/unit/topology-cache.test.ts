@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {type Topology, TopologyCache} from '../../src/supervisor/topology-cache.js'
+import type {Topology} from '../../src/supervisor/master-topology.js'
+import {TopologyCache} from '../../src/supervisor/topology-cache.js'
 
 function fakeMaster() {
   const calls: string[] = []
@@ -32,6 +33,16 @@ describe('one topology read serves every volume server', () => {
     now = 2000
     await cache.get(['http://m:9333'], 1000, 1750)
     assert.equal(master.calls.length, 2)
+  })
+
+  test('the dashboard (leader first) and the probes (plan order) share one read of the same masters', async () => {
+    const master = fakeMaster()
+    let now = 0
+    const cache = new TopologyCache(master.read, () => now)
+    await cache.get(['http://m1:9333', 'http://m2:9333', 'http://m3:9333'], 1000, 1900)
+    now = 800
+    await cache.get(['http://m2:9333', 'http://m1:9333', 'http://m3:9333'], 1000, 2000)
+    assert.equal(master.calls.length, 1)
   })
 
   test('readiness (max age 0) shares a read in flight but never reuses a finished one', async () => {
