@@ -10,10 +10,11 @@ import {dirname, join} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
+import {closeLoopbackConnections} from '../lib/loopback-http.js'
 import {systemClock} from '../supervisor/clock.js'
 import {rotateIfLarge} from '../supervisor/log-rotation.js'
 import {ProcessLauncher} from '../supervisor/launcher.js'
-import {runProbe} from '../supervisor/probes.js'
+import {ownOrigins, runProbe} from '../supervisor/probes.js'
 import {FILER_STOP_NOTES, hastenFilerStop} from '../supervisor/filer-stop.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
@@ -34,6 +35,8 @@ export async function runDaemon(runDir: string): Promise<void> {
   process.once('exit', claim.release)
   const supervisor = new Supervisor(plan, {
     launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds,
+    // No kept-open connection to a process that stops, from now until well after it is back (see loopback-http.ts).
+    beforeStopSignal: (process) => closeLoopbackConnections(ownOrigins(process.liveness), process.stopTimeoutMs + 30_000),
     afterStopSignal: (process, stopping) => {
       if (process.kind !== 'filer') return
       void hastenFilerStop(process, {alive: stopping}).then((outcome) => {

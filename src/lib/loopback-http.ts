@@ -34,10 +34,23 @@ export function loopbackRequest(url: string, options: LoopbackRequest): Promise<
   )
 }
 
-/** Close every kept-open connection (a daemon that stops; tests). */
-export function closeLoopbackConnections(): void {
-  for (const list of idle.values()) for (const c of list.splice(0)) c.socket.destroy()
-  idle.clear()
+/**
+ * Close the kept-open connections to `origins` (host:port), or all of them, and for `quietMs` open none to
+ * them that outlives its request. The daemon does this before it signals a process to stop: weed 4.30's
+ * master, asked to stop with one of these open, waited ~30 s before it exited, and the other processes' probes
+ * (a volume server reading the topology) may ask it something while it stops.
+ */
+export function closeLoopbackConnections(origins?: string[], quietMs = 0): void {
+  for (const origin of origins ?? [...idle.keys()]) {
+    if (quietMs > 0) quiet.set(origin, Date.now() + quietMs)
+    for (const c of idle.get(origin)?.splice(0) ?? []) c.socket.destroy()
+    idle.delete(origin)
+  }
+}
+
+/** The host:port a URL's connections are kept under. */
+export function originOf(url: string): string {
+  return targetOf(url).origin
 }
 
 interface Target {
@@ -67,6 +80,17 @@ interface Connection {
   /** Set while a request is on it; an idle connection has none. */
   onData?: (chunk: Buffer) => void
   onEnd?: (error: string) => void
+}
+
+/** Origins (host:port) whose connections close after each request, until the time given (epoch ms). */
+const quiet = new Map<string, number>()
+
+function keepsConnections(origin: string): boolean {
+  const until = quiet.get(origin)
+  if (until === undefined) return true
+  if (Date.now() < until) return false
+  quiet.delete(origin)
+  return true
 }
 
 /** Idle connections by origin (host:port), most recently used last. */
@@ -109,7 +133,7 @@ function release(origin: string, connection: Connection): void {
   connection.onData = undefined
   connection.onEnd = undefined
   const list = idle.get(origin) ?? []
-  if (list.length >= MAX_IDLE_PER_ORIGIN) {
+  if (list.length >= MAX_IDLE_PER_ORIGIN || !keepsConnections(origin)) {
     connection.socket.destroy()
     return
   }
@@ -150,7 +174,7 @@ function exchange(target: Target, options: LoopbackRequest, timeoutMs: number): 
 }
 
 function requestBytes(target: Target, options: LoopbackRequest): Buffer {
-  let head = `${options.method ?? 'GET'} ${target.path} HTTP/1.1\r\nhost: ${target.origin}\r\n`
+  let head = `${options.method ?? 'GET'} ${target.path} HTTP/1.1\r\nhost: ${target.origin}\r\n${keepsConnections(target.origin) ? '' : 'connection: close\r\n'}`
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`)
     if (name.toLowerCase() !== 'host' && name.toLowerCase() !== 'content-length') head += `${name}: ${value}\r\n`

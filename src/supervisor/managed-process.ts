@@ -24,6 +24,8 @@ export interface ManagedProcessDeps {
   policy: SupervisionPolicy
   /** Called after every state change and health change (persist state, wake waiters). */
   onChange: (process: ManagedProcess) => void
+  /** Called just before the stop signal is sent (to close the daemon's kept-open connections to it). */
+  beforeStopSignal?: (plan: ProcessPlan) => void
   /** Called once the stop signal is sent (e.g. to hasten a filer's stop; see filer-stop.ts). */
   afterStopSignal?: (plan: ProcessPlan, isCurrent: () => boolean) => void
   /**
@@ -171,6 +173,7 @@ export class ManagedProcess {
     this.clearTimer()
     const handle = this.handle!
     this.setState({name: 'STOPPING', pid: handle.pid, since: this.deps.clock.now(), then})
+    this.deps.beforeStopSignal?.(this.plan)
     handle.signal(this.plan.stopSignal)
     // A SIGSTOPped process cannot act on SIGTERM until it is continued.
     handle.signal('SIGCONT')

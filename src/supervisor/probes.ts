@@ -1,4 +1,4 @@
-import {loopbackRequest} from '../lib/loopback-http.js'
+import {loopbackRequest, originOf} from '../lib/loopback-http.js'
 
 import type {Probe} from '../plan/types.js'
 import {s3SignedProbe} from './s3-probe.js'
@@ -96,4 +96,22 @@ async function volumeListed(statusUrl: string, masterUrls: string[], node: strin
   const entry = nodesOf(read).get(node)
   if (!entry) return {ok: false, detail: 'not listed by the master', blame: 'dependency'}
   return {ok: true, detail: `listed, ${entry.volumes} volume${entry.volumes === 1 ? '' : 's'}`}
+}
+
+/** The servers (host:port) a liveness probe asks about the process itself (not its masters). */
+export function ownOrigins(probe: Probe): string[] {
+  switch (probe.kind) {
+    case 'http':
+      return [originOf(probe.url)]
+    case 'masterLeader':
+      return probe.urls.map(originOf)
+    case 'volumeListed':
+      return [originOf(probe.statusUrl)]
+    case 's3Signed':
+      return [originOf(probe.endpoint)]
+    default: {
+      const unknown: never = probe
+      throw new Error(`unknown probe ${JSON.stringify(unknown)}`)
+    }
+  }
 }

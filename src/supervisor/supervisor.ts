@@ -23,6 +23,7 @@ export interface SupervisorDeps {
   weedPath: string
   /** Processes that run another weed than `weedPath` at the plan's version (left by a rolling upgrade). */
   weeds?: Record<string, ProcessWeed>
+  beforeStopSignal?: ManagedProcessDeps['beforeStopSignal']
   afterStopSignal?: ManagedProcessDeps['afterStopSignal']
 }
 
@@ -75,6 +76,7 @@ export class Supervisor {
       waitingOn: (p) => this.dependencies.waitingOn(view(p), this.processes.map(view)),
       holdRestart: (p) => this.dependencies.holdRestart(view(p), this.processes.map(view)),
       scheduleLiveness: (p, from, fn) => this.waves.schedule(Math.max(0, this.processes.indexOf(p)), this.processes.length, from, fn),
+      beforeStopSignal: this.deps.beforeStopSignal,
       afterStopSignal: this.deps.afterStopSignal,
     })
   }

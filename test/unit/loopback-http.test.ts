@@ -95,6 +95,30 @@ describe('loopback HTTP client', () => {
     }
   })
 
+  test('after closing the connections to a server that stops, none to it is kept open for a while', async () => {
+    const seen: Array<string | undefined> = []
+    const s = await server((req, res) => {
+      seen.push(req.headers.connection)
+      res.end('ok')
+    })
+    try {
+      const origin = s.url.replace('http://', '')
+      assert.equal((await loopbackRequest(`${s.url}/a`, {timeoutMs: 2000})).status, 200)
+      closeLoopbackConnections([origin], 60_000)
+      assert.equal((await loopbackRequest(`${s.url}/b`, {timeoutMs: 2000})).status, 200)
+      assert.equal((await loopbackRequest(`${s.url}/c`, {timeoutMs: 2000})).status, 200)
+      assert.equal(s.connections(), 3)
+      assert.deepEqual(seen, [undefined, 'close', 'close'])
+      closeLoopbackConnections([origin], 1) // the quiet time over, connections are kept again
+      await new Promise<void>((resolve) => setTimeout(resolve, 5))
+      await loopbackRequest(`${s.url}/d`, {timeoutMs: 2000})
+      await loopbackRequest(`${s.url}/e`, {timeoutMs: 2000})
+      assert.equal(s.connections(), 4)
+    } finally {
+      await s.close()
+    }
+  })
+
   test('a reused connection reset as the request goes out is retried once, on a new connection', async () => {
     // A raw server: answers the first request and then resets the connection the moment the second arrives.
     let accepted = 0
