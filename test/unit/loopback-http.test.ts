@@ -4,7 +4,8 @@ import {createServer as createTcpServer, type Socket} from 'node:net'
 import type {AddressInfo} from 'node:net'
 import {after, describe, test} from 'node:test'
 
-import {closeLoopbackConnections, loopbackRequest, ResponseParser} from '../../src/lib/loopback-http.js'
+import {ResponseParser} from '../../src/lib/http-response.js'
+import {closeLoopbackConnections, loopbackRequest} from '../../src/lib/loopback-http.js'
 
 /** A node:http server on an ephemeral loopback port that counts the TCP connections it accepts. */
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => void) {
