@@ -30,17 +30,19 @@ export function machine(root, weed) {
 
 const fmt = (x) => (x === undefined || Number.isNaN(x) ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2))
 const stats = (values) => `${fmt(Math.min(...values))} | ${fmt(median(values))} | ${fmt(Math.max(...values))}`
+/** A row whose label ends in "(unit)" has that unit instead of the figure's. */
+const unitOf = (label, unit) => /\(([^()]+)\)$/.exec(label)?.[1] ?? unit
 const verdict = (j) => (j.met ? 'met' : '**NOT met**')
 
 function figureTable(figure) {
   const n = figure.rows[0]?.values.length ?? 0
   const lines = [`### ${figure.title}`, '', `| | unit | min | median | max | runs |`, '|---|---|---|---|---|---|']
-  for (const row of figure.rows) lines.push(`| ${row.label} | ${row.label.endsWith('(ms)') ? 'ms' : figure.unit} | ${stats(row.values)} | ${row.values.length} |`)
+  for (const row of figure.rows) lines.push(`| ${row.label} | ${unitOf(row.label, figure.unit)} | ${stats(row.values)} | ${row.values.length} |`)
   if (figure.ratio) lines.push(`| **${figure.ratio.label}**, pair by pair | × | ${stats(figure.ratio.values)} | ${n} |`)
   const j = judge(figure)
-  lines.push('')
-  if (j) lines.push(`Target: ${figure.target.text}. Median ${fmt(j.value)}${j.unit}: ${verdict(j)}.`)
-  if (figure.note) lines.push(`${j ? '' : ''}${figure.note}`)
+  if (j) lines.push('', `Target: ${figure.target.text}. Median ${fmt(j.value)}${j.unit}: ${verdict(j)}.`)
+  if (j && !j.met && figure.bound) lines.push('', `What bounds it: ${figure.bound}`)
+  if (figure.note) lines.push('', figure.note)
   return lines.join('\n')
 }
 

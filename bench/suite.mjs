@@ -21,6 +21,7 @@ export const SUITE = [
   {name: 'failover', rounds: 2, command: (n) => node('failover.mjs', n), figures: f.failoverFigures},
   // daemon-idle: 3 windows of 15 s each; its rounds are windows on one cluster.
   {name: 'daemon-6', rounds: 3, command: (n) => node('daemon-idle.mjs', 4, 15, n), figures: f.daemonFigures},
+  {name: 'node-floor', rounds: 3, command: (n) => node('node-floor.mjs', n, 5), figures: f.nodeFloorFigures},
   {name: 'daemon-34', rounds: 3, command: (n) => node('daemon-idle.mjs', 32, 15, n), figures: f.daemonFigures},
   {name: 'log', rounds: 3, command: (n) => node('log-throughput.mjs', n, 256), figures: f.logFigures},
   {name: 'dashboard', rounds: 1, command: (n) => node('dashboard-cpu.mjs', 15, n), figures: f.dashboardFigures, needs: '/usr/bin/chromium'},
