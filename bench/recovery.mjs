@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Benchmark: how long a volume server is out after kill -9 and after SIGSTOP, on 1 master, 4 volume servers and
-// 1 filer supervised with healthInterval 1 s and unhealthyThreshold 3 (the method of test/e2e/supervision.test.ts):
+// Benchmark: how long a volume server is out after kill -9 and after SIGSTOP, on 1 master, 2 × ROUNDS volume servers
+// (at least 4; each round's victims are fresh, so no restart history and its growing delay carries over) and 1 filer,
+// supervised with healthInterval 1 s and unhealthyThreshold 3 (the method of test/e2e/supervision.test.ts):
 // from the signal until seaweedctl reports it RUNNING under a new pid and the master lists it again.
 //   kill -9:  the exit is seen at once; the floor is weed's own start, so each round also starts a plain volume
 //             server (own address, port and directory) against the same master and times it until listed.
@@ -14,6 +15,7 @@ import {join} from 'node:path'
 import {args, emit, fmtS, log, runBenchmark, signalAndWait, status, waitFor, weed, ctl} from './lib.mjs'
 
 const rounds = Number(args[0] || 3)
+const volumes = Math.max(4, 2 * rounds)
 const OFFSET = 4500
 const MASTER = `http://127.0.0.1:${9333 + OFFSET}`
 const POLICY = {healthInterval: '1s', unhealthyThreshold: 3}
@@ -57,14 +59,13 @@ async function plainVolumeStart(root, round) {
 await runBenchmark('recovery', async (ws) => {
   const dir = ws.cluster(join(ws.root, 'cluster'))
   mkdirSync(dir, {recursive: true})
-  writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: 4\nsupervise:\n  healthInterval: ${POLICY.healthInterval}\n  unhealthyThreshold: ${POLICY.unhealthyThreshold}\n`)
+  writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\nvolume:\n  count: ${volumes}\nsupervise:\n  healthInterval: ${POLICY.healthInterval}\n  unhealthyThreshold: ${POLICY.unhealthyThreshold}\n`)
   ctl(['up', '--weed', weed()], dir)
   const result = {policy: POLICY, plainStartMs: [], kill9Ms: [], sigstopMs: []}
   for (let round = 1; round <= rounds; round++) {
     const plain = await plainVolumeStart(ws.root, round)
-    // Victims rotate so that no server's restart history (its backoff) carries into the next round.
-    const kill9 = await outage(dir, `volume-${((2 * round - 2) % 4) + 1}`, 'SIGKILL')
-    const sigstop = await outage(dir, `volume-${((2 * round - 1) % 4) + 1}`, 'SIGSTOP')
+    const kill9 = await outage(dir, `volume-${2 * round - 1}`, 'SIGKILL')
+    const sigstop = await outage(dir, `volume-${2 * round}`, 'SIGSTOP')
     result.plainStartMs.push(plain)
     result.kill9Ms.push(kill9)
     result.sigstopMs.push(sigstop)

@@ -36,7 +36,7 @@ const verdict = (j) => (j.met ? 'met' : '**NOT met**')
 
 function figureTable(figure) {
   const n = figure.rows[0]?.values.length ?? 0
-  const lines = [`### ${figure.title}`, '', `| | unit | min | median | max | runs |`, '|---|---|---|---|---|---|']
+  const lines = [`#### ${figure.title}`, '', `| | unit | min | median | max | runs |`, '|---|---|---|---|---|---|']
   for (const row of figure.rows) lines.push(`| ${row.label} | ${unitOf(row.label, figure.unit)} | ${stats(row.values)} | ${row.values.length} |`)
   if (figure.ratio) lines.push(`| **${figure.ratio.label}**, pair by pair | × | ${stats(figure.ratio.values)} | ${n} |`)
   const j = judge(figure)
@@ -48,7 +48,7 @@ function figureTable(figure) {
 
 /**
  * `results`: one entry per benchmark run, {name, seconds, command, figures} or {name, seconds, command, error}.
- * `options`: {rounds text, totalSeconds, machine}.
+ * `machine` from machine(), `totalSeconds` of the whole run, `invocation` the command line that ran it.
  */
 export function renderReport(results, {machine: m, totalSeconds, invocation}) {
   const out = [
@@ -84,7 +84,7 @@ export function renderReport(results, {machine: m, totalSeconds, invocation}) {
   }
   out.push('', '## Figures', '')
   for (const r of results) {
-    out.push(`## ${r.name}`, '', `\`${r.command}\` · ${r.seconds.toFixed(0)} s`, '')
+    out.push(`### ${r.name}`, '', `\`${r.command}\` · ${r.seconds.toFixed(0)} s`, '')
     if (r.error) out.push('**FAILED**:', '', '```', r.error.trim(), '```', '')
     else for (const figure of r.figures) out.push(figureTable(figure), '')
   }
