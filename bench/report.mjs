@@ -48,9 +48,10 @@ function figureTable(figure) {
 
 /**
  * `results`: one entry per benchmark run, {name, seconds, command, figures} or {name, seconds, command, error}.
- * `machine` from machine(), `totalSeconds` of the whole run, `invocation` the command line that ran it.
+ * `machine` from machine(), `totalSeconds` of the whole run, `invocation` the command line that ran it, `notRun`
+ * the benchmarks left out.
  */
-export function renderReport(results, {machine: m, totalSeconds, invocation}) {
+export function renderReport(results, {machine: m, totalSeconds, invocation, notRun = []}) {
   const out = [
     '# seaweedctl benchmarks',
     '',
@@ -62,6 +63,7 @@ export function renderReport(results, {machine: m, totalSeconds, invocation}) {
     `| weed | ${m.weed} |`,
     `| seaweedctl commit | ${m.commit} |`,
     `| total time | ${(totalSeconds / 60).toFixed(1)} min |`,
+    ...(notRun.length > 0 ? [`| not run | ${notRun.join(', ')}: \`npm run bench -- --only NAME\` |`] : []),
     '',
     'Each figure gives min / median / max over its runs. A ratio is taken pair by pair: subject and baseline of the same',
     'round, one after the other, so both saw the same load on a shared machine; targets are judged on the median ratio.',

@@ -5,7 +5,7 @@
 //   usage: npm run bench [-- --quick] [--rounds N] [--only NAME,...] [--copy-to FILE]
 //     --quick    1 round of each (a smoke test of the suite, not figures to keep)
 //     --rounds N every benchmark's rounds
-//     --only     just these benchmarks (names as in the report)
+//     --only     just these benchmarks (names as in the report); an optional one runs only when named here
 //     --copy-to  also write the report to FILE, marked as a copy of this run (e.g. docs/benchmarks.md)
 // Run it in a network namespace of its own on a shared machine (`unshare -n`), so no port is anyone else's.
 import {spawn, spawnSync} from 'node:child_process'
@@ -78,7 +78,8 @@ function runOne(benchmark, rounds) {
 
 const t0 = performance.now()
 buildIfNeeded()
-const selected = SUITE.filter((b) => !only || only.includes(b.name))
+const selected = SUITE.filter((b) => (only ? only.includes(b.name) : !b.optional))
+const notRun = SUITE.filter((b) => !selected.includes(b)).map((b) => `${b.name}${b.optional ? ' (optional)' : ''}`)
 const results = []
 for (const benchmark of selected) {
   if (benchmark.needs && !existsSync(benchmark.needs)) {
@@ -92,7 +93,7 @@ for (const benchmark of selected) {
 }
 
 const invocation = ['npm run bench', ...process.argv.slice(2).filter((a) => a !== '--copy-to' && a !== options['copy-to'])].join(' ').replace('bench ', 'bench -- ').replace(/ -- $/, '')
-const report = renderReport(results, {machine: machine(ROOT, weed()), totalSeconds: (performance.now() - t0) / 1000, invocation})
+const report = renderReport(results, {machine: machine(ROOT, weed()), totalSeconds: (performance.now() - t0) / 1000, invocation, notRun})
 mkdirSync(join(ROOT, 'bench', 'results'), {recursive: true})
 const reportFile = join(ROOT, 'bench', 'results', 'REPORT.md')
 writeFileSync(reportFile, report)
