@@ -30,8 +30,8 @@ export function machine(root, weed) {
 
 const fmt = (x) => (x === undefined || Number.isNaN(x) ? '–' : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2))
 const stats = (values) => `${fmt(Math.min(...values))} | ${fmt(median(values))} | ${fmt(Math.max(...values))}`
-/** A row whose label ends in "(unit)" has that unit instead of the figure's. */
-const unitOf = (label, unit) => /\(([^()]+)\)$/.exec(label)?.[1] ?? unit
+/** A row whose label ends in a unit in parentheses, "(ms)", has that unit instead of the figure's. */
+const unitOf = (label, unit) => /\((ms|s|MB|MB\/s|% of a core)\)$/.exec(label)?.[1] ?? unit
 const verdict = (j) => (j.met ? 'met' : '**NOT met**')
 
 function figureTable(figure) {

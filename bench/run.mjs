@@ -93,7 +93,15 @@ for (const benchmark of selected) {
 }
 
 const invocation = ['npm run bench', ...process.argv.slice(2).filter((a) => a !== '--copy-to' && a !== options['copy-to'])].join(' ').replace('bench ', 'bench -- ').replace(/ -- $/, '')
-const report = renderReport(results, {machine: machine(ROOT, weed()), totalSeconds: (performance.now() - t0) / 1000, invocation, notRun})
+/** weed's path for the report's header; a weed that cannot be had is reported as unknown, not a crash. */
+function weedOrNothing() {
+  try {
+    return weed()
+  } catch {
+    return undefined
+  }
+}
+const report = renderReport(results, {machine: machine(ROOT, weedOrNothing()), totalSeconds: (performance.now() - t0) / 1000, invocation, notRun})
 mkdirSync(join(ROOT, 'bench', 'results'), {recursive: true})
 const reportFile = join(ROOT, 'bench', 'results', 'REPORT.md')
 writeFileSync(reportFile, report)
