@@ -2,7 +2,8 @@
 // CLI's `up --volumes 4`, each against bench/baseline-cluster.sh (the plain ordered start script), round by
 // round in one run so all three see the same machine. Prints each round's ratios and their medians
 // (targets: API ≤ 1.1×, CLI ≤ 1.2× the script).
-//   usage: node bench/api-start.mjs [ROUNDS]    (default 5; port offset 3100; needs npm run build and weed)
+//   usage: node bench/api-start.mjs [ROUNDS] [--json]   (default 5; port offset 3100; needs npm run build and weed;
+//          --json: the human lines go to stderr, the last line of stdout is {"scriptApiS","apiS","scriptCliS","upS"})
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -12,7 +13,9 @@ import {fileURLToPath} from 'node:url'
 import {startCluster} from 'seaweedctl'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
-const rounds = Number(process.argv[2] ?? 5)
+const json = process.argv.includes('--json')
+const rounds = Number(process.argv.slice(2).find((a) => a !== '--json') ?? 5)
+const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`)
 const offset = 3100
 const weed = execFileSync('bash', [join(repo, 'scripts', 'install-weed.sh')], {encoding: 'utf8'}).trim().split('\n').at(-1)
 const work = mkdtempSync(join(tmpdir(), 'seaweedctl-bench-api-'))
@@ -46,6 +49,8 @@ function alive(pid) {
 async function api() {
   const dir = join(work, 'api')
   rmSync(dir, {recursive: true, force: true})
+  // startCluster() takes an existing directory (a missing one fails with ENOENT on its seaweed.yaml).
+  mkdirSync(dir, {recursive: true})
   const t0 = process.hrtime.bigint()
   const cluster = await startCluster({dir, volumes: 4, filers: 1, masters: 1, portOffset: offset, weed})
   const t = seconds(t0)
@@ -71,6 +76,7 @@ const median = (xs) => {
 }
 const apiRatios = []
 const cliRatios = []
+const times = {scriptApiS: [], apiS: [], scriptCliS: [], upS: []}
 try {
   for (let r = 1; r <= rounds; r++) {
     const b1 = baseline()
@@ -79,9 +85,11 @@ try {
     const c = cli()
     apiRatios.push(a / b1)
     cliRatios.push(c / b2)
-    console.log(`round ${r}: script ${b1.toFixed(2)}s  API ${a.toFixed(2)}s (${(a / b1).toFixed(2)}×)   script ${b2.toFixed(2)}s  CLI up ${c.toFixed(2)}s (${(c / b2).toFixed(2)}×)`)
+    times.scriptApiS.push(b1); times.apiS.push(a); times.scriptCliS.push(b2); times.upS.push(c)
+    log(`round ${r}: script ${b1.toFixed(2)}s  API ${a.toFixed(2)}s (${(a / b1).toFixed(2)}×)   script ${b2.toFixed(2)}s  CLI up ${c.toFixed(2)}s (${(c / b2).toFixed(2)}×)`)
   }
-  console.log(`median ratio: API ${median(apiRatios).toFixed(2)}× (target ≤ 1.10), CLI up ${median(cliRatios).toFixed(2)}× (target ≤ 1.20)`)
+  log(`median ratio: API ${median(apiRatios).toFixed(2)}× (target ≤ 1.10), CLI up ${median(cliRatios).toFixed(2)}× (target ≤ 1.20)`)
+  if (json) process.stdout.write(`${JSON.stringify(times)}\n`)
 } finally {
   rmSync(work, {recursive: true, force: true})
 }

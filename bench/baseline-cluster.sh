@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The baseline for bench/up.sh: a careful plain script that starts the same weed processes as
-# `seaweedctl up --volumes 4` (master; once it has a leader, 4 volume servers and the filer) and polls every
-# 50 ms until a write through the filer works. Leaves the processes running; their pids go to $DIR/pids.
-#   usage: baseline-cluster.sh WEED DIR PORT_OFFSET
+# `seaweedctl up --volumes N` (master; once it has a leader, N volume servers and the filer) and polls every
+# 50 ms until a write through the filer works. Volume server i advertises and binds 127.0.0.(i+1), as seaweedctl
+# gives it. Leaves the processes running; their pids go to $DIR/pids (master first, the filer last).
+#   usage: baseline-cluster.sh WEED DIR PORT_OFFSET [VOLUMES]     (default 4 volume servers)
 set -euo pipefail
-weed="$1"; dir="$2"; off="$3"
+weed="$1"; dir="$2"; off="$3"; volumes="${4:-4}"
 m=$((9333 + off)); f=$((8888 + off))
-mkdir -p "$dir"/{master,v1,v2,v3,v4,filer,logs,conf}
+mkdir -p "$dir"/{master,filer,logs,conf}
 : > "$dir/pids"
 start() { # name, args...
   local name="$1"; shift
@@ -15,9 +16,10 @@ start() { # name, args...
 }
 start master master -ip=127.0.0.1 -port=$m -mdir="$dir/master" -peers=none -volumeSizeLimitMB=1024 -telemetry=false
 until curl -sf "http://127.0.0.1:$m/cluster/status" | grep -q '"Leader"'; do sleep 0.05; done
-for i in 1 2 3 4; do
-  p=$((8079 + i + off))
-  start v$i volume -ip=127.0.0.1 -port=$p -dir="$dir/v$i" -max=0 -master=127.0.0.1:$m -preStopSeconds=1
+for i in $(seq 1 "$volumes"); do
+  p=$((8079 + i + off)); ip="127.0.0.$((i + 1))"
+  mkdir -p "$dir/v$i"
+  start "v$i" volume -ip="$ip" -ip.bind="$ip" -port=$p -dir="$dir/v$i" -max=0 -master=127.0.0.1:$m -preStopSeconds=1
 done
 start filer filer -ip=127.0.0.1 -port=$f -master=127.0.0.1:$m -defaultStoreDir="$dir/filer" -localSocket="$dir/filer.sock"
 echo canary > "$dir/canary.txt"

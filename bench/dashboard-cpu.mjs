@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Benchmark: the supervisor daemon's CPU while idle, without a page and with the dashboard open in chromium,
-// on a cluster of 1 master, 4 volume servers and a filer (port offset 3200). Reads the daemon's utime + stime
+// on a cluster of 1 master, 4 volume servers and a filer. Reads the daemon's utime + stime
 // from /proc/<pid>/stat over each window and prints the share of one core (target with the page: ≤ 1 %).
-//   usage: node bench/dashboard-cpu.mjs [SECONDS] [ROUNDS]   (default 60 s per window, 2 rounds of no page / page; needs npm run build and /usr/bin/chromium;
-//          run it where port offset 3200 is free, e.g. in its own network namespace: unshare -n)
+//   usage: node bench/dashboard-cpu.mjs [SECONDS] [ROUNDS] [--json]   (default 60 s per window, 2 rounds of no page / page;
+//          port offset 4300; needs npm run build and /usr/bin/chromium; --json: the human lines go to stderr, the
+//          last line of stdout is {"withoutPage":[...],"withPage":[...]} in % of a core)
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -12,8 +13,11 @@ import {fileURLToPath} from 'node:url'
 
 import {chromium} from 'playwright-core'
 
-const seconds = Number(process.argv[2] || 60)
-const rounds = Number(process.argv[3] || 2)
+const json = process.argv.includes('--json')
+const positional = process.argv.slice(2).filter((a) => a !== '--json')
+const seconds = Number(positional[0] || 60)
+const rounds = Number(positional[1] || 2)
+const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`)
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'dashboard-cpu-'))
 const cli = (...args) => execFileSync(process.execPath, [bin, ...args], {cwd: dir, encoding: 'utf8'})
@@ -32,13 +36,13 @@ async function window(label, pid) {
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
   const used = cpuSeconds(pid) - start
   const share = (used / ((Date.now() - t0) / 1000)) * 100
-  console.log(`${label.padEnd(34)} ${used.toFixed(2)} s CPU in ${seconds} s = ${share.toFixed(2)} % of a core`)
+  log(`${label.padEnd(34)} ${used.toFixed(2)} s CPU in ${seconds} s = ${share.toFixed(2)} % of a core`)
   return share
 }
 
 let browser
 try {
-  cli('up', '--volumes', '4', '--port-offset', '3200')
+  cli('up', '--volumes', '4', '--port-offset', '4300')
   const daemon = JSON.parse(cli('status', '--json')).daemon.pid
   const {url} = JSON.parse(cli('dashboard', '--json'))
   browser = await chromium.launch({executablePath: '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : []})
@@ -59,8 +63,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 2000))
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
-  console.log(`mean: ${mean(without).toFixed(2)} % without the page, ${mean(withPage).toFixed(2)} % with it (the page's share: ${(mean(withPage) - mean(without)).toFixed(2)} %)`)
-  console.log(`target ≤ 1 % of a core with the page open: ${mean(withPage) <= 1 ? 'met' : 'NOT met'}`)
+  log(`mean: ${mean(without).toFixed(2)} % without the page, ${mean(withPage).toFixed(2)} % with it (the page's share: ${(mean(withPage) - mean(without)).toFixed(2)} %)`)
+  log(`target ≤ 1 % of a core with the page open: ${mean(withPage) <= 1 ? 'met' : 'NOT met'}`)
+  if (json) process.stdout.write(`${JSON.stringify({withoutPage: without, withPage})}\n`)
 } finally {
   await browser?.close()
   try {

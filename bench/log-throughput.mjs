@@ -6,7 +6,8 @@
 //   rotating    appended to its log file while it is rotated as the daemon does it (every 1 s, at 5 MB, 10 backups)
 // Each setup runs the writer twice: as fast as it can (MB/s, the ratio to the baseline is what matters), and
 // paced at 50 MB/s (it must keep 50 MB/s; the longest single write shows any stall).
-//   usage: node bench/log-throughput.mjs [ROUNDS] [MB]     (default 3 rounds of 1024 MB; needs npm run build)
+//   usage: node bench/log-throughput.mjs [ROUNDS] [MB] [--json]   (default 3 rounds of 1024 MB; needs npm run build;
+//          --json: the human lines go to stderr, the last line of stdout is {"fullSpeed"|"paced50":{setup:{mbps,maxWriteMs}}})
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,8 +16,11 @@ import {fileURLToPath} from 'node:url'
 import {ProcessLauncher} from '../dist/supervisor/launcher.js'
 import {rotateIfLarge} from '../dist/supervisor/log-rotation.js'
 
-const rounds = Number(process.argv[2] || 3)
-const totalMb = Number(process.argv[3] || 1024)
+const json = process.argv.includes('--json')
+const positional = process.argv.slice(2).filter((a) => a !== '--json')
+const rounds = Number(positional[0] || 3)
+const totalMb = Number(positional[1] || 1024)
+const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`)
 const writer = fileURLToPath(new URL('../test/fixtures/log-writer.mjs', import.meta.url))
 const MAX_BYTES = 5 * 1024 * 1024
 const BACKUPS = 10
@@ -53,18 +57,21 @@ async function run(setup, rateMbps) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const setups = ['/dev/null', 'file', 'rotating']
+const byRate = {}
 for (const rate of [0, 50]) {
   const results = new Map(setups.map((s) => [s, []]))
   for (let r = 1; r <= rounds; r++) {
     for (const setup of setups) {
       const x = await run(setup, rate)
       results.get(setup).push(x)
-      console.log(`round ${r} ${rate ? 'paced 50 MB/s' : 'full speed'} ${setup.padEnd(9)} ${(x.bytes / 1048576).toFixed(0)} MB at ${x.mbps.toFixed(1)} MB/s, longest write ${x.maxWriteMs.toFixed(1)} ms${setup === 'rotating' ? `, ${x.rotations} rotations, ${(x.kept / 1048576).toFixed(1)} MB in log + backups` : ''}`)
+      log(`round ${r} ${rate ? 'paced 50 MB/s' : 'full speed'} ${setup.padEnd(9)} ${(x.bytes / 1048576).toFixed(0)} MB at ${x.mbps.toFixed(1)} MB/s, longest write ${x.maxWriteMs.toFixed(1)} ms${setup === 'rotating' ? `, ${x.rotations} rotations, ${(x.kept / 1048576).toFixed(1)} MB in log + backups` : ''}`)
     }
   }
+  byRate[rate ? 'paced50' : 'fullSpeed'] = Object.fromEntries(setups.map((s) => [s, {mbps: results.get(s).map((x) => x.mbps), maxWriteMs: results.get(s).map((x) => x.maxWriteMs)}]))
   const mbps = (s) => median(results.get(s).map((x) => x.mbps))
   const worst = (s) => Math.max(...results.get(s).map((x) => x.maxWriteMs))
-  console.log(`${rate ? 'paced 50 MB/s' : 'full speed'}: median MB/s  /dev/null ${mbps('/dev/null').toFixed(1)}, file ${mbps('file').toFixed(1)}, rotating ${mbps('rotating').toFixed(1)};` +
+  log(`${rate ? 'paced 50 MB/s' : 'full speed'}: median MB/s  /dev/null ${mbps('/dev/null').toFixed(1)}, file ${mbps('file').toFixed(1)}, rotating ${mbps('rotating').toFixed(1)};` +
     ` rotating / /dev/null ${(mbps('rotating') / mbps('/dev/null')).toFixed(2)}, rotating / file ${(mbps('rotating') / mbps('file')).toFixed(2)};` +
     ` longest write while rotating ${worst('rotating').toFixed(1)} ms (file ${worst('file').toFixed(1)} ms)`)
 }
+if (json) process.stdout.write(`${JSON.stringify(byRate)}\n`)

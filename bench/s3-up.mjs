@@ -6,7 +6,8 @@
 //   down:   `down`, and `down --purge --yes`, vs SIGTERM to weed mini until it exits.
 //   filer:  the write outage of `restart filer-1` (writes through the filer every 10 ms), and `down`, with and
 //           without CAP_NET_ADMIN (setpriv --bounding-set=-net_admin).
-// usage: node bench/s3-up.mjs [ROUNDS]   (default 3; needs npm run build, weed, curl ≥ 7.75)
+// usage: node bench/s3-up.mjs [ROUNDS] [--json]   (default 3; weed's default ports, as weed mini has them; needs
+//        npm run build, weed, curl ≥ 7.75; --json: the human lines go to stderr, the last line of stdout has every time)
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -15,7 +16,9 @@ import {fileURLToPath} from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin', 'run.js')
-const rounds = Number(process.argv[2] ?? 3)
+const json = process.argv.includes('--json')
+const rounds = Number(process.argv.slice(2).find((a) => a !== '--json') ?? 3)
+const log = (line) => (json ? process.stderr : process.stdout).write(`${line}\n`)
 const weed = execFileSync('bash', [join(ROOT, 'scripts', 'install-weed.sh')], {encoding: 'utf8'}).trim().split('\n').at(-1)
 const keys = {AWS_ACCESS_KEY_ID: 'BENCHKEY0123456789', AWS_SECRET_ACCESS_KEY: 'bench-secret-0123456789abcdef'}
 const work = mkdtempSync(join(tmpdir(), 'seaweedctl-s3-bench-'))
@@ -86,7 +89,7 @@ async function filerRestartOutage(dir, unprivileged) {
   return {outage: first === undefined ? 0 : last - first, failures}
 }
 
-const rows = {ctlUp: [], miniUp: [], ctlDown: [], ctlPurge: [], miniDown: []}
+const rows = {ctlUp: [], miniUp: [], ctlDown: [], ctlPurge: [], miniDown: [], filerRestart: {}}
 try {
   for (let round = 1; round <= rounds; round++) {
     const mini = mkdtempSync(join(work, 'mini-'))
@@ -100,10 +103,10 @@ try {
     const purge = ctl(['down', '--purge', '--yes'], dir)
     rmSync(dir, {recursive: true, force: true})
     rows.ctlUp.push(up); rows.miniUp.push(m.up); rows.ctlDown.push(down); rows.ctlPurge.push(purge); rows.miniDown.push(m.down)
-    console.log(`round ${round}: up ${fmt(up)} vs mini ${fmt(m.up)} (${(up / m.up).toFixed(2)}×) · down ${fmt(down)}, down --purge --yes ${fmt(purge)} vs mini stop ${fmt(m.down)} (${(down / m.down).toFixed(2)}×, ${(purge / m.down).toFixed(2)}×)`)
+    log(`round ${round}: up ${fmt(up)} vs mini ${fmt(m.up)} (${(up / m.up).toFixed(2)}×) · down ${fmt(down)}, down --purge --yes ${fmt(purge)} vs mini stop ${fmt(m.down)} (${(down / m.down).toFixed(2)}×, ${(purge / m.down).toFixed(2)}×)`)
   }
-  console.log(`median: up ${fmt(median(rows.ctlUp))} vs weed mini ${fmt(median(rows.miniUp))} = ${(median(rows.ctlUp) / median(rows.miniUp)).toFixed(2)}× (target ≤ 1.0)`)
-  console.log(`median: down ${fmt(median(rows.ctlDown))} = ${(median(rows.ctlDown) / median(rows.miniDown)).toFixed(2)}×, down --purge --yes ${fmt(median(rows.ctlPurge))} = ${(median(rows.ctlPurge) / median(rows.miniDown)).toFixed(2)}× weed mini's stop ${fmt(median(rows.miniDown))} (target ≤ 1.0)`)
+  log(`median: up ${fmt(median(rows.ctlUp))} vs weed mini ${fmt(median(rows.miniUp))} = ${(median(rows.ctlUp) / median(rows.miniUp)).toFixed(2)}× (target ≤ 1.0)`)
+  log(`median: down ${fmt(median(rows.ctlDown))} = ${(median(rows.ctlDown) / median(rows.miniDown)).toFixed(2)}×, down --purge --yes ${fmt(median(rows.ctlPurge))} = ${(median(rows.ctlPurge) / median(rows.miniDown)).toFixed(2)}× weed mini's stop ${fmt(median(rows.miniDown))} (target ≤ 1.0)`)
 
   for (const unprivileged of [false, true]) {
     const dir = mkdtempSync(join(work, 'filer-'))
@@ -113,8 +116,10 @@ try {
     ctl(['up'], dir, unprivileged)
     ctl(['down', '--purge', '--yes'], dir, unprivileged)
     rmSync(dir, {recursive: true, force: true})
-    console.log(`${unprivileged ? 'without' : 'with   '} CAP_NET_ADMIN: restart filer-1 write outage ${fmt(restart.outage)} (${restart.failures} failed writes) · down ${fmt(down)}`)
+    rows.filerRestart[unprivileged ? 'withoutNetAdmin' : 'withNetAdmin'] = {outageMs: restart.outage, failures: restart.failures, downMs: down}
+    log(`${unprivileged ? 'without' : 'with   '} CAP_NET_ADMIN: restart filer-1 write outage ${fmt(restart.outage)} (${restart.failures} failed writes) · down ${fmt(down)}`)
   }
+  if (json) process.stdout.write(`${JSON.stringify(rows)}\n`)
 } finally {
   spawnSync('bash', ['-c', `for d in ${work}/*/; do [ -f "$d/seaweed.yaml" ] && (cd "$d" && node ${BIN} down --purge --yes >/dev/null 2>&1); done; rm -rf ${work}`])
 }
