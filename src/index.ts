@@ -5,6 +5,7 @@
  *   await using cluster = await startCluster({volumes: 4, dir: tmp})
  *   await fetch(`${cluster.endpoints.filer}/hello.txt`, {method: 'PUT', body: 'hi'})
  */
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 
 import {SeaweedctlError} from './lib/errors.js'
@@ -26,7 +27,7 @@ export {SeaweedctlError}
 
 /** Sizing options take the names of the `up` flags and the spec's keys; portOffset defaults to 'auto'. */
 export interface StartClusterOptions extends Omit<SizingOptions, 'masters'> {
-  /** The cluster's directory: its seaweed.yaml and (by default) its data live here. Default: process.cwd(). */
+  /** The cluster's directory: its seaweed.yaml and (by default) its data live here; made when missing. Default: process.cwd(). */
   dir?: string
   /** An existing spec to run instead of sizing options (relative to `dir`). Default: `<dir>/seaweed.yaml`, created when missing. */
   file?: string
@@ -82,6 +83,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const timeoutMs = toMs(options.timeout ?? 120_000, 'timeout')
   const stop = options.stopOnExit === undefined || options.stopOnExit === false ? undefined : {purge: options.stopOnExit !== true && options.stopOnExit.purge}
   const me = procIdentity(process.pid)
+  // A test's fresh path (`join(tmp, 'cluster')`) is made here, and removed again if the cluster does not start.
+  const created = options.dir !== undefined && !existsSync(dir) ? mkdirSync(dir, {recursive: true}) : undefined
   const result = await up({
     file,
     weed: options.weed,
@@ -96,7 +99,10 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     buckets: options.buckets,
     portOffset: options.portOffset ?? 'auto',
     weedVersion: options.weedVersion === undefined ? undefined : weedVersionFlag(options.weedVersion),
-  }, options.onEvent)
+  }, options.onEvent).catch((error: unknown) => {
+    if (created) rmSync(created, {recursive: true, force: true})
+    throw error
+  })
   let plan: Plan = planFromFile(file)
   let stopped: Promise<DownResult> | undefined
   const cluster: Cluster = {

@@ -164,9 +164,11 @@ describe('the node:test example (examples/node-test) starts its cluster through 
     }
   })
 
-  function runExample(env: Record<string, string>): {dir: string; done: Promise<number | null>; child: ReturnType<typeof spawn>; output: () => string} {
-    const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-example-'))
-    runs.push(dir)
+  /** `fresh`: the cluster's directory does not exist yet (startCluster makes it). */
+  function runExample(env: Record<string, string>, fresh = false): {dir: string; done: Promise<number | null>; child: ReturnType<typeof spawn>; output: () => string} {
+    const parent = mkdtempSync(join(tmpdir(), 'seaweedctl-example-'))
+    runs.push(parent)
+    const dir = fresh ? join(parent, 'not-made-yet') : parent
     const child = spawn(process.execPath, ['--test', 'examples/node-test/'], {
       cwd: REPO, detached: true,
       // Without NODE_TEST_CONTEXT: this file runs under node --test too, and the example is a run of its own.
@@ -188,8 +190,8 @@ describe('the node:test example (examples/node-test) starts its cluster through 
     }
   }
 
-  test('passing run: writes through the filer and S3, and leaves nothing behind', async () => {
-    const run = runExample({})
+  test('passing run, in a directory that did not exist: writes through the filer and S3, and leaves nothing behind', async () => {
+    const run = runExample({}, true)
     assert.equal(await run.done, 0, run.output())
     assert.match(run.output(), /# pass 3/)
     await assertGone(run.dir, run.output())
