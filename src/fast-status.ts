@@ -8,8 +8,7 @@ import {readFileSync} from 'node:fs'
 import {request} from 'node:http'
 import {dirname, resolve} from 'node:path'
 
-import {DAEMON_ANSWER_MS, daemonNotAnswering} from './daemon/unreachable.js'
-import {renderError} from './lib/errors.js'
+import {DAEMON_ANSWER_MS} from './daemon/protocol.js'
 import {runDirOf, socketPathFor} from './plan/paths.js'
 import {allRunning, renderStatus} from './services/status.js'
 import type {StatusReport} from './supervisor/status-types.js'
@@ -28,7 +27,9 @@ export async function fastStatus(json: boolean): Promise<boolean> {
   const socketPath = socketPathFor(runDir, 'seaweedctl.sock')
   const report = await getStatus(socketPath)
   if (report === 'hung') {
-    // Same answer as the full command's, without making the user wait for it a second time.
+    // Same answer as the full command's, without making the user wait for it a second time. Loaded only here:
+    // every module this file imports is start-up time of every `status`.
+    const [{daemonNotAnswering}, {renderError}] = await Promise.all([import('./daemon/unreachable.js'), import('./lib/errors.js')])
     const error = daemonNotAnswering(runDir, DAEMON_ANSWER_MS)
     process.stdout.write(json ? `${JSON.stringify({error: error.toJSON()}, null, 2)}\n` : '')
     if (!json) process.stderr.write(`${renderError(error)}\n`)

@@ -44,3 +44,6 @@ export interface DaemonRecord {
   startTime: number
   socketPath: string
 }
+
+/** How long a command waits for the daemon's answer to a status request before calling it hung. */
+export const DAEMON_ANSWER_MS = 3000

@@ -2,10 +2,9 @@ import {join} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import {readClaim} from './claim.js'
-import {DAEMON_LOG} from './protocol.js'
+import {DAEMON_ANSWER_MS, DAEMON_LOG} from './protocol.js'
 
-/** How long a command waits for the daemon's answer to a status request before calling it hung. */
-export const DAEMON_ANSWER_MS = 3000
+export {DAEMON_ANSWER_MS}
 
 /** The daemon holds the cluster but does not answer: say who it is, where its log is, and what to do. */
 export function daemonNotAnswering(runDir: string, waitedMs: number): SeaweedctlError {

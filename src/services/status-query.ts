@@ -1,7 +1,8 @@
-import type {StatusReport} from '../supervisor/status-types.js'
+import type {Plan} from '../plan/types.js'
+import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {currentStatus, ensureDaemon, survivors} from './cluster.js'
+import {s3Status} from './env.js'
 import {planFromFile} from './plan.js'
-import {stoppedReport} from './status.js'
 
 /** How long `status` waits for a daemon that has just adopted running processes to confirm them. */
 const ADOPTION_SETTLE_MS = 15_000
@@ -28,4 +29,18 @@ export async function statusOf(file: string): Promise<StatusReport> {
     }
   }
   return stoppedReport(plan)
+}
+
+/** The report when no daemon answers: every process of the plan, STOPPED. */
+export function stoppedReport(plan: Plan): StatusReport {
+  return {
+    name: plan.name,
+    daemon: null,
+    endpoints: plan.endpoints,
+    s3: s3Status(plan),
+    processes: plan.processes.map((p): ProcessStatus => ({
+      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, address: `${p.host}:${p.ports.http}`, ports: {...p.ports},
+      restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion,
+    })),
+  }
 }

@@ -1,22 +1,7 @@
-import type {Plan} from '../plan/types.js'
-import {s3Status} from './env.js'
-import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
+// Loaded by the fast `status` path (fast-status.ts): keep its imports few and light.
+import type {StatusReport} from '../supervisor/status-types.js'
 import {formatDuration} from '../lib/units.js'
 import {renderTable} from '../ui/table.js'
-
-/** The report when no daemon answers: every process of the plan, STOPPED. */
-export function stoppedReport(plan: Plan): StatusReport {
-  return {
-    name: plan.name,
-    daemon: null,
-    endpoints: plan.endpoints,
-    s3: s3Status(plan),
-    processes: plan.processes.map((p): ProcessStatus => ({
-      name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, address: `${p.host}:${p.ports.http}`, ports: {...p.ports},
-      restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion,
-    })),
-  }
-}
 
 export function allRunning(report: StatusReport): boolean {
   return report.processes.length > 0 && report.processes.every((p) => p.state === 'RUNNING')
