@@ -11,7 +11,7 @@ import {DEFAULT_SYSTEMD_USER, DEFAULT_SYSTEMD_WEED} from './systemd.js'
 import type {S3ExportOptions} from './types.js'
 
 /** Exported files keep every process on the spec's bind address: on another engine each host is its own. */
-const EXPORT_PLAN = {distinctVolumeHosts: false}
+const EXPORT_PLAN = {distinctVolumeHosts: false, oneHost: false}
 
 /** Everything a renderer takes besides the plan. */
 export interface RenderContext {

@@ -28,7 +28,17 @@ export interface PlanOptions {
    * turn it off: their files describe hosts of their own, where every process keeps the spec's bind address.
    */
   distinctVolumeHosts?: boolean
+  /**
+   * Every process runs on this one machine (default true). Then masters elect a new leader after 1 s of silence
+   * instead of weed's 10 s: on loopback a heartbeat is never late for network reasons, and a 10-minute soak on a
+   * loaded 2-core machine saw no spurious election (bench/election-soak.mjs). Exports turn it off: their masters
+   * run on hosts of their own and keep weed's default.
+   */
+  oneHost?: boolean
 }
+
+/** The raft election timeout of masters that share one machine (see PlanOptions.oneHost). */
+export const ONE_HOST_ELECTION_TIMEOUT = '1s'
 
 export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: new Map()}, options: PlanOptions = {}): Plan {
   const version = flagsVersion(spec.weed.version)
@@ -76,6 +86,7 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
         `-defaultReplication=${spec.master.defaultReplication}`,
         `-volumeSizeLimitMB=${spec.master.volumeSizeLimitMB}`,
         '-resumeState=true',
+        ...(spec.master.count > 1 && options.oneHost !== false ? [`-electionTimeout=${ONE_HOST_ELECTION_TIMEOUT}`] : []),
         ...(has(version, 'telemetryFlag') ? ['-telemetry=false'] : []),
       ],
       readiness: {kind: 'masterLeader', urls: masterUrls},

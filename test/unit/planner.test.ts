@@ -266,6 +266,15 @@ describe('several masters', () => {
     assert.equal(flag(proc(plan, 'volume-1'), 'master'), all)
     assert.equal(flag(proc(plan, 'filer-1'), 'master'), all)
   })
+
+  test('on one machine they elect after 1 s of silence; a single master and exports keep weed\'s default', () => {
+    for (const m of planWith({'master.count': 3}).processes.filter((p) => p.kind === 'master')) {
+      assert.equal(flag(m, 'electionTimeout'), '1s')
+    }
+    assert.equal(flag(proc(planWith(), 'master-1'), 'electionTimeout'), undefined)
+    const exported = planCluster(specWith({'master.count': 3}), undefined, {oneHost: false, distinctVolumeHosts: false})
+    for (const m of exported.processes.filter((p) => p.kind === 'master')) assert.equal(flag(m, 'electionTimeout'), undefined)
+  })
 })
 
 describe('volume server addresses', () => {
