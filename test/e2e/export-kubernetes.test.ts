@@ -17,7 +17,7 @@ import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS} from '../helpers/e2e.js'
 
 const VENV = join(ROOT, '.cache', 'validators', 'bin')
 const HELM = join(process.env.SEAWEEDCTL_HELM_BIN ?? join(homedir(), 'go', 'bin'), 'helm')
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures')
+const FIXTURES = process.env.SEAWEEDCTL_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures')
 const CHART = join(FIXTURES, 'helm', 'seaweedfs')
 const CRD = join(FIXTURES, 'operator', 'seaweed.seaweedfs.com_seaweeds.yaml')
 const OFFSET = 300
