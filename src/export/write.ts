@@ -22,6 +22,11 @@ export function writeExportFiles(outDir: string, shown: string, files: ExportFil
       data: {out: outDir, entries},
     })
   }
+  // Checked before anything is replaced: renames into place then cannot fail half-way on a file in the way.
+  const blocked = files.map((f) => join(outDir, f.path)).filter((path) => existsSync(path) && statSync(path).isDirectory())
+  if (blocked.length > 0) {
+    throw new SeaweedctlError('OUTPUT_EXISTS', `${blocked.join(', ')} ${blocked.length === 1 ? 'is a directory' : 'are directories'}; nothing was written.`, {hints: ['Move it out of the way, or choose another directory with -o'], data: {blocked}})
+  }
   mkdirSync(dirname(outDir), {recursive: true})
   const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.export-`))
   try {

@@ -112,7 +112,7 @@ function secretFrom(file: string, key: string, failure: SecretFailure): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new SeaweedctlError('SPEC_RANGE', `${at(key, failure)}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}); nothing was ${failure.verb}.`, {
-      hints: ['Write the secret into that file (one line, mode 0600, readable by you), or remove the key from seaweed.yaml to have one generated'],
+      hints: ['Write the secret into that file (one line, mode 0600, readable by you), or remove the accessKey and its secretKeyFile from seaweed.yaml to have a key generated'],
       data: {file, key},
     })
   }
