@@ -33,24 +33,19 @@ before(() => {
   ensureBuilt()
 })
 
-after(() => {
-  // Whatever happened, leave nothing running: weed processes of this cluster, then supervisord, by pid.
-  for (const pid of pidsWithArg(dir)) {
+/** Whatever happened, leave nothing running: the weed processes of a cluster, then its supervisord, by pid. */
+function cleanUp(clusterDir: string, supervisord: number | undefined): void {
+  for (const pid of [...pidsWithArg(clusterDir), ...(supervisord === undefined ? [] : [supervisord])]) {
     try {
       process.kill(pid, 'SIGKILL')
     } catch {
       // already gone
     }
   }
-  if (supervisordPid !== undefined) {
-    try {
-      process.kill(supervisordPid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(dir, {recursive: true, force: true})
-})
+  rmSync(clusterDir, {recursive: true, force: true})
+}
+
+after(() => cleanUp(dir, supervisordPid))
 
 /** Write a file through the filer and read it back (retried until the deadline: volumes may still be growing). */
 async function writeAndRead(content: string): Promise<void> {
@@ -153,23 +148,7 @@ describe('export supervisor with an S3 gateway: the identities file travels with
   const S3_OFFSET = 2700
   const endpoint = `http://127.0.0.1:${8333 + S3_OFFSET}`
   let pid: number | undefined
-  after(() => {
-    for (const p of pidsWithArg(s3Dir)) {
-      try {
-        process.kill(p, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(s3Dir, {recursive: true, force: true})
-  })
+  after(() => cleanUp(s3Dir, pid))
 
   it('the gateway serves signed requests with the export\'s own keys, from a moved export directory, and refuses others', async () => {
     const weed = weedForTests()
