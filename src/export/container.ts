@@ -1,7 +1,15 @@
-import type {Plan, ProcessPlan} from '../plan/types.js'
+import type {Plan, ProcessKind, ProcessPlan} from '../plan/types.js'
 
 /** Inside a container a process keeps its data here (a named volume or a PersistentVolumeClaim). */
 export const CONTAINER_DATA_DIR = '/data'
+
+/** Open files a weed process may hold (systemd LimitNOFILE=, Compose ulimits: nofile). */
+export const OPEN_FILES_LIMIT = 65536
+
+/** An S3 gateway keeps no data of its own: no volume, no claim. */
+export function stateful(kind: ProcessKind): boolean {
+  return kind !== 's3'
+}
 
 export interface ContainerAddressing {
   /** The address other containers reach `process` at (compose service name, k8s pod DNS name). */

@@ -94,11 +94,12 @@ function helmSecretData(keys: S3Keys): Record<string, string> {
 }
 
 /** The Secret manifest with the generated keys: a file of its own, mode 0600. */
-export function s3SecretFile(plan: Plan, target: 'helm' | 'operator', data: Record<string, string>): ExportFile {
-  const valuesFile = target === 'helm' ? HELM_VALUES_FILE : 'the Seaweed resource'
+export function s3SecretFile(plan: Plan, target: 'helm' | 'operator' | 'k8s', data: Record<string, string>): ExportFile {
+  const valuesFile = target === 'helm' ? HELM_VALUES_FILE : target === 'operator' ? 'the Seaweed resource' : 'the StatefulSet of the S3 gateways'
   const header = fill(template('helm/s3-secret.yaml'), {
     name: plan.name, target, file: S3_SECRET_FILE, secret: s3SecretName(plan), valuesFile,
     install: target === 'helm' ? 'helm install' : 'kubectl apply',
+    use: target === 'k8s' ? 'mounts, read-only as files,' : 'only names',
   })
   const manifest = {
     apiVersion: 'v1', kind: 'Secret', type: 'Opaque',

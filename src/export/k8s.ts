@@ -3,10 +3,15 @@ import {parse, stringify} from 'yaml'
 import {KIND_ORDER, type Plan, type ProcessKind, type ProcessPlan} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
-import {containerArgs, masterLeaderCheck, READY_PATH} from './container.js'
-import {storageFor} from './kube-common.js'
+import {CONTAINER_DATA_DIR, containerArgs, masterLeaderCheck, READY_PATH, stateful} from './container.js'
+import {s3SecretFile, s3SecretNote} from './helm.js'
+import {s3SecretName, storageFor} from './kube-common.js'
+import {argsWithFiles, type ProcessFileContents, planFiles, processFiles} from './process-files.js'
 import {fill, seconds, template} from './template.js'
-import type {ExportRendering} from './types.js'
+import type {ExportFile, ExportRendering} from './types.js'
+
+/** Where a pod finds the files it is given: the Secret seaweed-NAME-s3, mounted read-only. */
+export const K8S_FILES_DIR = '/etc/seaweedfs/export'
 
 export function manifestFile(plan: Plan): string {
   return `seaweed-${plan.name}.k8s.yaml`
@@ -18,8 +23,11 @@ interface SetGroup {
   members: ProcessPlan[]
 }
 
-/** Headless Services and StatefulSets for the plan, with probes and volumeClaimTemplates. Pure. */
-export function renderK8s(plan: Plan): ExportRendering {
+/**
+ * Headless Services and StatefulSets for the plan, with probes and volumeClaimTemplates; the files processes
+ * read come from a Secret (written, 0600, with -o) mounted at K8S_FILES_DIR. Pure.
+ */
+export function renderK8s(plan: Plan, contents: ProcessFileContents = {}): ExportRendering {
   const prefix = `seaweed-${plan.name}`
   const serviceOf = (kind: ProcessKind) => `${prefix}-${kind}`
   const basePort = (kind: ProcessKind) => plan.processes.find((p) => p.kind === kind)!.ports.http
@@ -54,16 +62,22 @@ export function renderK8s(plan: Plan): ExportRendering {
   for (const g of groups) {
     const p = g.members[0]
     const port = basePort(g.kind)
-    const args = containerArgs(plan, p, {
+    const files = processFiles(p, contents)
+    const args = argsWithFiles(containerArgs(plan, p, {
       hostOf: (q) => podOf.get(q.name)!,
       portOf: (q) => basePort(q.kind),
       selfHost: `$(POD_NAME).${serviceOf(g.kind)}`,
-    })
+    }), files, (f) => `${K8S_FILES_DIR}/${f.name}`)
     const http = {httpGet: {path: READY_PATH[g.kind], port: 'http'}}
     const readiness = g.kind === 'master'
       ? {exec: {command: ['/bin/sh', '-c', masterLeaderCheck(port)]}}
       : http
-    const stateful = g.kind !== 's3'
+    const keeps = stateful(g.kind)
+    const fileMounts = files.length === 0 ? [] : [{name: 'files', mountPath: K8S_FILES_DIR, readOnly: true}]
+    const fileVolumes = files.length === 0 ? [] : [{
+      name: 'files',
+      secret: {secretName: s3SecretName(plan), items: files.map((f) => ({key: f.secretKey, path: f.name})), defaultMode: 0o400},
+    }]
     documents.push(parse(fill(template('k8s/statefulset.yaml'), {
       set: g.set,
       labels: json(labels(g.kind)),
@@ -81,9 +95,9 @@ export function renderK8s(plan: Plan): ExportRendering {
         timeoutSeconds: 10, failureThreshold: plan.supervise.unhealthyThreshold,
       }),
       // An S3 gateway keeps no data: a scratch directory instead of a claim.
-      mounts: json([{name: stateful ? 'data' : 'scratch', mountPath: '/data'}]),
-      volumes: json(stateful ? [] : [{name: 'scratch', emptyDir: {}}]),
-      claims: json(stateful ? [{
+      mounts: json([{name: keeps ? 'data' : 'scratch', mountPath: CONTAINER_DATA_DIR}, ...fileMounts]),
+      volumes: json([...(keeps ? [] : [{name: 'scratch', emptyDir: {}}]), ...fileVolumes]),
+      claims: json(keeps ? [{
         metadata: {name: 'data'},
         spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: storageFor(plan, g.kind)}}},
       }] : []),
@@ -94,7 +108,12 @@ export function renderK8s(plan: Plan): ExportRendering {
     name: plan.name, summary: summarisePlan(plan), source: plan.specFile ?? 'command-line flags', file: manifestFile(plan),
   })
   const body = documents.map((d) => `---\n${stringify(d, {lineWidth: 0})}`).join('')
-  return {files: [{path: manifestFile(plan), kind: 'k8s-manifests', content: `${header}${body}`}], prerequisites: []}
+  const out: ExportFile[] = [{path: manifestFile(plan), kind: 'k8s-manifests', content: `${header}${body}`}]
+  const notes: string[] = []
+  const files = planFiles(plan, contents)
+  if (files.length > 0 && files.every((f) => f.content !== undefined)) out.push(s3SecretFile(plan, 'k8s', Object.fromEntries(files.map((f) => [f.secretKey, f.content!]))))
+  else if (files.length > 0) notes.push(s3SecretNote(plan, manifestFile(plan)))
+  return {files: out, prerequisites: [], notes}
 }
 
 /** One StatefulSet per kind; volume servers one per (data center, rack), since the rack is a flag of the pod. */

@@ -5,18 +5,19 @@ import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
 import {s3SecretFile, s3SecretNote} from './helm.js'
 import {basePortOf, countOf, S3_SECRET_FILE, s3SecretName, storageFor, volumeGroupsOf, volumeSizeLimitMBOf} from './kube-common.js'
+import {type ProcessFileContents, S3_CONFIG_KEY} from './process-files.js'
 import {fill, template} from './template.js'
-import type {ExportFile, ExportRendering, S3ExportOptions, S3Keys} from './types.js'
-
-/** The key of the Secret that holds weed's S3 identities file (`weed s3 -config`). */
-export const S3_CONFIG_KEY = 'seaweedfs_s3_config'
+import type {ExportFile, ExportRendering, S3ExportOptions} from './types.js'
 
 export function resourceFile(plan: Plan): string {
   return `seaweed-${plan.name}.seaweed.yaml`
 }
 
-/** A `Seaweed` custom resource for the plan, checked against the operator's CRD schema by the tests. Pure. */
-export function renderOperator(plan: Plan, options: S3ExportOptions = {}): ExportRendering {
+/**
+ * A `Seaweed` custom resource for the plan, checked against the operator's CRD schema by the tests; the S3
+ * identities in the same Secret (name and key) the k8s export mounts. Pure.
+ */
+export function renderOperator(plan: Plan, options: S3ExportOptions = {}, contents: ProcessFileContents = {}): ExportRendering {
   const hasS3 = countOf(plan, 's3') > 0
   const header = fill(template('operator/header.yaml'), {
     name: plan.name, summary: summarisePlan(plan), replication: plan.replication,
@@ -25,7 +26,7 @@ export function renderOperator(plan: Plan, options: S3ExportOptions = {}): Expor
   })
   const files: ExportFile[] = [{path: resourceFile(plan), kind: 'seaweed-resource', content: `${header}${stringify(seaweedResource(plan), {lineWidth: 0})}`}]
   const notes: string[] = []
-  if (hasS3 && options.keys) files.push(s3SecretFile(plan, 'operator', {[S3_CONFIG_KEY]: s3Identities(options.keys)}))
+  if (hasS3 && contents.s3Identities !== undefined) files.push(s3SecretFile(plan, 'operator', {[S3_CONFIG_KEY]: contents.s3Identities}))
   else if (hasS3) notes.push(s3SecretNote(plan, resourceFile(plan)))
   if (hasS3 && options.buckets && options.buckets.length > 0) {
     notes.push(`the operator creates no buckets: create ${options.buckets.join(', ')} once the gateway runs (aws s3 mb s3://NAME --endpoint-url ...)`)
@@ -71,14 +72,4 @@ export function seaweedResource(plan: Plan): Record<string, unknown> {
     metadata: {name: plan.name, labels: {'app.kubernetes.io/name': 'seaweedfs', 'app.kubernetes.io/managed-by': 'seaweedctl'}},
     spec,
   }
-}
-
-/** weed's S3 identities file: an admin and a read-only identity, nothing anonymous. */
-export function s3Identities(keys: S3Keys): string {
-  return JSON.stringify({
-    identities: [
-      {name: 'admin', credentials: [keys.admin], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write']},
-      {name: 'read', credentials: [keys.read], actions: ['Read', 'List']},
-    ],
-  })
 }

@@ -8,6 +8,7 @@ import {findWeed} from '../weed/binary.js'
 import {bucketNames, generateS3Keys} from './kube-common.js'
 import type {ExportRequest, ExportResult} from './service.js'
 import {DEFAULT_SYSTEMD_USER, DEFAULT_SYSTEMD_WEED} from './systemd.js'
+import type {ProcessFileContents} from './process-files.js'
 import type {S3ExportOptions} from './types.js'
 
 /** Exported files keep every process on the spec's bind address: on another engine each host is its own. */
@@ -19,6 +20,8 @@ export interface RenderContext {
   s3: S3ExportOptions
   user: string
   group: string
+  /** The contents of the files processes read (undefined ones are not written: printing). */
+  files: ProcessFileContents
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
@@ -32,7 +35,32 @@ const TEMPORARY_DIRS = /^\/(tmp|var\/tmp|dev\/shm|run)(\/|$)/
  * before anything is written.
  */
 export async function prepareExport(request: ExportRequest, warnings: string[]): Promise<{plan: Plan; context: RenderContext; weed?: ExportResult['weed']}> {
-  const context: RenderContext = {weedPath: 'weed', s3: {}, user: request.user ?? DEFAULT_SYSTEMD_USER, group: request.group ?? request.user ?? DEFAULT_SYSTEMD_USER}
+  const prepared = await prepareTarget(request, warnings)
+  return {...prepared, context: {...prepared.context, files: await fileContents(prepared.plan, request)}}
+}
+
+/**
+ * The files processes read, with keys new for the export: an identity whose key the spec names (accessKey and
+ * secretKeyFile) keeps it, every other gets a fresh one; never the keys the local cluster made. The spec's
+ * secret files are read (and a missing or unreadable one refused) even when printing, where nothing is written.
+ */
+async function fileContents(plan: Plan, request: ExportRequest): Promise<ProcessFileContents> {
+  if (!plan.s3) return {}
+  const {generateKey, resolveIdentities, weedS3Config} = await import('../s3/credentials.js')
+  const {loadSpecFile} = await import('../services/spec.js')
+  const {source} = loadSpecFile(request.file)
+  const where = (key: string) => {
+    const at = source.positions.get(key) ?? source.positions.get(key.replace(/\.[^.]*$/, ''))
+    return source.file && at ? `${source.file}:${at.line}:${at.column}  ` : ''
+  }
+  const failure = {verb: 'written', where}
+  const identities = resolveIdentities(plan.s3, () => generateKey(), failure)
+  const config = weedS3Config(plan.s3, identities, failure)
+  return request.out === undefined ? {} : {s3Identities: `${JSON.stringify(config, null, 2)}\n`}
+}
+
+async function prepareTarget(request: ExportRequest, warnings: string[]): Promise<{plan: Plan; context: Omit<RenderContext, 'files'>; weed?: ExportResult['weed']}> {
+  const context = {weedPath: 'weed', s3: {}, user: request.user ?? DEFAULT_SYSTEMD_USER, group: request.group ?? request.user ?? DEFAULT_SYSTEMD_USER}
   switch (request.target) {
     case 'supervisor': {
       const plan = planFromFile(request.file, 'create', EXPORT_PLAN)
@@ -50,14 +78,17 @@ export async function prepareExport(request: ExportRequest, warnings: string[]):
     }
     case 'helm':
     case 'operator':
-      return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context: {...context, s3: await s3Options(request)}}
+      return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context: {...context, s3: await s3Options(request, request.target === 'helm')}}
     default:
       return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context}
   }
 }
 
-/** Buckets from the spec (s3.buckets, when it has them) and --bucket; keys only when they go into a 0600 file. */
-async function s3Options(request: ExportRequest): Promise<S3ExportOptions> {
+/**
+ * Buckets from the spec (s3.buckets, when it has them) and --bucket; for the chart's admin/read Secret, keys
+ * only when they go into a 0600 file.
+ */
+async function s3Options(request: ExportRequest, chartKeys: boolean): Promise<S3ExportOptions> {
   for (const bucket of request.buckets ?? []) {
     if (!BUCKET_NAME.test(bucket)) {
       throw new SeaweedctlError('BAD_ARGUMENT', `--bucket ${JSON.stringify(bucket)} is not an S3 bucket name; nothing was written.`, {
@@ -70,7 +101,7 @@ async function s3Options(request: ExportRequest): Promise<S3ExportOptions> {
   const spec = loadSpecFile(request.file).spec as {s3: {buckets?: unknown}}
   const buckets = [...new Set([...bucketNames(spec.s3.buckets), ...(request.buckets ?? [])])]
   // Never to stdout: a key printed ends up in a terminal's scrollback or a CI log.
-  return request.out === undefined ? {buckets} : {buckets, keys: generateS3Keys()}
+  return request.out === undefined || !chartKeys ? {buckets} : {buckets, keys: generateS3Keys()}
 }
 
 /**

@@ -1,8 +1,6 @@
-import {chmodSync, existsSync, mkdirSync, statSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {chmodSync, mkdirSync} from 'node:fs'
+import {join, resolve} from 'node:path'
 
-import {writeFileAtomic} from '../lib/fs-atomic.js'
-import {SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {renderCompose} from './compose.js'
 import {renderHelm} from './helm.js'
@@ -12,6 +10,7 @@ import {prepareExport, type RenderContext} from './prepare.js'
 import {renderSupervisor} from './supervisor.js'
 import {renderSystemd} from './systemd.js'
 import type {ExportFileKind, ExportRendering, ExportTarget} from './types.js'
+import {writeExportFiles} from './write.js'
 
 export interface ExportRequest {
   target: ExportTarget
@@ -46,15 +45,15 @@ export interface ExportResult {
 }
 
 const RENDERERS: Record<ExportTarget, (plan: Plan, context: RenderContext) => ExportRendering> = {
-  supervisor: (plan, {weedPath}) => renderSupervisor(plan, {weedPath}),
-  systemd: (plan, {weedPath, user, group}) => renderSystemd(plan, {weedPath, user, group}),
-  compose: (plan) => renderCompose(plan),
-  k8s: (plan) => renderK8s(plan),
+  supervisor: (plan, {weedPath, files}) => renderSupervisor(plan, {weedPath}, files),
+  systemd: (plan, {weedPath, user, group, files}) => renderSystemd(plan, {weedPath, user, group}, files),
+  compose: (plan, {files}) => renderCompose(plan, files),
+  k8s: (plan, {files}) => renderK8s(plan, files),
   helm: (plan, {s3}) => renderHelm(plan, s3),
-  operator: (plan, {s3}) => renderOperator(plan, s3),
+  operator: (plan, {s3, files}) => renderOperator(plan, s3, files),
 }
 
-/** Plan the spec, render it for the target, and write the files (all or none refused) or return them. */
+/** Plan the spec, render it for the target, and write the files (all or none) or return them. */
 export async function exportCluster(request: ExportRequest): Promise<ExportResult> {
   const warnings: string[] = []
   const {plan, context, weed} = await prepareExport(request, warnings)
@@ -69,23 +68,9 @@ export async function exportCluster(request: ExportRequest): Promise<ExportResul
   }
 
   const outDir = resolve(request.out)
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new SeaweedctlError('BAD_ARGUMENT', `${request.out} exists and is not a directory; nothing was written.`, {data: {out: outDir}})
-  }
+  const {others} = writeExportFiles(outDir, request.out, rendering.files, request.force)
+  if (others.length > 0) warnings.push(`${request.out} also holds ${others.join(', ')}, which this export does not write: left as they were`)
   const targets = rendering.files.map((f) => ({...f, absolute: join(outDir, f.path)}))
-  const existing = targets.filter((t) => existsSync(t.absolute))
-  if (existing.length > 0 && !request.force) {
-    throw new SeaweedctlError('OUTPUT_EXISTS', `${existing.map((t) => t.absolute).join(', ')} already ${existing.length === 1 ? 'exists' : 'exist'}; nothing was written.`, {
-      hints: ['Use --force to overwrite, or choose another directory with -o'],
-      data: {files: existing.map((t) => t.absolute)},
-    })
-  }
-  for (const t of targets) {
-    mkdirSync(dirname(t.absolute), {recursive: true})
-    writeFileAtomic(t.absolute, t.content, t.mode)
-    // A file that existed keeps its mode through the rename of the new one; a secret must not.
-    if (t.mode !== undefined) chmodSync(t.absolute, t.mode)
-  }
   const directories: string[] = []
   for (const dir of rendering.prerequisites) {
     mkdirSync(dir.path, {recursive: true, mode: dir.mode})

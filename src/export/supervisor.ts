@@ -4,8 +4,13 @@ import {socketPathFor} from '../plan/paths.js'
 import {KIND_ORDER, type Plan, type ProcessKind, type ProcessPlan} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
 import {processDirectories} from './container.js'
+import {argsWithFiles, type ProcessFileContents, planFiles, processFiles, unwrittenNote, writtenFiles} from './process-files.js'
 import {fill, seconds, shellQuote, template} from './template.js'
 import type {ExportOptions, ExportRendering} from './types.js'
+
+/** supervisord's own expansion: the directory of the config file, where the files processes read are written. */
+const HERE = '%(here)s'
+const HERE_MARK = '\u0000here\u0000'
 
 export const SUPERVISOR_CONFIG = 'supervisord.conf'
 
@@ -19,13 +24,17 @@ export function supervisorDirOf(plan: Plan): string {
   return join(plan.dataDir, 'supervisor')
 }
 
-/** A supervisord config for the plan. Pure: the same plan and options give the same text. */
-export function renderSupervisor(plan: Plan, options: ExportOptions): ExportRendering {
+/**
+ * A supervisord config for the plan; the files processes read are written beside it (0600) and named by
+ * %(here)s, so the directory can move. Pure: the same plan and options give the same text.
+ */
+export function renderSupervisor(plan: Plan, options: ExportOptions, contents: ProcessFileContents = {}): ExportRendering {
   const supervisorDir = supervisorDirOf(plan)
   const socket = socketPathFor(supervisorDir, 'supervisord.sock')
   const programs = plan.processes.map((p) => fill(template('supervisor/program.conf'), {
     program: p.name,
-    command: iniValue(supervisorCommand(p, options.weedPath, processDirectories(plan, p))),
+    // The mark survives quoting and escaping; %(here)s would not survive iniValue's "%" escape.
+    command: iniValue(supervisorCommand({...p, args: argsWithFiles(p.args, processFiles(p, contents), (f) => `${HERE_MARK}/${f.name}`)}, options.weedPath, processDirectories(plan, p))).replaceAll(HERE_MARK, HERE),
     priority: KIND_PRIORITY[p.kind],
     autorestart: AUTORESTART[plan.supervise.restart],
     stopwaitsecs: seconds(p.stopTimeoutMs),
@@ -56,7 +65,8 @@ export function renderSupervisor(plan: Plan, options: ExportOptions): ExportRend
   })
   const prerequisites = [{path: supervisorDir, mode: 0o700}, {path: plan.logDir, mode: 0o755}]
   if (dirname(socket) !== supervisorDir) prerequisites.push({path: dirname(socket), mode: 0o700})
-  return {files: [{path: SUPERVISOR_CONFIG, kind: 'supervisord-config', content}], prerequisites}
+  const files = planFiles(plan, contents)
+  return {files: [{path: SUPERVISOR_CONFIG, kind: 'supervisord-config', content}, ...writtenFiles(files)], prerequisites, notes: unwrittenNote(files)}
 }
 
 /**

@@ -1,7 +1,8 @@
 import {KIND_ORDER, type Plan, type ProcessPlan, STARTS_AFTER} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
-import {processDirectories} from './container.js'
-import {fill, seconds, template} from './template.js'
+import {OPEN_FILES_LIMIT, processDirectories} from './container.js'
+import {argsWithFiles, type ProcessFileContents, planFiles, processFiles, unwrittenNote, writtenFiles} from './process-files.js'
+import {fill, seconds, shellQuote, template} from './template.js'
 import type {ExportFile, ExportOptions, ExportRendering} from './types.js'
 
 const RESTART = {always: 'always', 'on-failure': 'on-failure', never: 'no'} as const
@@ -12,6 +13,13 @@ export const DEFAULT_SYSTEMD_WEED = '/usr/local/bin/weed'
 export interface SystemdOptions extends ExportOptions {
   user: string
   group: string
+}
+
+export const INSTALL_SCRIPT = 'install.sh'
+
+/** Where the install step puts the files the units' processes read. */
+export function systemdFilesDir(plan: Plan): string {
+  return `/etc/seaweedfs/${plan.name}`
 }
 
 export function unitName(plan: Plan, process?: ProcessPlan): string {
@@ -25,10 +33,14 @@ export function accountCommand(user: string, group: string, home: string): strin
     : `groupadd --system ${group}; useradd --system --gid ${group} --home-dir ${home} --no-create-home --shell /usr/sbin/nologin ${user}`
 }
 
-/** One service unit per process and a target that pulls them all in. Pure. */
-export function renderSystemd(plan: Plan, options: SystemdOptions): ExportRendering {
+/**
+ * One service unit per process, a target that pulls them all in, and install.sh, which installs them and the
+ * files their processes read (0600, owned by the account the units run as). Pure.
+ */
+export function renderSystemd(plan: Plan, options: SystemdOptions, contents: ProcessFileContents = {}): ExportRendering {
   const target = unitName(plan)
   const source = plan.specFile ?? 'command-line flags'
+  const filesDir = systemdFilesDir(plan)
   const files: ExportFile[] = plan.processes.map((p) => {
     // After= every process of the kinds started before it (masters → volumes → filers → s3).
     const before = KIND_ORDER.slice(0, KIND_ORDER.indexOf(p.kind))
@@ -52,7 +64,8 @@ export function renderSystemd(plan: Plan, options: SystemdOptions): ExportRender
         group: unitWord(options.group),
         dirs: unitWords(processDirectories(plan, p)),
         cwd: unitWord(p.cwd),
-        execStart: unitWords([options.weedPath, ...p.args]),
+        execStart: unitWords([options.weedPath, ...argsWithFiles(p.args, processFiles(p, contents), (f) => `${filesDir}/${f.name}`)]),
+        nofile: OPEN_FILES_LIMIT,
         environment: Object.entries(p.env).map(([k, v]) => `Environment=${unitWord(`${k}=${v}`)}`).join('\n'),
         restart: RESTART[plan.supervise.restart],
         startTimeout: seconds(plan.supervise.startTimeoutMs),
@@ -76,9 +89,46 @@ export function renderSystemd(plan: Plan, options: SystemdOptions): ExportRender
       account: accountCommand(options.user, options.group, plan.dataDir),
       addressing: addressingNote(plan),
       units: plan.processes.map((p) => unitName(plan, p)).join(' '),
+      filesDir,
     }),
   })
-  return {files, prerequisites: [], notes: [`the units run as ${options.user}:${options.group}; create the account on the target host first: ${accountCommand(options.user, options.group, plan.dataDir)}`]}
+  const inputs = planFiles(plan, contents)
+  files.push(installScript(plan, options, files.map((f) => f.path), inputs.map((f) => f.name)))
+  return {
+    files: [...files, ...writtenFiles(inputs)],
+    prerequisites: [],
+    notes: [`the units run as ${options.user}:${options.group}; create the account on the target host first: ${accountCommand(options.user, options.group, plan.dataDir)}`, ...unwrittenNote(inputs)],
+  }
+}
+
+/**
+ * The install step: units into /etc/systemd/system, the files processes read into systemdFilesDir (a 0750
+ * directory of root and the units' group; each file 0600, owned by the units' user). Honours $DESTDIR.
+ */
+function installScript(plan: Plan, options: SystemdOptions, units: string[], inputs: string[]): ExportFile {
+  const dir = systemdFilesDir(plan)
+  const q = (path: string) => `"${path}"`
+  const lines = inputs.length === 0 ? ['# No process reads a file of its own.'] : [
+    // Each level of the directory explicitly: `install -d` would make the parents with the caller's umask.
+    `install -d -m 0755 ${q(`$DESTDIR${dir.slice(0, dir.lastIndexOf('/'))}`)}`,
+    `install -d -o root -g ${shellQuote(options.group)} -m 0750 ${q(`$DESTDIR${dir}`)}`,
+    ...inputs.map((name) => `install -o ${shellQuote(options.user)} -g ${shellQuote(options.group)} -m 0600 ${q(`$here/${name}`)} ${q(`$DESTDIR${dir}/${name}`)}`),
+  ]
+  return {
+    path: INSTALL_SCRIPT,
+    kind: 'install-script',
+    mode: 0o755,
+    content: fill(template('systemd/install.sh'), {
+      name: plan.name,
+      filesDir: dir,
+      user: options.user,
+      group: options.group,
+      account: accountCommand(options.user, options.group, plan.dataDir),
+      target: unitName(plan),
+      units: units.map((u) => `install -m 0644 ${q(`$here/${u}`)} ${q(`$DESTDIR/etc/systemd/system/${u}`)}`).join('\n'),
+      files: lines.join('\n'),
+    }),
+  }
 }
 
 /**

@@ -11,6 +11,8 @@ export type ExportFileKind =
   | 'helm-values'
   | 'seaweed-resource'
   | 'k8s-secret'
+  | 'process-file'
+  | 'install-script'
 
 export interface ExportFile {
   /** Relative to the output directory; never absolute, never with "..". */

@@ -17,7 +17,7 @@ import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS} from '../helpers/e2e.js'
 
 const VENV = join(ROOT, '.cache', 'validators', 'bin')
 const HELM = join(process.env.SEAWEEDCTL_HELM_BIN ?? join(homedir(), 'go', 'bin'), 'helm')
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures')
+const FIXTURES = process.env.SEAWEEDCTL_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures')
 const CHART = join(FIXTURES, 'helm', 'seaweedfs')
 const CRD = join(FIXTURES, 'operator', 'seaweed.seaweedfs.com_seaweeds.yaml')
 const OFFSET = 300
@@ -77,6 +77,28 @@ describe('export helm, rendered by the pinned official chart', () => {
     assert.doesNotMatch(check.stdout + check.stderr, /ERROR|failed/i)
 
     const docs = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).filter(Boolean)
+    // Every path a weed process is given lies under what its pod mounts: claims, or a Secret the release has.
+    const secretNames = new Set([...docs.filter((d) => d.kind === 'Secret').map((d) => d.metadata.name), parse(readFileSync(secretFile, 'utf8')).metadata.name])
+    let configs = 0
+    for (const d of docs.filter((x) => x.kind === 'StatefulSet' || x.kind === 'Deployment')) {
+      const pod = d.spec.template.spec
+      for (const v of pod.volumes ?? []) if (v.secret) assert.ok(secretNames.has(v.secret.secretName), `${d.metadata.name} mounts Secret ${v.secret.secretName}, which nothing creates`)
+      for (const c of pod.containers) {
+        const mounts = (c.volumeMounts ?? []).map((m: any) => String(m.mountPath).replace(/\/$/, ''))
+        const words = [...(c.command ?? []), ...(c.args ?? [])].join(' ').split(/\s+/)
+        const paths = words.flatMap((w, i) => {
+          const flagged = /^(-[\w.]+)=(\/\S*)$/.exec(w)
+          if (flagged) return [{flag: flagged[1], path: flagged[2]}]
+          return w.startsWith('/') && /^-[\w.]+$/.test(words[i - 1] ?? '') ? [{flag: words[i - 1], path: w}] : []
+        })
+        for (const {flag, path} of paths) {
+          if (flag === '-config') configs++
+          assert.ok(mounts.some((m: string) => path === m || path.startsWith(`${m}/`)), `${d.metadata.name}: ${flag} ${path} lies under no volumeMount (${mounts.join(', ')})`)
+        }
+      }
+    }
+    assert.equal(configs, 1, 'the S3 gateway is given its identities file')
+
     const byName = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name)
     const script = (d: any) => d.spec.template.spec.containers[0].command.join(' ') as string
     const ports = (d: any) => d.spec.template.spec.containers[0].ports.map((p: any) => p.containerPort).sort()

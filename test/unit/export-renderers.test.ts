@@ -24,6 +24,14 @@ import type {SizingOptions} from '../../src/lib/spec-flags.js'
 
 const WEED = '/opt/weed/bin/weed'
 
+/** weed's identities file for two key pairs, as the export writes it. */
+function s3IdentitiesFor(keys: ReturnType<typeof generateS3Keys>): string {
+  return JSON.stringify({identities: [
+    {name: 'admin', credentials: [keys.admin], actions: ['Admin']},
+    {name: 'read', credentials: [keys.read], actions: ['Read', 'List']},
+  ]})
+}
+
 function planOf(sizing: SizingOptions, dir = '/srv/cluster', raw: Record<string, any> = {}) {
   const base = rawFromSizing(sizing) as Record<string, any>
   return planCluster(specFromRaw({...base, name: 'dev', ...raw, supervise: {...base.supervise, ...raw.supervise}}, dir))
@@ -118,8 +126,8 @@ describe('export systemd', () => {
   const {files} = renderSystemd(plan, {weedPath: WEED, user: 'seaweedfs', group: 'seaweedfs'})
 
   it('renders one service per process and a target wanting them all', () => {
-    assert.deepEqual(files.map((f) => f.path), [...plan.processes.map((p) => `seaweed-dev-${p.name}.service`), 'seaweed-dev.target'])
-    const target = files.at(-1)!.content
+    assert.deepEqual(files.map((f) => f.path), [...plan.processes.map((p) => `seaweed-dev-${p.name}.service`), 'seaweed-dev.target', 'install.sh'])
+    const target = files.find((f) => f.kind === 'systemd-target')!.content
     for (const p of plan.processes) assert.match(target, new RegExp(`Wants=.*seaweed-dev-${p.name}\\.service`))
   })
 
@@ -141,7 +149,9 @@ describe('export systemd', () => {
       assert.match(text, new RegExp(`^WorkingDirectory=-${p.cwd}$`, 'm'))
       assert.match(text, /^Restart=on-failure$/m)
       assert.equal(Number(/^TimeoutStopSec=(\d+)$/m.exec(text)![1]), Math.ceil(p.stopTimeoutMs / 1000))
-      assert.match(text, new RegExp(`^ExecStart=${WEED} ${p.args.join(' ').replaceAll('.', '\\.')}$`, 'm'))
+      // The S3 identities file is where the install step puts it, not where the local cluster keeps its own.
+      const args = p.args.map((a) => (a.startsWith('-config=') ? '-config=/etc/seaweedfs/dev/s3-identities.json' : a))
+      assert.match(text, new RegExp(`^ExecStart=${WEED} ${args.join(' ').replaceAll('.', '\\.')}$`, 'm'))
     }
     const preStop = Number(plan.processes[1].args.find((a) => a.startsWith('-preStopSeconds='))!.split('=')[1])
     assert.ok(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit('volume-1'))![1]) >= preStop + 30)
@@ -280,10 +290,12 @@ describe('no local-only relaxation leaves the machine', () => {
     }
   })
 
-  it('helm and operator: no relaxation, no loopback, and the S3 keys only in the 0600 Secret file', () => {
-    for (const rendering of [renderHelm(plan, {keys, buckets: ['photos']}), renderOperator(plan, {keys})]) {
+  it('helm, operator and k8s: no relaxation, no loopback, and the S3 keys only in the 0600 Secret file', () => {
+    const identities = s3IdentitiesFor(keys)
+    for (const rendering of [renderHelm(plan, {keys, buckets: ['photos']}), renderOperator(plan, {}, {s3Identities: identities}), renderK8s(plan, {s3Identities: identities})]) {
       const [main, secret] = rendering.files
-      assert.doesNotMatch(main.content, /allowUntrustedRemoteEndpoints|127\.0\.0\./)
+      // (The k8s probes run in the pod, on its own loopback; its arguments are checked above.)
+      if (main.kind !== 'k8s-manifests') assert.doesNotMatch(main.content, /allowUntrustedRemoteEndpoints|127\.0\.0\./)
       for (const word of secretWords) assert.ok(!main.content.includes(word), `${main.path} carries a key`)
       assert.equal(secret.kind, 'k8s-secret')
       assert.equal(secret.mode, 0o600)
@@ -291,8 +303,8 @@ describe('no local-only relaxation leaves the machine', () => {
     }
   })
 
-  it('helm and operator without keys (stdout): no Secret file, and a note naming the Secret', () => {
-    for (const rendering of [renderHelm(plan), renderOperator(plan)]) {
+  it('helm, operator and k8s without keys (stdout): no Secret file, and a note naming the Secret', () => {
+    for (const rendering of [renderHelm(plan), renderOperator(plan), renderK8s(plan)]) {
       assert.equal(rendering.files.length, 1)
       assert.match(rendering.notes!.join('\n'), /seaweed-dev-s3/)
     }
@@ -337,10 +349,11 @@ describe('export compose for the host', () => {
       const s = doc.services[p.name]
       assert.deepEqual(s.ports, [`127.0.0.1:${p.ports.http}:${p.ports.http}`, `127.0.0.1:${p.ports.grpc}:${p.ports.grpc}`])
       assert.equal(s.restart, 'unless-stopped')
-      assert.deepEqual(s.volumes, [`${p.name}-data:/data`])
+      // A gateway keeps no data: no volume.
+      assert.deepEqual(s.volumes, p.kind === 's3' ? undefined : [`${p.name}-data:/data`])
       if (p.kind === 'volume') assert.ok(s.command.includes(`-publicUrl=127.0.0.1:${p.ports.http}`), s.command.join(' '))
     }
-    assert.deepEqual(Object.keys(doc.volumes), plan.processes.map((p) => `${p.name}-data`))
+    assert.deepEqual(Object.keys(doc.volumes), plan.processes.filter((p) => p.kind !== 's3').map((p) => `${p.name}-data`))
     const never = parse(renderCompose(planOf({volumes: 1}, '/srv/cluster', {supervise: {restart: 'never'}})).files[0].content)
     assert.equal(never.services['volume-1'].restart, 'no')
   })
