@@ -30,9 +30,10 @@ const VENV = join(REPO, '.cache', 's3-clients', 'bin')
 const AWS = existsSync(join(VENV, 'aws')) ? join(VENV, 'aws') : 'aws'
 const MINUTE = 60_000
 
+type Limit = number | {soft: number; hard: number}
 interface ComposeFile {
   name: string
-  services: Record<string, {image: string; ports: string[]}>
+  services: Record<string, {image: string; ports: string[]; ulimits?: {nofile?: Limit}}>
   secrets?: Record<string, {file?: string}>
 }
 interface Identities {identities: Array<{name: string; actions?: string[]; credentials?: Array<{accessKey: string; secretKey: string}>}>}
@@ -44,6 +45,30 @@ function portOf(compose: ComposeFile, kind: string): number {
   const service = Object.entries(compose.services).find(([name]) => name.startsWith(`${kind}-`))
   assert.ok(service, `compose.yaml has no ${kind} service`)
   return Number(service[1].ports[0].split(':').at(-2))
+}
+
+/** The hard limit on open files this process (and so the dockerd it starts) has: a container cannot go above it without CAP_SYS_RESOURCE. */
+function hardOpenFilesLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!
+  const hard = line.trim().split(/\s+/)[4]
+  return hard === 'unlimited' ? Number.POSITIVE_INFINITY : Number(hard)
+}
+
+/**
+ * The export's `ulimits: nofile` (65536, as the systemd units) cannot start a container where the engine may not
+ * raise its hard limit that far (no CAP_SYS_RESOURCE: rootless Docker, a sandboxed CI machine; runc fails with
+ * "error setting rlimit type 7"). Only there, an override file lowers it to what the machine allows, says so,
+ * and changes nothing else. Returns the extra `-f` arguments.
+ */
+function openFilesOverride(project: ComposeFile, path: string, say: (message: string) => void): string[] {
+  const machine = hardOpenFilesLimit()
+  const hardOf = (limit: Limit | undefined) => (typeof limit === 'number' ? limit : limit?.hard ?? 0)
+  const above = Object.entries(project.services).filter(([, s]) => hardOf(s.ulimits?.nofile) > machine)
+  if (above.length === 0) return []
+  say(`this machine's hard open-files limit is ${machine}, below the export's ${hardOf(above[0][1].ulimits?.nofile)}: the test lowers nofile to ${machine} with ${path}`)
+  const services = Object.fromEntries(above.map(([name]) => [name, {ulimits: {nofile: {soft: machine, hard: machine}}}]))
+  writeFileSync(path, JSON.stringify({services}))
+  return ['-f', path]
 }
 
 /** The admin keys of the identities file the export ships as a Compose secret (new keys, made by the export). */
@@ -77,7 +102,8 @@ describe('the Compose export on a real Docker engine', () => {
       const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-compose-'))
       const exportDir = join(dir, 'export')
       const composeFile = join(exportDir, 'compose.yaml')
-      const compose = (args: string[], timeoutMs = 10 * MINUTE) => docker.docker(['compose', '-f', composeFile, ...args], {cwd: exportDir, timeoutMs})
+      let composeFiles = ['-f', composeFile]
+      const compose = (args: string[], timeoutMs = 10 * MINUTE) => docker.docker(['compose', ...composeFiles, ...args], {cwd: exportDir, timeoutMs})
       const timed = async (what: string, args: string[]) => {
         const started = Date.now()
         const r = await compose(args)
@@ -94,6 +120,7 @@ describe('the Compose export on a real Docker engine', () => {
         const images = [...new Set(Object.values(project.services).map((s) => s.image))]
         assert.equal(images.length, 1, `one image for every service: ${images.join(', ')}`)
         docker.buildImage(TEST_WEED_VERSION, images[0])
+        composeFiles = [...composeFiles, ...openFilesOverride(project, join(dir, 'compose.limits.yaml'), (m) => t.diagnostic(m))]
 
         await timed('up -d --wait', ['up', '-d', '--wait', '--wait-timeout', '300'])
         const filer = `http://127.0.0.1:${portOf(project, 'filer')}`
