@@ -57,18 +57,16 @@ function hardOpenFilesLimit(): number {
 /**
  * The export's `ulimits: nofile` (65536, as the systemd units) cannot start a container where the engine may not
  * raise its hard limit that far (no CAP_SYS_RESOURCE: rootless Docker, a sandboxed CI machine; runc fails with
- * "error setting rlimit type 7"). Only there, an override file lowers it to what the machine allows, says so,
- * and changes nothing else. Returns the extra `-f` arguments.
+ * "error setting rlimit type 7"). Only there, what the README tells such an operator to do: a
+ * compose.override.yaml beside the file lowering nofile to what the machine allows (Compose merges it).
  */
-function openFilesOverride(project: ComposeFile, path: string, say: (message: string) => void): string[] {
+function openFilesOverride(project: ComposeFile, exportDir: string, say: (message: string) => void): void {
   const machine = hardOpenFilesLimit()
   const hardOf = (limit: Limit | undefined) => (typeof limit === 'number' ? limit : limit?.hard ?? 0)
   const above = Object.entries(project.services).filter(([, s]) => hardOf(s.ulimits?.nofile) > machine)
-  if (above.length === 0) return []
-  say(`this machine's hard open-files limit is ${machine}, below the export's ${hardOf(above[0][1].ulimits?.nofile)}: the test lowers nofile to ${machine} with ${path}`)
-  const services = Object.fromEntries(above.map(([name]) => [name, {ulimits: {nofile: {soft: machine, hard: machine}}}]))
-  writeFileSync(path, JSON.stringify({services}))
-  return ['-f', path]
+  if (above.length === 0) return
+  say(`this machine's hard open-files limit is ${machine}, below the export's ${hardOf(above[0][1].ulimits?.nofile)}: compose.override.yaml lowers nofile to ${machine}`)
+  writeFileSync(join(exportDir, 'compose.override.yaml'), ['services:', ...above.map(([name]) => `  ${name}: {ulimits: {nofile: ${machine}}}`), ''].join('\n'))
 }
 
 /** The admin keys of the identities file the export ships as a Compose secret (new keys, made by the export). */
@@ -102,8 +100,8 @@ describe('the Compose export on a real Docker engine', () => {
       const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-compose-'))
       const exportDir = join(dir, 'export')
       const composeFile = join(exportDir, 'compose.yaml')
-      let composeFiles = ['-f', composeFile]
-      const compose = (args: string[], timeoutMs = 10 * MINUTE) => docker.docker(['compose', ...composeFiles, ...args], {cwd: exportDir, timeoutMs})
+      // As the README: `docker compose` in the export's directory (compose.yaml, and compose.override.yaml if any).
+      const compose = (args: string[], timeoutMs = 10 * MINUTE) => docker.docker(['compose', ...args], {cwd: exportDir, timeoutMs})
       const timed = async (what: string, args: string[]) => {
         const started = Date.now()
         const r = await compose(args)
@@ -120,7 +118,7 @@ describe('the Compose export on a real Docker engine', () => {
         const images = [...new Set(Object.values(project.services).map((s) => s.image))]
         assert.equal(images.length, 1, `one image for every service: ${images.join(', ')}`)
         docker.buildImage(TEST_WEED_VERSION, images[0])
-        composeFiles = [...composeFiles, ...openFilesOverride(project, join(dir, 'compose.limits.yaml'), (m) => t.diagnostic(m))]
+        openFilesOverride(project, exportDir, (m) => t.diagnostic(m))
 
         await timed('up -d --wait', ['up', '-d', '--wait', '--wait-timeout', '300'])
         const filer = `http://127.0.0.1:${portOf(project, 'filer')}`
