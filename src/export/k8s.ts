@@ -5,7 +5,7 @@ import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
 import {CONTAINER_DATA_DIR, containerArgs, masterLeaderCheck, READY_PATH, stateful} from './container.js'
 import {s3SecretFile, s3SecretNote} from './helm.js'
-import {s3SecretName, storageFor} from './kube-common.js'
+import {S3_SECRET_FILE, s3SecretName, storageFor} from './kube-common.js'
 import {argsWithFiles, type ProcessFileContents, planFiles, processFiles} from './process-files.js'
 import {fill, seconds, template} from './template.js'
 import type {ExportFile, ExportRendering} from './types.js'
@@ -104,13 +104,14 @@ export function renderK8s(plan: Plan, contents: ProcessFileContents = {}): Expor
     })))
   }
 
+  const files = planFiles(plan, contents)
   const header = fill(template('k8s/header.yaml'), {
     name: plan.name, summary: summarisePlan(plan), source: plan.specFile ?? 'command-line flags', file: manifestFile(plan),
+    secretStep: files.length > 0 ? `kubectl apply -n NAMESPACE -f ${S3_SECRET_FILE}   (the files the S3 gateways read, mounted at ${K8S_FILES_DIR}: see that file)` : '(no process reads a file of its own: no Secret to create)',
   })
   const body = documents.map((d) => `---\n${stringify(d, {lineWidth: 0})}`).join('')
   const out: ExportFile[] = [{path: manifestFile(plan), kind: 'k8s-manifests', content: `${header}${body}`}]
   const notes: string[] = []
-  const files = planFiles(plan, contents)
   if (files.length > 0 && files.every((f) => f.content !== undefined)) out.push(s3SecretFile(plan, 'k8s', Object.fromEntries(files.map((f) => [f.secretKey, f.content!]))))
   else if (files.length > 0) notes.push(s3SecretNote(plan, manifestFile(plan)))
   return {files: out, prerequisites: [], notes}

@@ -10,6 +10,11 @@ import type {ExportFile} from './types.js'
 export interface ProcessFile {
   /** The weed flag that names the file; its value becomes the file's place on the engine. */
   flag: string
+  /**
+   * The flag names the directory that holds the file, not the file (weed finds security.toml in -config_dir).
+   * The flag is added when the plan's arguments lack it.
+   */
+  inDirectory?: boolean
   /** Its name in the export directory and inside the engine's mount. */
   name: string
   /** The key that holds it in the Kubernetes Secret seaweed-NAME-s3 (shared with the operator export). */
@@ -41,12 +46,18 @@ export function planFiles(plan: Plan, contents: ProcessFileContents): ProcessFil
   return [...byName.values()]
 }
 
-/** `p`'s arguments with each file flag naming where the engine puts the file. */
+/**
+ * `p`'s arguments with each file flag naming where the engine puts the file (or, for a file found in a
+ * directory, that directory: the flag is then added in front, with weed's global flags, when it is missing).
+ */
 export function argsWithFiles(args: string[], files: ProcessFile[], place: (file: ProcessFile) => string): string[] {
-  return args.map((arg) => {
+  const value = (f: ProcessFile) => (f.inDirectory ? place(f).replace(/\/[^/]*$/, '') : place(f))
+  const missing = files.filter((f) => f.inDirectory && !args.some((a) => a.startsWith(`${f.flag}=`)))
+  const added = [...new Map(missing.map((f) => [f.flag, `${f.flag}=${value(f)}`])).values()]
+  return [...added, ...args.map((arg) => {
     const file = files.find((f) => arg.startsWith(`${f.flag}=`))
-    return file ? `${file.flag}=${place(file)}` : arg
-  })
+    return file ? `${file.flag}=${value(file)}` : arg
+  })]
 }
 
 /** The files to write beside the export's main file: 0600, since they may hold keys; none when printing. */

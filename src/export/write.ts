@@ -5,10 +5,10 @@ import {SeaweedctlError} from '../lib/errors.js'
 import type {ExportFile} from './types.js'
 
 /**
- * Write an export's files into outDir, all or nothing: they are written into a staging directory beside it
- * (same filesystem) and then renamed into place, so a failure leaves no half-written export. A directory that
- * exists and is not empty needs force; then the export's files replace their namesakes and every other file
- * is left alone (returned, for a warning).
+ * Write an export's files into outDir, all or nothing: they are written into a staging directory (same
+ * filesystem) and then renamed into place, so a failure leaves no half-written export. A directory that exists
+ * and is not empty needs force; then the export's files replace their namesakes and every other file is left
+ * alone (returned, for a warning).
  */
 export function writeExportFiles(outDir: string, shown: string, files: ExportFile[], force: boolean): {others: string[]} {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
@@ -27,8 +27,11 @@ export function writeExportFiles(outDir: string, shown: string, files: ExportFil
   if (blocked.length > 0) {
     throw new SeaweedctlError('OUTPUT_EXISTS', `${blocked.join(', ')} ${blocked.length === 1 ? 'is a directory' : 'are directories'}; nothing was written.`, {hints: ['Move it out of the way, or choose another directory with -o'], data: {blocked}})
   }
-  mkdirSync(dirname(outDir), {recursive: true})
-  const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.export-`))
+  // Staged on the same filesystem: beside a directory still to be made (its parent must be writable for that
+  // anyway), inside one that exists (its parent may not be ours).
+  const fresh = !existsSync(outDir)
+  if (fresh) mkdirSync(dirname(outDir), {recursive: true})
+  const staging = fresh ? mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.export-`)) : mkdtempSync(join(outDir, '.export-'))
   try {
     chmodSync(staging, 0o755)
     for (const f of files) {
@@ -38,8 +41,7 @@ export function writeExportFiles(outDir: string, shown: string, files: ExportFil
       // The umask may have taken bits away (or, for a secret, must not have added any).
       chmodSync(path, f.mode ?? 0o644)
     }
-    // rename(2) replaces an empty directory whole; into a non-empty one (--force) each file is renamed.
-    if (entries.length === 0) renameSync(staging, outDir)
+    if (fresh) renameSync(staging, outDir)
     else {
       for (const f of files) {
         mkdirSync(dirname(join(outDir, f.path)), {recursive: true})

@@ -332,9 +332,10 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     raw.s3.count += s3s.length
     raw.s3.port = ports(s3s, 's3', where, note).base
     for (const p of s3s) for (const f of ['filer', 'localSocket', 'port.iceberg', 'port.lance', 'ip.bind']) flag(p, f)
-    // -config: weed's identities file. seaweedctl's own (run/s3/s3.json, made by `up` from its 0600 keys) needs
-    // nothing in the spec; any other becomes s3.config, so the same identities are served.
-    const configs = [...new Set(s3s.map((p) => flag(p, 'config')).filter((c): c is string => Boolean(c) && !/\/run\/s3\/s3\.json$/.test(c!)))]
+    // -config: weed's identities file. seaweedctl's own (run/s3/s3.json, made by `up` from its 0600 keys, or
+    // s3-identities.json, written by its export) needs nothing in the spec: `up` makes the cluster's keys. Any
+    // other becomes s3.config, so the same identities are served.
+    const configs = [...new Set(s3s.map((p) => flag(p, 'config')).filter((c): c is string => Boolean(c) && !/\/(run\/s3\/s3|s3-identities)\.json$/.test(c!)))]
     if (configs.length > 0) raw.s3.config = configs[0]
     if (configs.length > 1) note('mistake', where(s3s[0]), `the S3 gateways use different identities files (${configs.join(', ')}); seaweed.yaml gives them all ${configs[0]}`)
   }

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 /** Flags of every `export` command. */
 export const exportFlags = {
   out: Flags.string({char: 'o', summary: 'write the files into this directory (default: print them)'}),
-  force: Flags.boolean({summary: 'overwrite files that already exist in the output directory'}),
+  force: Flags.boolean({summary: 'write into an output directory that is not empty (replaces the files the export writes, leaves others)'}),
 }
 
 /** Host engines (supervisord, systemd) run a weed executable by path. */

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {s3ErrorCode, s3Request} from '../../src/s3/client.js'
 import {planFromFile} from '../../src/services/plan.js'
 import {cli, commOf, ensureBuilt, httpGet, pidsWithArg, ROOT, waitFor, WEED_VERSION_ARGS, weedForTests} from '../helpers/e2e.js'
 
@@ -32,24 +33,19 @@ before(() => {
   ensureBuilt()
 })
 
-after(() => {
-  // Whatever happened, leave nothing running: weed processes of this cluster, then supervisord, by pid.
-  for (const pid of pidsWithArg(dir)) {
+/** Whatever happened, leave nothing running: the weed processes of a cluster, then its supervisord, by pid. */
+function cleanUp(clusterDir: string, supervisord: number | undefined): void {
+  for (const pid of [...pidsWithArg(clusterDir), ...(supervisord === undefined ? [] : [supervisord])]) {
     try {
       process.kill(pid, 'SIGKILL')
     } catch {
       // already gone
     }
   }
-  if (supervisordPid !== undefined) {
-    try {
-      process.kill(supervisordPid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(dir, {recursive: true, force: true})
-})
+  rmSync(clusterDir, {recursive: true, force: true})
+}
+
+after(() => cleanUp(dir, supervisordPid))
 
 /** Write a file through the filer and read it back (retried until the deadline: volumes may still be growing). */
 async function writeAndRead(content: string): Promise<void> {
@@ -144,5 +140,49 @@ describe('export supervisor, run by supervisord', {timeout: 600_000}, () => {
     assert.doesNotMatch(tail, /SIGKILL/, tail)
     assert.equal((tail.match(/stopped: \S+ \(exit status 0\)/g) ?? []).length, 6, tail)
     assert.deepEqual(pidsWithArg(dir).filter((pid) => commOf(pid) === 'weed'), [])
+  })
+})
+
+describe('export supervisor with an S3 gateway: the identities file travels with the config', {timeout: 300_000}, () => {
+  const s3Dir = mkdtempSync(join(tmpdir(), 'seaweedctl-supervisord-s3-'))
+  const S3_OFFSET = 2700
+  const endpoint = `http://127.0.0.1:${8333 + S3_OFFSET}`
+  let pid: number | undefined
+  after(() => cleanUp(s3Dir, pid))
+
+  it('the gateway serves signed requests with the export\'s own keys, from a moved export directory, and refuses others', async () => {
+    const weed = weedForTests()
+    const init = cli(['cluster', 'init', '--volumes', '1', '--s3', '--port-offset', String(S3_OFFSET), ...WEED_VERSION_ARGS], s3Dir)
+    assert.equal(init.status, 0, init.stderr)
+    const exported = cli(['export', 'supervisor', '-o', 'exported', '--weed', weed, '--json'], s3Dir)
+    assert.equal(exported.status, 0, exported.stderr + exported.stdout)
+    // The export names its file relative to itself (%(here)s): moved elsewhere, it still runs.
+    renameSync(join(s3Dir, 'exported'), join(s3Dir, 'moved'))
+    const moved = join(s3Dir, 'moved')
+    const identities = join(moved, 's3-identities.json')
+    assert.equal(statSync(identities).mode & 0o777, 0o600)
+    const admin = JSON.parse(readFileSync(identities, 'utf8')).identities.find((i: any) => i.name === 'admin').credentials[0]
+    assert.doesNotMatch(readFileSync(join(moved, 'supervisord.conf'), 'utf8'), new RegExp(admin.secretKey))
+
+    const started = spawnSync('supervisord', ['-c', join(moved, 'supervisord.conf')], {cwd: s3Dir, encoding: 'utf8', timeout: 60_000})
+    assert.equal(started.status, 0, started.stderr + started.stdout)
+    const pidPath = join(s3Dir, '.seaweed', 'supervisor', 'supervisord.pid')
+    pid = await waitFor('supervisord pid file', 30_000, async () => (existsSync(pidPath) ? Number(readFileSync(pidPath, 'utf8').trim()) || undefined : undefined))
+
+    const key = {accessKeyId: admin.accessKey, secretAccessKey: admin.secretKey, region: 'us-east-1'}
+    await waitFor('a bucket made with the export\'s key', 180_000, async () => ((await s3Request(endpoint, key, 'PUT', '/exported')).status === 200 ? true : undefined))
+    const put = await s3Request(endpoint, key, 'PUT', '/exported/hello.txt', {body: Buffer.from('hello')})
+    assert.equal(put.status, 200, s3ErrorCode(put))
+    const got = await s3Request(endpoint, key, 'GET', '/exported/hello.txt')
+    assert.equal(got.body.toString('utf8'), 'hello')
+    const wrong = await s3Request(endpoint, {...key, secretAccessKey: 'not-the-exported-secret-key'}, 'GET', '/exported/hello.txt')
+    assert.equal(wrong.status, 403, s3ErrorCode(wrong))
+    const unsigned = await httpGet(`${endpoint}/exported/hello.txt`)
+    assert.equal(unsigned.status, 403)
+
+    const shutdown = spawnSync('supervisorctl', ['-c', join(moved, 'supervisord.conf'), 'shutdown'], {encoding: 'utf8', timeout: 180_000})
+    assert.equal(shutdown.status, 0, shutdown.stdout + shutdown.stderr)
+    await waitFor('supervisord to exit', 180_000, async () => (commOf(pid!) === undefined ? true : undefined))
+    await waitFor('every weed to exit', 60_000, async () => (pidsWithArg(s3Dir).filter((p) => commOf(p) === 'weed').length === 0 ? true : undefined))
   })
 })

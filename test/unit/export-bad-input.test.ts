@@ -102,6 +102,7 @@ describe('export: the output directory', () => {
     const forced = await exportCluster({target: 'compose', file: spec, out, force: true})
     assert.deepEqual(readdirSync(out).sort(), ['compose.yaml', 'notes.txt', 's3-identities.json'])
     assert.equal(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine\n')
+    assert.deepEqual(readdirSync(join(dir, 'outdir')).filter((e) => e.includes('.export-')), [])
     assert.match(forced.warnings.join('\n'), /also holds notes\.txt, which this export does not write: left as they were/)
   })
 
@@ -120,6 +121,6 @@ describe('export: the output directory', () => {
     mkdirSync(join(out, 's3-identities.json'))
     await assert.rejects(exportCluster({target: 'compose', file: spec, out, force: true}), refused('OUTPUT_EXISTS', /s3-identities\.json is a directory; nothing was written/))
     assert.equal(readFileSync(join(out, 'compose.yaml'), 'utf8'), before)
-    assert.deepEqual(readdirSync(join(dir, 'outdir')).filter((e) => e.includes('.export-')), [])
+    assert.deepEqual(readdirSync(out).sort(), ['compose.yaml', 's3-identities.json'], 'a staging directory was left')
   })
 })

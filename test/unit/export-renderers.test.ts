@@ -14,6 +14,7 @@ import {renderSystemd} from '../../src/export/systemd.js'
 import {renderHelm} from '../../src/export/helm.js'
 import {renderOperator} from '../../src/export/operator.js'
 import {generateS3Keys} from '../../src/export/kube-common.js'
+import {argsWithFiles} from '../../src/export/process-files.js'
 import {shellWords} from '../../src/import/weed-args.js'
 import {planCluster} from '../../src/plan/planner.js'
 import {isSeaweedctlError} from '../../src/lib/errors.js'
@@ -402,5 +403,20 @@ describe('exportCluster: flags of the host and Kubernetes targets', () => {
     await exportCluster({target: 'helm', file: spec, out, force: true})
     assert.equal(statSync(join(out, 's3-credentials.secret.yaml')).mode & 0o777, 0o600)
     assert.notEqual(readFileSync(join(out, 's3-credentials.secret.yaml'), 'utf8'), before)
+  })
+})
+
+describe('files a process reads', () => {
+  const identities = {flag: '-config', name: 's3-identities.json', secretKey: 'seaweedfs_s3_config'}
+  const security = {flag: '-config_dir', name: 'security.toml', secretKey: 'security_toml', inDirectory: true}
+  const place = (f: {name: string}) => `/run/secrets/${f.name}`
+
+  it('a file flag names the file where the engine puts it', () => {
+    assert.deepEqual(argsWithFiles(['-logtostderr=true', 's3', '-config=/home/me/.seaweed/run/s3/s3.json', '-port=8333'], [identities], place), ['-logtostderr=true', 's3', '-config=/run/secrets/s3-identities.json', '-port=8333'])
+  })
+
+  it('a file found in a directory names the directory, and the flag is added in front when the plan lacks it (a container drops -config_dir)', () => {
+    assert.deepEqual(argsWithFiles(['-logtostderr=true', '-config_dir=/home/me/conf', 's3'], [security], place), ['-logtostderr=true', '-config_dir=/run/secrets', 's3'])
+    assert.deepEqual(argsWithFiles(['-logtostderr=true', 's3', '-config=/x'], [security, identities], place), ['-config_dir=/run/secrets', '-logtostderr=true', 's3', '-config=/run/secrets/s3-identities.json'])
   })
 })

@@ -201,6 +201,8 @@ describe('round trip: export supervisor, then import supervisor', () => {
       // an export of our own makes no mistake worth reporting, and loses nothing
       assert.deepEqual(result.notes.filter((n) => n.severity === 'mistake'), [])
       assert.deepEqual(result.notes.filter((n) => n.severity === 'dropped'), [])
+      // The export's own identities file is seaweedctl's: nothing to import from it.
+      assert.doesNotMatch(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /^\s*config: ["']?\//m)
     })
   }
 })

@@ -6,9 +6,9 @@ import {exportFlags} from '../../lib/export-flags.js'
 
 export default class ExportSystemd extends ExportCommand {
   static override summary = 'render systemd units for the cluster'
-  static override description = "One service unit per process and a target that starts them all, for a real host: each runs as a dedicated account (--user, default seaweedfs; the command prints how to create it), keeps its data under --data-dir (default /var/lib/seaweedfs/NAME; a temporary directory is refused without --force) and runs --weed-path (default /usr/local/bin/weed). Kinds are ordered with After= (masters, volume servers, filers, S3) and Requires= on a single process they cannot work without; directories are created and owned before start; TimeoutStopSec exceeds the graceful stop; LimitNOFILE=65536."
+  static override description = "One service unit per process and a target that starts them all, for a real host: each runs as a dedicated account (--user, default seaweedfs; the command prints how to create it), keeps its data under --data-dir (default /var/lib/seaweedfs/NAME; a temporary directory is refused without --force) and runs --weed-path (default /usr/local/bin/weed). Kinds are ordered with After= (masters, volume servers, filers, S3) and Requires= on a single process they cannot work without; directories are created and owned before start; TimeoutStopSec exceeds the graceful stop; LimitNOFILE=65536. install.sh installs the units and the files they read (the S3 identities, keys new for this export, mode 0600, owned by --user) into /etc/seaweedfs/NAME; it honours DESTDIR."
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --user seaweedfs --data-dir /srv/seaweedfs -o units/',
+    '<%= config.bin %> <%= command.id %> --user seaweedfs --data-dir /srv/seaweedfs -o units/ && sudo sh units/install.sh',
     '<%= config.bin %> <%= command.id %> --weed-path /opt/seaweedfs/weed -o out/ --json',
   ]
 
