@@ -2,13 +2,14 @@
 # The end-to-end suite in a private network namespace (its own loopback), so it can run beside another run of the
 # suite (CI runs weed 4.30's pass next to 4.48's) without the two colliding on ports. Without the privilege to make
 # one (unshare needs root or CAP_SYS_ADMIN), it runs in the machine's namespace: then do not run two at once.
-# There is no network inside: tests that download (auto-install) are left to the other pass.
+# There is no network inside: tests that download (auto-install) are left to the other pass, and so is the Compose
+# export on a real Docker engine (its first run installs Docker and builds Compose; see the test's header).
 #   usage: scripts/e2e-in-netns.sh        (the weed version from $SEAWEEDCTL_TEST_WEED_VERSION, as npm run test:e2e)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=()
 for f in test/e2e/*.test.ts; do
-  [[ "$f" == *auto-install* ]] || files+=("$f")
+  [[ "$f" == *auto-install* || "$f" == *export-compose-docker* ]] || files+=("$f")
 done
 run=(node --import tsx --test --test-concurrency=1 "${files[@]}")
 if unshare -n true 2>/dev/null; then
