@@ -5,6 +5,7 @@ import {registryDir, unregisterCluster} from '../daemon/registry.js'
 import {isSeaweedctlError, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {DaemonClient} from '../daemon/client.js'
+import {hastenFilerStop} from '../supervisor/filer-stop.js'
 import {isAlive} from '../supervisor/proc.js'
 import {survivors} from './cluster.js'
 import {releaseClaim} from './ports.js'
@@ -132,6 +133,9 @@ async function stopOrphans(plan: Plan, orphans: Array<{name: string; pid: number
       const timeout = plan.processes.find((p) => p.name === o.name)!.stopTimeoutMs
       signalGroup(o.pid, 'SIGTERM')
       signalGroup(o.pid, 'SIGCONT')
+      // As the daemon does: a stopping filer otherwise waits out weed's gRPC stop timeout (see filer-stop.ts).
+      const planned = plan.processes.find((p) => p.name === o.name)!
+      if (planned.kind === 'filer') void hastenFilerStop(planned, {alive: () => isAlive(o.pid)})
       if (!(await waitForExit(o.pid, timeout))) {
         signalGroup(o.pid, 'SIGKILL')
         await waitForExit(o.pid, 5000)
