@@ -31,7 +31,12 @@ export function resolveTarget(file: string): Target {
     if (!entry) throw error
     return {plan: runningPlan(entry, specFile), notice: `${file} no longer exists; cluster "${entry.name}", started from it, still runs from ${entry.runDir}: acting on it.`}
   }
-  if (runsAt(filePlan.runDir)) return {plan: filePlan}
+  if (runsAt(filePlan.runDir)) {
+    const here = readRegistry(registryDir()).find((e) => e.runDir === filePlan.runDir)
+    return here && here.name !== filePlan.name
+      ? {plan: filePlan, notice: `the running cluster is named "${here.name}"; ${file} names it "${filePlan.name}": acting on the running one.`}
+      : {plan: filePlan}
+  }
   const entry = runningFor(specFile, filePlan.runDir)
   if (!entry) return {plan: filePlan}
   const differs = [

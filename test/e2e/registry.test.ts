@@ -104,6 +104,16 @@ describe('registry, moved and deleted specs, down --force, history across daemon
     assert.equal((await ls())[0].daemonPid, back.daemon!.pid, 'the adopting daemon registered itself')
   })
 
+  test('name edited: status says the running cluster has another name', async () => {
+    const running = (await status()).report
+    writeFileSync(file, `name: renamed\n${spec}`)
+    const {code, report} = await status()
+    assert.equal(code, 0)
+    assert.equal(report.name, running.name)
+    assert.equal(report.notice, `the running cluster is named "${running.name}"; seaweed.yaml names it "renamed": acting on the running one.`)
+    writeFileSync(file, spec)
+  })
+
   test('dataDir edited: status shows the running cluster and says it is elsewhere; logs reads its logs; down stops it', async () => {
     const running = (await status()).report
     writeFileSync(file, `${spec}dataDir: ./moved\n`)
