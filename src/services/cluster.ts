@@ -58,7 +58,10 @@ export function createDirectories(plan: Plan): void {
  * `foreground` runs it in this process instead (for containers and systemd).
  */
 export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds?: DaemonLaunchFile['weeds']; owner?: ClusterOwner} = {}): Promise<DaemonClient> {
-  const launch: DaemonLaunchFile = {plan, weedPath, ...(options.weeds ? {weeds: options.weeds} : {}), ...(options.owner ? {owner: options.owner} : {}), registryDir: registryDir()}
+  // The owner (stopOnExit) is a promise the cluster keeps whichever daemon supervises it: one that adopts
+  // running processes (after `status`, `up` or `start` found the daemon gone) keeps the last daemon's owner.
+  const owner = options.owner ?? (survivors(plan).length > 0 ? lastOwner(plan.runDir) : undefined)
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(options.weeds ? {weeds: options.weeds} : {}), ...(owner ? {owner} : {}), registryDir: registryDir()}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   rememberRunDir(plan)
   const logPath = join(plan.runDir, DAEMON_LOG)
@@ -100,8 +103,17 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
   })
 }
 
+function lastOwner(runDir: string): ClusterOwner | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile).owner
+  } catch {
+    return undefined
+  }
+}
+
 export async function runForeground(plan: Plan, weedPath: string): Promise<void> {
-  const launch: DaemonLaunchFile = {plan, weedPath, registryDir: registryDir()}
+  const owner = survivors(plan).length > 0 ? lastOwner(plan.runDir) : undefined
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(owner ? {owner} : {}), registryDir: registryDir()}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   rememberRunDir(plan)
   const {runDaemon} = await import('../daemon/main.js')
@@ -132,6 +144,5 @@ export async function ensureDaemon(plan: Plan): Promise<DaemonClient> {
   }
   // What ran last (each process's own plan and weed, which differ from the file's after a half-done change).
   const last = JSON.parse(readFileSync(launchFile, 'utf8')) as DaemonLaunchFile
-  // The owner (stopOnExit) is a promise the cluster keeps whichever daemon supervises it.
-  return launchDaemon({...last.plan, specFile: plan.specFile}, last.weedPath, {weeds: last.weeds, ...(last.owner ? {owner: last.owner} : {})})
+  return launchDaemon({...last.plan, specFile: plan.specFile}, last.weedPath, {weeds: last.weeds})
 }

@@ -1,11 +1,14 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {basename, dirname, relative, resolve} from 'node:path'
+import {dirname, relative, resolve} from 'node:path'
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 
 import {type ErrorCode, SeaweedctlError} from '../lib/errors.js'
 import {parseDuration, parseSize} from '../lib/units.js'
 import {closest} from '../lib/suggest.js'
 import {type ClusterSpec, type FieldSpec, type LoadedSpec, SPEC_SCHEMA} from './schema.js'
+import {clusterNameFor} from '../plan/paths.js'
+
+export {clusterNameFor}
 
 export const DEFAULT_SPEC_FILE = 'seaweed.yaml'
 
@@ -286,10 +289,6 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
  * The default cluster name: the spec's directory name made valid ("My App_2" → "my-app-2"), so two projects'
  * exported systemd units and compose projects do not clash the way a fixed default would.
  */
-export function clusterNameFor(dir: string): string {
-  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 40).replace(/-+$/, '')
-  return name || 'seaweed'
-}
 
 function toError(file: string, problems: Problem[]): SeaweedctlError {
   const [first] = problems
