@@ -1,4 +1,5 @@
 import {rmSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {claimHolderAlive, readClaim} from '../daemon/claim.js'
 import {registryDir, unregisterCluster} from '../daemon/registry.js'
@@ -120,6 +121,9 @@ async function stopCluster(plan: Plan, options: DownOptions, started: number): P
     stopped.push(...(await stopOrphans(plan, orphans)))
   }
   releaseClaim(plan.runDir)
+  // The processes' history ends with `down` (as when the daemon stops them): the next `up` counts from 0, and
+  // nothing stopped here is later taken for a process that exited while unsupervised.
+  rmSync(join(plan.runDir, 'state.json'), {force: true})
   if (options.purge) rmSync(plan.dataDir, {recursive: true, force: true})
   return {name: plan.name, stopped, wasRunning, purged: options.purge ? plan.dataDir : null, elapsedMs: Date.now() - started}
 }

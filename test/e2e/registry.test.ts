@@ -159,6 +159,8 @@ describe('registry, moved and deleted specs, down --force, history across daemon
     test(`SIGSTOPped daemon: down names its pid and --force; ${args.join(' ')} leaves nothing running`, async () => {
       await up()
       const {report} = await status()
+      // The last down (by the daemon, or by the CLI after --force) ended the history: nothing counts as a restart.
+      assert.deepEqual(report.processes.filter((p) => p.restarts !== 0 || p.lastRestart !== null), [])
       stoppedDaemon = report.daemon!.pid
       process.kill(stoppedDaemon, 'SIGSTOP')
       assert.equal((await ls())[0].state, 'daemon-stopped')
