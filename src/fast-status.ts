@@ -9,7 +9,7 @@ import {request} from 'node:http'
 import {dirname, resolve} from 'node:path'
 
 import {DAEMON_ANSWER_MS} from './daemon/protocol.js'
-import {runDirOf, socketPathFor} from './plan/paths.js'
+import {clusterNameFor, runDirOf, socketPathFor} from './plan/paths.js'
 import {allRunning, renderStatus} from './services/status.js'
 import type {StatusReport} from './supervisor/status-types.js'
 
@@ -36,7 +36,8 @@ export async function fastStatus(json: boolean): Promise<boolean> {
     process.exitCode = error.exitCode
     return true
   }
-  if (!report) return false
+  // A renamed cluster is the full command's case: it says so (see services/target.ts).
+  if (!report || report.name !== simpleName(text, file)) return false
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(report)}\n`)
   process.exitCode = allRunning(report) ? 0 : 3
   return true
@@ -44,11 +45,23 @@ export async function fastStatus(json: boolean): Promise<boolean> {
 
 /** The top-level dataDir when written as a plain scalar (or absent: the default); undefined when unsure. */
 function simpleDataDir(text: string): string | undefined {
-  // Comments may mention dataDir; only code counts. A '#' inside a quoted value makes us unsure: full path.
-  const mentions = text.split('\n').map((line) => line.replace(/(^|\s)#.*$/, '')).filter((line) => line.includes('dataDir'))
-  if (mentions.length === 0) return './.seaweed'
-  if (mentions.length > 1) return undefined
-  const match = /^dataDir:[ \t]*(?:"([^"\\]*)"|'([^']*)'|([^\s#"'{[][^\s#]*))[ \t]*(?:#.*)?$/.exec(mentions[0])
+  // No other key mentions dataDir: any line that does, other than a plain top-level one, makes us unsure.
+  return simpleScalar(text, 'dataDir', (line) => line.includes('dataDir'), './.seaweed')
+}
+
+/** The top-level name as a plain scalar (absent: the directory's); undefined when unsure. */
+function simpleName(text: string, file: string): string | undefined {
+  // Identities have names too, indented: only a line that starts with the key is the cluster's.
+  return simpleScalar(text, 'name', (line) => line.startsWith('name:'), clusterNameFor(dirname(file)))
+}
+
+/** A top-level key's value when written as a plain scalar (`fallback` when absent); undefined when unsure. */
+function simpleScalar(text: string, key: string, mentions: (line: string) => boolean, fallback?: string): string | undefined {
+  // Comments may mention the key; only code counts. A '#' inside a quoted value makes us unsure: full path.
+  const found = text.split('\n').map((line) => line.replace(/(^|\s)#.*$/, '')).filter(mentions)
+  if (found.length === 0) return fallback
+  if (found.length > 1) return undefined
+  const match = new RegExp(`^${key}:[ \\t]*(?:"([^"\\\\]*)"|'([^']*)'|([^\\s#"'{[][^\\s#]*))[ \\t]*(?:#.*)?$`).exec(found[0])
   return match ? (match[1] ?? match[2] ?? match[3]) : undefined
 }
 

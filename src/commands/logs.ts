@@ -17,11 +17,13 @@ export default class Logs extends BaseCommand<typeof Logs> {
 
   async run(): Promise<LogsResult> {
     const {argv} = await this.parse(Logs)
-    const {planFromFile} = await import('../services/plan.js')
+    const {resolveTarget} = await import('../services/target.js')
     const {showLogs} = await import('../services/logs.js')
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort())
-    return showLogs(planFromFile(this.flags.file, 'existing'), {
+    const {plan, notice} = resolveTarget(this.flags.file)
+    if (notice) this.logToStderr(`note: ${notice}`)
+    return showLogs(plan, {
       targets: argv as string[], lines: this.flags.lines, follow: this.flags.follow, signal: controller.signal,
       write: (line) => this.say(line),
     })

@@ -19,6 +19,7 @@ import {FILER_STOP_NOTES, hastenFilerStop} from '../supervisor/filer-stop.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {Supervisor} from '../supervisor/supervisor.js'
 import {claimSupervision} from './claim.js'
+import {registerCluster, registryDir, unregisterCluster} from './registry.js'
 import {type ClusterOwner, DAEMON_FILE, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE, type ProcessWeed, type ReplaceRequest} from './protocol.js'
 
 export async function runDaemon(runDir: string): Promise<void> {
@@ -44,10 +45,21 @@ export async function runDaemon(runDir: string): Promise<void> {
       })
     },
   })
-  // A daemon started after a crash must supervise what runs now (each process's own plan and weed), not what `up` wrote.
+  const registry = launch.registryDir ?? registryDir()
+  const me = procIdentity(process.pid)
+  const register = (): void => {
+    const current = supervisor.plan
+    registerCluster(registry, {
+      name: current.name, specFile: current.specFile ?? null, runDir, dataDir: current.dataDir, socketPath: current.socketPath,
+      daemon: {pid: process.pid, startTime: me?.startTime ?? 0}, endpoints: current.endpoints, updatedAt: new Date().toISOString(),
+    })
+  }
+  // A daemon started after a crash must supervise what runs now (each process's own plan and weed), not what `up`
+  // wrote, and keep the promises made to the cluster's owner (stopOnExit) and where the registry is.
   const record = (): void => {
-    const running: DaemonLaunchFile = supervisor.runningPlan()
+    const running: DaemonLaunchFile = {...supervisor.runningPlan(), ...(launch.owner ? {owner: launch.owner} : {}), registryDir: registry}
     writeFileAtomic(join(runDir, PLAN_FILE), `${JSON.stringify(running)}\n`, 0o600)
+    register()
   }
 
   const socketDir = dirname(plan.socketPath)
@@ -59,9 +71,11 @@ export async function runDaemon(runDir: string): Promise<void> {
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
       await supervisor.stopAll()
+      supervisor.forget()
       server.close()
       rmSync(plan.socketPath, {force: true})
       rmSync(join(runDir, DAEMON_FILE), {force: true})
+      unregisterCluster(registry, runDir, process.pid)
       claim.release()
     })()
     return shuttingDown
@@ -144,8 +158,8 @@ export async function runDaemon(runDir: string): Promise<void> {
       resolve()
     })
   })
-  const me = procIdentity(process.pid)
   writeFileAtomic(join(runDir, DAEMON_FILE), `${JSON.stringify({pid: process.pid, startTime: me?.startTime ?? 0, socketPath: plan.socketPath})}\n`, 0o600)
+  register()
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {

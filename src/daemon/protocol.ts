@@ -11,6 +11,8 @@ export interface DaemonLaunchFile {
    * SIGKILL — the daemon stops the cluster, and with `purge` deletes its data directory.
    */
   owner?: ClusterOwner
+  /** Where the daemon registers the cluster (src/daemon/registry.ts): the launching command's state directory. */
+  registryDir?: string
 }
 
 /** The binary a process was started with, and its version. */

@@ -15,6 +15,7 @@ export function daemonNotAnswering(runDir: string, waitedMs: number): Seaweedctl
     ? [
         `If it was stopped (ps -o stat= -p ${holder.pid} shows T): kill -CONT ${holder.pid}`,
         `If it is stuck: kill ${holder.pid} (weed keeps serving), then run seaweedctl status to start a new daemon that adopts the running processes`,
+        `To stop the cluster anyway: seaweedctl down --force (kills daemon pid ${holder.pid}, then stops its weed processes; add --purge --yes to delete the data too)`,
         `Its log: ${log}`,
       ]
     : [`Its log: ${log}`]

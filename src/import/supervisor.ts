@@ -1,8 +1,9 @@
-import {hostname, networkInterfaces} from 'node:os'
+import {hostname} from 'node:os'
 import {dirname, isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import {isLoopback, placementOf} from '../plan/planner.js'
+import {localAddresses} from '../plan/preflight.js'
 import {minimalSizing, topologyOf, unplaceableReason} from '../plan/replication.js'
 import {KIND_PRIORITY} from '../export/supervisor.js'
 import type {ProcessKind} from '../plan/types.js'
@@ -200,10 +201,14 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
   } else {
     const ip = ips[0]
     if (ip === '0.0.0.0') note('mistake', 'all programs', '-ip=0.0.0.0 breaks leader discovery; seaweed.yaml binds 127.0.0.1')
-    else raw.bind = ip
+    else if (ip === 'localhost') {
+      // A name is one address for every volume server; 127.0.0.1 gives each its own loopback IP, as `up` does.
+      raw.bind = '127.0.0.1'
+      note('changed', 'all programs', '-ip=localhost becomes bind: 127.0.0.1, so each volume server gets a loopback address of its own (weed treats an IP as a machine: on one shared address no replicated volume could be drained)')
+    } else raw.bind = ip
     if (ips.length > 1) note('changed', 'all programs', `processes advertise different addresses (${ips.join(', ')}); seaweed.yaml uses ${raw.bind} for all`)
     if (!/^(127\.|localhost$|::1$)/.test(ip) && ip !== '0.0.0.0') {
-      const local = options.localAddresses ?? Object.values(networkInterfaces()).flat().map((i) => i?.address).filter((a): a is string => Boolean(a))
+      const local = options.localAddresses ?? localAddresses()
       if (local.includes(ip)) note('changed', 'all programs', `-ip=${ip} is kept as bind: ${ip}, an address of this machine (other machines can reach the cluster there; use 127.0.0.1 for a local one)`)
       else {
         raw.bind = '127.0.0.1'

@@ -61,6 +61,8 @@ export type ErrorCode =
   | 'IMPORT_NO_WEED'
   | 'IMPORT_UNSUPPORTED'
   | 'IMPORT_ENV_UNSET'
+  | 'BIND_NOT_LOCAL'
+  | 'CONFIG_NOT_FOUND'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -90,6 +92,8 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   IMPORT_UNSUPPORTED: EXIT.badInput,
   IMPORT_ENV_UNSET: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
+  BIND_NOT_LOCAL: EXIT.environment,
+  CONFIG_NOT_FOUND: EXIT.badInput,
   DIR_NOT_WRITABLE: EXIT.environment,
   WEED_NOT_FOUND: EXIT.environment,
   WEED_NOT_EXECUTABLE: EXIT.environment,

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, join, resolve} from 'node:path'
 
 /** Unix socket paths are limited to 107 bytes (108 with the NUL). */
 export const SOCKET_PATH_LIMIT = 107
@@ -18,4 +18,10 @@ export function socketPathFor(runDir: string, fileName: string, uid = process.ge
 
 export function runDirOf(dataDir: string): string {
   return join(dataDir, 'run')
+}
+
+/** A spec without `name` is named after its directory, made valid (`My App` → `my-app`). */
+export function clusterNameFor(dir: string): string {
+  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 40).replace(/-+$/, '')
+  return name || 'seaweed'
 }

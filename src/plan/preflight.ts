@@ -1,7 +1,10 @@
 import {accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
-import {dirname} from 'node:path'
+import {isIP} from 'node:net'
+import {networkInterfaces} from 'node:os'
+import {dirname, relative} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
+import type {SpecSource} from '../spec/schema.js'
 import type {Plan} from './types.js'
 
 /** A listening TCP socket on this machine, from /proc/net/tcp{,6}. */
@@ -95,6 +98,61 @@ export function socketHolder(inode: number): {pid: number; command: string} | un
 export interface PreflightOptions {
   /** Ports that may be listening because our own running processes hold them. */
   ownPorts?: Set<number>
+  /** Where the spec's values are written, to name file:line:col in a refusal. */
+  source?: SpecSource
+  /** This machine's addresses (default: its network interfaces'). */
+  addresses?: string[]
+}
+
+/** Every address of this machine's network interfaces. */
+export function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flat().map((i) => i?.address).filter((a): a is string => Boolean(a))
+}
+
+/** Whether `host` is an address of this machine; a name other than localhost is not judged here (undefined). */
+export function isLocalAddress(host: string, addresses: string[]): boolean | undefined {
+  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return true
+  if (isIP(host) === 0) return undefined
+  return addresses.includes(host)
+}
+
+function at(source: SpecSource | undefined, key: string): string {
+  const position = source?.positions.get(key)
+  return source?.file ? `${relative(process.cwd(), source.file) || source.file}${position ? `:${position.line}:${position.column}` : ''}: ` : ''
+}
+
+/** The spec's facts about this machine: `bind` is one of its addresses, and a file it names exists. */
+function machineFacts(plan: Plan, options: PreflightOptions): void {
+  const addresses = options.addresses ?? localAddresses()
+  for (const host of new Set(plan.processes.map((p) => p.host))) {
+    if (isLocalAddress(host, addresses) !== false) continue
+    throw new SeaweedctlError('BIND_NOT_LOCAL', `${at(options.source, 'bind')}bind ${host} is not an address of this machine, so no process could listen on it. Nothing was changed.`, {
+      hints: [`Addresses of this machine: ${addresses.join(', ')} (any 127.x.y.z works too)`, 'Set bind to one of them (127.0.0.1 keeps the cluster on this machine)'],
+      data: {bind: host, addresses},
+    })
+  }
+  const s3 = plan.s3
+  const files: Array<[string, string | undefined, string]> = [
+    ['s3.config', s3?.importConfig, 'an existing weed s3.json, or "" for none'],
+    ['s3.secretKeyFile', s3?.accessKey?.secretKeyFile, 'a file holding the secret key'],
+    ...(s3?.identities ?? []).map((i, n): [string, string | undefined, string] => [`s3.identities[${n}].secretKeyFile`, i.secretKeyFile, 'a file holding the secret key']),
+  ]
+  for (const [key, path, what] of files) {
+    if (!path || isReadableFile(path)) continue
+    throw new SeaweedctlError('CONFIG_NOT_FOUND', `${at(options.source, key)}${key} names ${path}, which is not a readable file. Nothing was changed.`, {
+      hints: [`Point ${key} at ${what} (a relative path is relative to seaweed.yaml)`],
+      data: {key, path},
+    })
+  }
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -102,6 +160,7 @@ export interface PreflightOptions {
  * a plan port already listening, a directory that cannot be created or written.
  */
 export function preflight(plan: Plan, options: PreflightOptions = {}): void {
+  machineFacts(plan, options)
   const listening = listeningPorts()
   for (const p of plan.processes) {
     for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {

@@ -24,14 +24,15 @@ export function bucketsFromFlag(text: string | undefined): string[] {
 }
 
 /**
- * Create the plan's buckets (and the canary's) through the first gateway, signed; an existing bucket is kept
+ * Create the plan's buckets through the first gateway, signed; an existing bucket is kept
  * as it is. Retried until the deadline: a gateway can be RUNNING a moment before its filer accepts writes.
  */
 export async function createBuckets(plan: Plan, deadline: number): Promise<string[]> {
   if (!plan.s3 || !plan.endpoints.s3) return []
   const key = readAdminKey(plan.s3.credentialsFile)
   if (!key) throw new SeaweedctlError('NOT_READY', `no S3 credentials in ${plan.s3.credentialsFile}`)
-  const names = [...new Set([...plan.s3.buckets, canaryBucket(plan)])]
+  // seaweedctl's own canary bucket, when there is no other, is made and removed by the canary itself.
+  const names = plan.s3.buckets
   for (const name of names) {
     let delay = 25
     while (true) {

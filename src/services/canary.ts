@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto'
 import type {Plan} from '../plan/types.js'
 import {s3ErrorCode, s3Request} from '../s3/client.js'
 import {readAdminKey} from '../s3/credentials.js'
-import {canaryBucket} from './buckets.js'
+import {CANARY_BUCKET, canaryBucket} from './buckets.js'
 
 export interface CanaryResult {
   ok: boolean
@@ -58,6 +58,10 @@ async function throughS3(plan: Plan, data: Buffer): Promise<string | undefined> 
   if (!key) return `no credentials in ${plan.s3!.credentialsFile}`
   const signing = {...key, region: plan.s3!.region}
   const path = `/${canaryBucket(plan)}/.seaweedctl-canary-${process.pid}-${Date.now()}.bin`
+  if (canaryBucket(plan) === CANARY_BUCKET) {
+    const made = await s3Request(plan.endpoints.s3!, signing, 'PUT', `/${CANARY_BUCKET}`)
+    if (made.status !== 200 && !s3ErrorCode(made).endsWith('BucketAlreadyOwnedByYou')) return `CreateBucket ${CANARY_BUCKET}: ${s3ErrorCode(made)}`
+  }
   const put = await s3Request(plan.endpoints.s3!, signing, 'PUT', path, {body: data})
   if (put.status !== 200) return `PutObject ${s3ErrorCode(put)}`
   const get = await s3Request(plan.endpoints.s3!, signing, 'GET', path)
@@ -65,6 +69,11 @@ async function throughS3(plan: Plan, data: Buffer): Promise<string | undefined> 
   if (!get.body.equals(data)) return `GetObject returned ${get.body.length} bytes that differ from the ${data.length} written`
   const del = await s3Request(plan.endpoints.s3!, signing, 'DELETE', path)
   if (del.status !== 204 && del.status !== 200) return `DeleteObject ${s3ErrorCode(del)}`
+  // seaweedctl's own bucket goes too: a user listing the buckets sees only theirs.
+  if (canaryBucket(plan) === CANARY_BUCKET) {
+    const gone = await s3Request(plan.endpoints.s3!, signing, 'DELETE', `/${CANARY_BUCKET}`)
+    if (gone.status !== 204 && gone.status !== 200 && !s3ErrorCode(gone).endsWith('NoSuchBucket')) return `DeleteBucket ${CANARY_BUCKET}: ${s3ErrorCode(gone)}`
+  }
   return undefined
 }
 

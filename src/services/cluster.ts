@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {DaemonClient} from '../daemon/client.js'
 import {DAEMON_NODE_FLAGS, takePrestartedDaemon} from '../daemon/prestart.js'
 import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {registryDir} from '../daemon/registry.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {EXIT, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
@@ -17,14 +18,15 @@ import type {StatusReport} from '../supervisor/status-types.js'
 const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url))
 
 /** Processes of this plan left running by a daemon that is gone (pid + start time + command line still match). */
-export function survivors(plan: Plan): Array<{name: string} & ProcIdentity> {
+export function survivors(plan: Pick<Plan, 'runDir'>): Array<{name: string} & ProcIdentity> {
   const path = join(plan.runDir, 'state.json')
   if (!existsSync(path)) return []
   try {
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as {processes: Array<{name: string} & ProcIdentity>}
-    return saved.processes.filter((p) => {
-      const live = procIdentity(p.pid)
-      return live !== undefined && sameProcess(live, p)
+    // Processes that were not running when it was written have a history but no identity.
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as {processes: Array<{name: string} & Partial<ProcIdentity>>}
+    return saved.processes.filter((p): p is {name: string} & ProcIdentity => {
+      const live = p.pid === undefined ? undefined : procIdentity(p.pid)
+      return live !== undefined && sameProcess(live, p as ProcIdentity)
     })
   } catch {
     return []
@@ -56,7 +58,10 @@ export function createDirectories(plan: Plan): void {
  * `foreground` runs it in this process instead (for containers and systemd).
  */
 export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds?: DaemonLaunchFile['weeds']; owner?: ClusterOwner} = {}): Promise<DaemonClient> {
-  const launch: DaemonLaunchFile = {plan, weedPath, ...(options.weeds ? {weeds: options.weeds} : {}), ...(options.owner ? {owner: options.owner} : {})}
+  // The owner (stopOnExit) is a promise the cluster keeps whichever daemon supervises it: one that adopts
+  // running processes (after `status`, `up` or `start` found the daemon gone) keeps the last daemon's owner.
+  const owner = options.owner ?? (survivors(plan).length > 0 ? lastOwner(plan.runDir) : undefined)
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(options.weeds ? {weeds: options.weeds} : {}), ...(owner ? {owner} : {}), registryDir: registryDir()}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   rememberRunDir(plan)
   const logPath = join(plan.runDir, DAEMON_LOG)
@@ -98,8 +103,17 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
   })
 }
 
+function lastOwner(runDir: string): ClusterOwner | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile).owner
+  } catch {
+    return undefined
+  }
+}
+
 export async function runForeground(plan: Plan, weedPath: string): Promise<void> {
-  const launch: DaemonLaunchFile = {plan, weedPath}
+  const owner = survivors(plan).length > 0 ? lastOwner(plan.runDir) : undefined
+  const launch: DaemonLaunchFile = {plan, weedPath, ...(owner ? {owner} : {}), registryDir: registryDir()}
   writeFileAtomic(join(plan.runDir, PLAN_FILE), `${JSON.stringify(launch)}\n`, 0o600)
   rememberRunDir(plan)
   const {runDaemon} = await import('../daemon/main.js')

@@ -9,6 +9,7 @@ import type {Plan} from '../plan/types.js'
 import type {ClusterSpec} from '../spec/schema.js'
 import {describeSource, locateWeed, readWeedVersion} from '../weed/binary.js'
 import {supportVerdict} from '../weed/versions.js'
+import {survivors} from './cluster.js'
 import {loadSpecFile, newSpec, specExists} from './spec.js'
 
 export interface Check {
@@ -90,6 +91,9 @@ async function weedChecks(spec: ClusterSpec, flag: string | undefined, env: Node
 /** Plan ports that something is listening on. Ports held by this cluster's own weed processes are fine. */
 function portsCheck(plan: Plan): Check {
   const listening = listeningPorts()
+  // The cluster's own processes, as its daemon recorded them (pid, start time, command line): an S3 gateway's
+  // command line names no data directory, so that alone cannot tell.
+  const own = new Set(survivors(plan).map((s) => s.pid))
   const taken: string[] = []
   let ours = 0
   let total = 0
@@ -99,7 +103,7 @@ function portsCheck(plan: Plan): Check {
       const listener = blockerOf(listening, p.host, port)
       if (!listener) continue
       const holder = socketHolder(listener.inode)
-      if (holder && holder.command.includes(p.dataDir)) {
+      if (holder && (own.has(holder.pid) || holder.command.includes(p.dataDir))) {
         ours++
         continue
       }

@@ -1,18 +1,24 @@
 import {rmSync} from 'node:fs'
+import {join} from 'node:path'
 
-import {SeaweedctlError} from '../lib/errors.js'
+import {claimHolderAlive, readClaim} from '../daemon/claim.js'
+import {registryDir, unregisterCluster} from '../daemon/registry.js'
+import {isSeaweedctlError, SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {DaemonClient} from '../daemon/client.js'
+import {hastenFilerStop} from '../supervisor/filer-stop.js'
 import {isAlive} from '../supervisor/proc.js'
 import {survivors} from './cluster.js'
 import {releaseClaim} from './ports.js'
-import {planFromFile} from './plan.js'
 import {withClusterLock} from './lock.js'
+import {resolveTarget} from './target.js'
 
 export interface DownOptions {
   file: string
   purge: boolean
   yes: boolean
+  /** Kill a daemon that does not answer (by the pid in its lock, checked against its start time), then stop weed. */
+  force?: boolean
 }
 
 export interface DownResult {
@@ -21,19 +27,51 @@ export interface DownResult {
   wasRunning: boolean
   purged: string | null
   elapsedMs: number
+  /** The daemon killed by --force (it did not answer). */
+  killedDaemon: number | null
+  /** Set when the running cluster was not the one the file describes now (see target.ts). */
+  notice?: string
 }
 
 /** Ordered graceful stop of the cluster and its daemon. Data is kept unless --purge --yes. */
 export async function down(options: DownOptions): Promise<DownResult> {
   const started = Date.now()
-  const plan = planFromFile(options.file, 'existing')
+  const {plan, notice} = resolveTarget(options.file)
   if (options.purge && !options.yes) {
     throw new SeaweedctlError('CONFIRMATION_REQUIRED', `--purge deletes ${plan.dataDir} and every file stored in the cluster; nothing was changed.`, {
-      hints: ['Add --yes to confirm: seaweedctl down --purge --yes'],
+      hints: [`Add --yes to confirm: seaweedctl down --purge --yes${options.force ? ' --force' : ''}`],
       data: {dataDir: plan.dataDir},
     })
   }
-  return withClusterLock(plan, 'down', () => (options.purge ? killAndPurge(plan, started) : stopCluster(plan, options, started)))
+  const result = await withClusterLock(plan, 'down', async () => {
+    const killedDaemon = options.force ? await killHungDaemon(plan) : null
+    const outcome = options.purge ? await killAndPurge(plan, started) : await stopCluster(plan, options, started)
+    unregisterCluster(registryDir(), plan.runDir)
+    return {...outcome, killedDaemon, wasRunning: outcome.wasRunning || killedDaemon !== null}
+  })
+  return notice ? {...result, notice} : result
+}
+
+/**
+ * `--force`: a daemon that holds the cluster's lock (the same pid and start time, so a reused pid is never hit)
+ * but does not answer is killed; weed keeps running and is stopped next by its recorded identities.
+ */
+async function killHungDaemon(plan: Plan): Promise<number | null> {
+  const holder = readClaim(plan.runDir)
+  if (!holder || !claimHolderAlive(holder)) return null
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
+  try {
+    if (await client.status()) return null
+  } catch (error) {
+    if (!isSeaweedctlError(error) || error.code !== 'DAEMON_UNREACHABLE') throw error
+  } finally {
+    await client.close()
+  }
+  if (!claimHolderAlive(holder)) return null
+  signalGroup(holder.pid, 'SIGKILL')
+  await waitForExit(holder.pid, 10_000)
+  rmSync(plan.socketPath, {force: true})
+  return holder.pid
 }
 
 /**
@@ -41,8 +79,8 @@ export async function down(options: DownOptions): Promise<DownResult> {
  * deleted: kill the daemon (so nothing restarts), then every weed of this cluster (the same pid, start time
  * and command line it recorded, so nothing else is hit), then delete the data directory.
  */
-async function killAndPurge(plan: Plan, started: number): Promise<DownResult> {
-  const client = new DaemonClient(plan.socketPath)
+async function killAndPurge(plan: Plan, started: number): Promise<Omit<DownResult, 'killedDaemon'>> {
+  const client = new DaemonClient(plan.socketPath, plan.runDir)
   let daemonPid: number | undefined
   try {
     daemonPid = (await client.status())?.daemon?.pid
@@ -61,7 +99,7 @@ async function killAndPurge(plan: Plan, started: number): Promise<DownResult> {
   return {name: plan.name, stopped: victims.map((v) => v.name), wasRunning: daemonPid !== undefined || victims.length > 0, purged: plan.dataDir, elapsedMs: Date.now() - started}
 }
 
-async function stopCluster(plan: Plan, options: DownOptions, started: number): Promise<DownResult> {
+async function stopCluster(plan: Plan, options: DownOptions, started: number): Promise<Omit<DownResult, 'killedDaemon'>> {
   const client = new DaemonClient(plan.socketPath, plan.runDir)
   let stopped: string[] = []
   let wasRunning = false
@@ -83,6 +121,9 @@ async function stopCluster(plan: Plan, options: DownOptions, started: number): P
     stopped.push(...(await stopOrphans(plan, orphans)))
   }
   releaseClaim(plan.runDir)
+  // The processes' history ends with `down` (as when the daemon stops them): the next `up` counts from 0, and
+  // nothing stopped here is later taken for a process that exited while unsupervised.
+  rmSync(join(plan.runDir, 'state.json'), {force: true})
   if (options.purge) rmSync(plan.dataDir, {recursive: true, force: true})
   return {name: plan.name, stopped, wasRunning, purged: options.purge ? plan.dataDir : null, elapsedMs: Date.now() - started}
 }
@@ -96,6 +137,9 @@ async function stopOrphans(plan: Plan, orphans: Array<{name: string; pid: number
       const timeout = plan.processes.find((p) => p.name === o.name)!.stopTimeoutMs
       signalGroup(o.pid, 'SIGTERM')
       signalGroup(o.pid, 'SIGCONT')
+      // As the daemon does: a stopping filer otherwise waits out weed's gRPC stop timeout (see filer-stop.ts).
+      const planned = plan.processes.find((p) => p.name === o.name)!
+      if (planned.kind === 'filer') void hastenFilerStop(planned, {alive: () => isAlive(o.pid)})
       if (!(await waitForExit(o.pid, timeout))) {
         signalGroup(o.pid, 'SIGKILL')
         await waitForExit(o.pid, 5000)

@@ -6,6 +6,15 @@ import {renderTable} from '../ui/table.js'
 import type {SpecUse} from '../spec/load.js'
 import {loadSpecFile} from './spec.js'
 
+/** `cluster plan`: the spec's plan, refused (naming file:line:col) when this machine cannot run it. */
+export async function checkedPlan(file: string): Promise<Plan> {
+  const loaded = loadSpecFile(file)
+  const plan = planCluster(loaded.spec, loaded.source)
+  const [{preflight}, {runningPorts}] = await Promise.all([import('../plan/preflight.js'), import('./cluster.js')])
+  preflight(plan, {ownPorts: await runningPorts(plan), source: loaded.source})
+  return plan
+}
+
 /** Load the spec and compute its plan (no machine checks). */
 export function planFromFile(file: string, use: SpecUse = 'create', options: PlanOptions = {}): Plan {
   const loaded = loadSpecFile(file, use)

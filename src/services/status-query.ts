@@ -2,14 +2,19 @@ import type {Plan} from '../plan/types.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {currentStatus, ensureDaemon, survivors} from './cluster.js'
 import {s3Status} from './env.js'
-import {planFromFile} from './plan.js'
+import {resolveTarget} from './target.js'
 
 /** How long `status` waits for a daemon that has just adopted running processes to confirm them. */
 const ADOPTION_SETTLE_MS = 15_000
 
 /** The daemon's report, or every planned process STOPPED when no daemon answers. */
 export async function statusOf(file: string): Promise<StatusReport> {
-  const plan = planFromFile(file, 'existing')
+  const {plan, notice} = resolveTarget(file)
+  const report = await reportOf(plan)
+  return notice ? {...report, notice} : report
+}
+
+async function reportOf(plan: Plan): Promise<StatusReport> {
   const report = await currentStatus(plan)
   if (report) return report
   // The daemon died but weed kept serving: bring supervision back (adopting, not restarting, them).

@@ -3,8 +3,9 @@ import type {StatusReport} from '../supervisor/status-types.js'
 import {formatDuration} from '../lib/units.js'
 import {renderTable} from '../ui/table.js'
 
+/** The healthy verdict of `status`: every process RUNNING and, from a daemon, a leader the masters agree on. */
 export function allRunning(report: StatusReport): boolean {
-  return report.processes.length > 0 && report.processes.every((p) => p.state === 'RUNNING')
+  return report.processes.length > 0 && report.processes.every((p) => p.state === 'RUNNING') && report.leader !== null
 }
 
 export function renderStatus(report: StatusReport): string {
@@ -17,5 +18,5 @@ export function renderStatus(report: StatusReport): string {
   const footer = report.daemon
     ? `cluster "${report.name}" · daemon pid ${report.daemon.pid} · leader ${report.leader ?? 'none agreed'} · master ${report.endpoints.master}${report.endpoints.filer ? ` · filer ${report.endpoints.filer}` : ''}${report.endpoints.s3 ? ` · s3 ${report.endpoints.s3}` : ''}`
     : `cluster "${report.name}" is not running (no supervisor daemon). Start it with: seaweedctl up`
-  return `${table}\n${footer}`
+  return `${table}\n${footer}${report.notice ? `\nnote: ${report.notice}` : ''}`
 }

@@ -184,7 +184,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       deadline = Date.now() + options.timeoutMs
       await client.request('POST', '/v1/start')
     } else {
-      preflight(plan, {ownPorts: await runningPorts(plan)})
+      preflight(plan, {ownPorts: await runningPorts(plan), source: loaded.source})
       if (specText !== undefined) writeFileAtomic(loaded.source.file!, specText)
       emit({type: 'spec', file: loaded.source.file!, created: specText !== undefined})
       createDirectories(plan)

@@ -1,11 +1,14 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {basename, dirname, relative, resolve} from 'node:path'
+import {dirname, relative, resolve} from 'node:path'
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 
 import {type ErrorCode, SeaweedctlError} from '../lib/errors.js'
 import {parseDuration, parseSize} from '../lib/units.js'
 import {closest} from '../lib/suggest.js'
 import {type ClusterSpec, type FieldSpec, type LoadedSpec, SPEC_SCHEMA} from './schema.js'
+import {clusterNameFor} from '../plan/paths.js'
+
+export {clusterNameFor}
 
 export const DEFAULT_SPEC_FILE = 'seaweed.yaml'
 
@@ -47,6 +50,8 @@ export function loadSpecFile(file: string, use: SpecUse = 'create'): LoadedSpec 
   return parseSpecText(readFileSync(path, 'utf8'), path)
 }
 
+const TRUNCATED_HINT = 'if the file was cut off, restore it from version control, or write a complete one with: seaweedctl cluster init --force (then adjust it)'
+
 /** Validate YAML text as a spec. `path` is used for messages and to resolve dataDir. */
 export function parseSpecText(text: string, path: string): LoadedSpec {
   const display = relative(process.cwd(), path) || path
@@ -63,6 +68,10 @@ export function parseSpecText(text: string, path: string): LoadedSpec {
     problems.push({code: 'SPEC_SYNTAX', ...at, message: `malformed YAML: ${firstLine(error.message)}`})
   }
   if (problems.length > 0) throw toError(display, problems)
+  // An empty file (or one of comments only) is a mistake or a cut-off write, never "all defaults".
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    throw toError(display, [{code: 'SPEC_SYNTAX', line: 1, column: 1, message: 'the file is empty: it describes no cluster', hint: TRUNCATED_HINT}])
+  }
 
   const positions = new Map<string, {line: number; column: number}>()
   const raw = walk(doc.contents as Node | null, SPEC_SCHEMA, "", problems, pos, positions) as Raw
@@ -92,6 +101,9 @@ function walk(
   if (field.type === 'object') {
     const out: Raw = {}
     if (node === null || (isScalar(node) && node.value === null)) {
+      // `volume:` with nothing under it: what was meant is missing (a file cut off after a key, most likely).
+      const at = positions.get(path) ?? {line: 1, column: 1}
+      problems.push({code: 'SPEC_TYPE', ...at, message: `${label(path)} has no value`, hint: TRUNCATED_HINT})
       return mergeDefaults({}, field)
     }
     if (!isMap(node)) {
@@ -277,10 +289,6 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
  * The default cluster name: the spec's directory name made valid ("My App_2" → "my-app-2"), so two projects'
  * exported systemd units and compose projects do not clash the way a fixed default would.
  */
-export function clusterNameFor(dir: string): string {
-  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 40).replace(/-+$/, '')
-  return name || 'seaweed'
-}
 
 function toError(file: string, problems: Problem[]): SeaweedctlError {
   const [first] = problems

@@ -133,6 +133,13 @@ export class ManagedProcess {
     this.attach(handle, 1)
   }
 
+  /** Keep the history an earlier daemon recorded for a process that does not run now. */
+  remember(memory: ProcessMemory): void {
+    this.restarts = memory.restarts
+    this.lastRestartReason = memory.lastRestartReason
+    this.lastRestartAt = memory.lastRestartAt
+  }
+
   /** What a later daemon needs to adopt this process without forgetting its history. */
   get memory(): ProcessMemory {
     const s = this.state

@@ -32,4 +32,6 @@ export interface StatusReport {
   /** The S3 endpoint and the admin access key id (never the secret; `seaweedctl env` prints that); null without a gateway or keys. */
   s3: {endpoint: string; accessKeyId: string; region: string; buckets: string[]} | null
   processes: ProcessStatus[]
+  /** Set when the running cluster is not the one the spec file describes now (its dataDir or name was edited, or the file deleted). */
+  notice?: string
 }

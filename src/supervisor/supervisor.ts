@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {writeFileAtomic} from '../lib/fs-atomic.js'
@@ -29,7 +29,8 @@ export interface SupervisorDeps {
 
 /** runDir/state.json: who runs (to find them again) and what a later daemon must not forget about them. */
 interface SavedState {
-  processes: Array<{name: string} & ProcIdentity & Partial<ProcessMemory>>
+  /** Every process: its identity while it runs (pid, start time, command line), and always its history. */
+  processes: Array<{name: string} & Partial<ProcIdentity> & Partial<ProcessMemory>>
 }
 
 /**
@@ -129,7 +130,11 @@ export class Supervisor {
     return {added: added.map((p) => p.name), removed: removed.map((p) => p.name)}
   }
 
-  /** Adopt processes an earlier daemon left running (same pid, start time and command line). Returns their names. */
+  /**
+   * Adopt processes an earlier daemon left running (same pid, start time and command line), keeping their history.
+   * A process recorded as running that is gone now died while no daemon watched it: it counts as a restart, with
+   * that as its reason, when it is started again. Returns the names adopted.
+   */
   adoptSurvivors(): string[] {
     if (!existsSync(this.statePath)) return []
     let saved: SavedState
@@ -139,13 +144,20 @@ export class Supervisor {
       return []
     }
     const adopted: string[] = []
+    const now = this.deps.clock.now()
     for (const entry of saved.processes ?? []) {
       const process = this.processes.find((p) => p.name === entry.name)
-      const live = procIdentity(entry.pid)
-      if (!process || !live || !sameProcess(live, entry)) continue
+      if (!process) continue
       const {restarts = 0, runningSince, lastRestartReason, lastRestartAt} = entry
-      process.adopt(this.deps.launcher.adopt(live), {restarts, runningSince, lastRestartReason, lastRestartAt})
-      adopted.push(entry.name)
+      const live = entry.pid === undefined ? undefined : procIdentity(entry.pid)
+      if (live && sameProcess(live, entry as ProcIdentity)) {
+        process.adopt(this.deps.launcher.adopt(live), {restarts, runningSince, lastRestartReason, lastRestartAt})
+        adopted.push(entry.name)
+      } else if (entry.pid !== undefined) {
+        process.remember({restarts: restarts + 1, lastRestartReason: `exited while unsupervised, at or before ${new Date(now).toISOString()} (pid ${entry.pid})`, lastRestartAt: now})
+      } else {
+        process.remember({restarts, lastRestartReason, lastRestartAt})
+      }
     }
     return adopted
   }
@@ -170,6 +182,14 @@ export class Supervisor {
       for (const p of this.ofKind(kind)) p.start()
     }))
   }
+
+  /** A cluster stopped on purpose starts afresh next time: its recorded history (restarts, reasons) ends here. */
+  forget(): void {
+    this.forgotten = true
+    rmSync(this.statePath, {force: true})
+  }
+
+  private forgotten = false
 
   /** Stop everything in reverse start order, each kind in parallel. */
   async stopAll(): Promise<void> {
@@ -213,11 +233,15 @@ export class Supervisor {
     }
   }
 
-  /** The leader ("ip:port") the healthy masters agree on, if they do. */
+  /**
+   * The leader ("ip:port") every healthy master names, when it is itself one of them. For seconds after a leader
+   * dies its followers still name it: a dead (or unhealthy) master is never reported as the leader.
+   */
   private leader(): string | undefined {
-    const named = new Set(this.ofKind('master').filter((p) => p.healthy).map((p) => p.leader))
+    const healthy = this.ofKind('master').filter((p) => p.healthy)
+    const named = new Set(healthy.map((p) => p.leader))
     const [only] = named
-    return named.size === 1 ? only : undefined
+    return named.size === 1 && only !== undefined && healthy.some((p) => addressOf(p) === only) ? only : undefined
   }
 
   /** Resolves true once `condition` holds (checked after every state change). */
@@ -262,7 +286,8 @@ export class Supervisor {
   }
 
   private saveState(): void {
-    const processes = this.processes.flatMap((p) => (p.identity ? [{name: p.name, ...p.identity, ...p.memory}] : []))
+    const processes = this.processes.map((p) => ({name: p.name, ...p.identity, ...p.memory}))
+    if (this.forgotten) return
     const text = `${JSON.stringify({processes}, null, 2)}\n`
     // Health changes call this too; the disk is written only when what is recorded changes.
     if (text === this.savedText) return

@@ -40,6 +40,33 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
     assertNothingStarted(dir)
   })
 
+  test('an empty seaweed.yaml, and one cut off after a key, are refused by cluster plan and up: nothing created', async () => {
+    for (const [text, at] of [['', /seaweed\.yaml:1:1 +the file is empty/], [`portOffset: ${OFFSET}\nvolume:\n`, /seaweed\.yaml:2:8 +"volume" has no value/]] as const) {
+      writeFileSync(join(dir, 'seaweed.yaml'), text)
+      for (const args of [['cluster', 'plan'], ['up']]) {
+        const result = await cli(args, {cwd: dir})
+        assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
+        assert.match(result.stderr, at)
+        assertNothingStarted(dir)
+        assert.equal(existsSync(join(dir, '.seaweed')), false)
+      }
+    }
+  })
+
+  test('bind 8.8.8.8 (no address of this machine) is refused by cluster plan and up, listing the machine\'s addresses', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}bind: 8.8.8.8\nvolume:\n  count: 2\n`)
+    for (const args of [['cluster', 'plan'], ['up']]) {
+      const started = Date.now()
+      const result = await cli(args, {cwd: dir})
+      assert.equal(result.code, 4, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stderr, /seaweed\.yaml:4:7: bind 8\.8\.8\.8 is not an address of this machine/)
+      assert.match(result.stderr, /Addresses of this machine: .*127\.0\.0\.1/)
+      assert.ok(Date.now() - started < 10_000, `refused in ${Date.now() - started} ms, before anything starts`)
+      assertNothingStarted(dir)
+      assert.equal(existsSync(join(dir, '.seaweed')), false)
+    }
+  })
+
   test('a plan port already in use is named, with its holder', async () => {
     writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 2\n`)
     const blocker: Server = createServer()

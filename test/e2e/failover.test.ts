@@ -18,7 +18,7 @@ import {cli, testDir, waitFor, weedSection} from '../helpers/cli.js'
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-interface Proc {name: string; kind: string; state: string; pid: number | null; restarts: number; health: string; leader?: boolean; uptimeMs: number | null}
+interface Proc {name: string; kind: string; state: string; pid: number | null; restarts: number; health: string; leader?: boolean; uptimeMs: number | null; address: string}
 interface Status {daemon: {pid: number} | null; leader?: string | null; endpoints: {master: string; filer?: string}; processes: Proc[]}
 
 function cluster(label: string, offset: number, masters: number) {
@@ -196,13 +196,31 @@ describe('3 masters, 4 volume servers (001), a writer through the filer: leader 
     const leader = before.processes.find((p) => p.leader)!
     const restartsBefore = volumeRestarts(before)
     if (frozenSupervisor) process.kill(before.daemon!.pid, 'SIGSTOP')
+    // Through the failover, `status --json` names as leader only a master RUNNING in that same report (never the
+    // killed one), and while it names none it does not exit 0.
+    const samples: Array<{code: number; leader: string | null; running: Proc[]}> = []
+    let sampling = !frozenSupervisor
+    const sampler = (async () => {
+      while (sampling) {
+        const r = await cli(['status', '--json'], {cwd: c.dir, timeoutMs: 30_000})
+        const s = JSON.parse(r.stdout) as Status
+        samples.push({code: r.code, leader: s.leader ?? null, running: s.processes.filter((p) => p.kind === 'master' && p.state === 'RUNNING')})
+      }
+    })()
     const at = Date.now()
     process.kill(leader.pid!, 'SIGKILL')
     try {
       await writer!.steadyAfter(at)
     } finally {
       if (frozenSupervisor) process.kill(before.daemon!.pid, 'SIGCONT')
+      sampling = false
+      await sampler
     }
+    for (const sample of samples) {
+      if (sample.leader === null) assert.notEqual(sample.code, 0, 'no leader agreed, yet status exited 0')
+      else assert.ok(sample.running.some((m) => m.address === sample.leader && m.pid !== leader.pid), `leader ${sample.leader} is not a live master: ${JSON.stringify(sample)}`)
+    }
+    if (!frozenSupervisor) console.log(`3 masters: ${samples.length} status samples during the failover, ${samples.filter((x) => x.leader === null).length} without a leader (exit 3)`)
     const outage = writer!.outageAfter(at)!
     const after = await waitFor(`${leader.name} replaced, a new leader, all RUNNING`, async () => {
       const s = await c.status()

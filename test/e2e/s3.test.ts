@@ -249,3 +249,31 @@ describe('S3 that CI can trust', () => {
     assert.equal(existsSync(join(dir, '.seaweed')), false)
   })
 })
+
+// Ports: portOffset 3800 (master 13133, volume 11880, filer 12688, s3 12133).
+describe('S3 without buckets of its own: no stray canary bucket; doctor knows the gateway', () => {
+  const {dir, cleanup} = testDir('s3-nobucket')
+  after(cleanup)
+
+  test('up, then up again: ListBuckets never shows seaweedctl-canary; doctor passes with s3-1 running', async () => {
+    const first = await cli(['up', '--volumes', '1', '--s3', '--port-offset', '3800', ...WEED_VERSION_ARGS], {cwd: dir})
+    assert.equal(first.code, 0, first.stderr + first.stdout)
+    assert.match(first.stdout, /canary: wrote and read back 1 KiB through the filer and S3/)
+    const env = JSON.parse((await cli(['env', '--format', 'json'], {cwd: dir})).stdout) as Record<string, string>
+    const client = new S3Client({endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, forcePathStyle: true, credentials: {accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY}})
+    try {
+      const buckets = async () => (await client.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? []
+      assert.deepEqual(await buckets(), [])
+      const again = await cli(['up'], {cwd: dir})
+      assert.equal(again.code, 0, again.stderr + again.stdout)
+      assert.deepEqual(await buckets(), [])
+    } finally {
+      client.destroy()
+    }
+    const doctor = await cli(['doctor', '--json'], {cwd: dir})
+    const ports = (JSON.parse(doctor.stdout) as {checks: Array<{name: string; ok: boolean; detail: string}>}).checks.find((c) => c.name === 'ports')!
+    assert.equal(ports.ok, true, ports.detail)
+    assert.match(ports.detail, /\(8 held by this cluster's own processes\)/)
+    assert.equal((await cli(['down'], {cwd: dir})).code, 0)
+  })
+})

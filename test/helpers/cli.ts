@@ -5,6 +5,14 @@ import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+/**
+ * Every test run has a registry of running clusters of its own (`seaweedctl ls`, src/daemon/registry.ts): it
+ * never sees, or is seen by, the clusters of anyone else on this machine. Set before any CLI or API call.
+ */
+export const TEST_STATE_HOME = mkdtempSync(join(tmpdir(), 'seaweedctl-state-'))
+process.env.XDG_STATE_HOME = TEST_STATE_HOME
+process.once('exit', () => rmSync(TEST_STATE_HOME, {recursive: true, force: true}))
 export const BIN = join(REPO, 'bin', 'run.js')
 
 /** The weed version a new spec gets when nothing chooses one (weed.version's default). */

@@ -241,6 +241,24 @@ describe('import supervisor: what the local plan cannot hold as written', () => 
     assert.match(changed, /-ip=10\.9\.8\.1 is no address of this machine.*binds 127\.0\.0\.1/)
   })
 
+  it('-ip=localhost: bind 127.0.0.1, so each volume server gets its own loopback address as with up', () => {
+    const dir = write('localhost', [
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=localhost -port=9333 -mdir=/srv/lh/master-1 -defaultReplication=001',
+      '[program:volume]',
+      'command=weed -logtostderr=true volume -ip=localhost -port=808%(process_num)d -dir=/srv/lh/volume-%(process_num)d -max=4 -master=localhost:9333',
+      'process_name=volume-%(process_num)d',
+      'numprocs=2',
+      '',
+    ].join('\n'))
+    const file = join(dir, 'seaweed.yaml')
+    const result = importSupervisor({input: join(dir, 'supervisord.conf'), file, force: false})
+    assert.equal(loadSpecFile(file).spec.bind, '127.0.0.1')
+    const hosts = planFromFile(file).processes.filter((p) => p.kind === 'volume').map((p) => p.host)
+    assert.deepEqual(hosts, ['127.0.0.2', '127.0.0.3'])
+    assert.match(result.notes.map((n) => n.message).join('\n'), /-ip=localhost becomes bind: 127\.0\.0\.1/)
+  })
+
   it('replication needing racks the source lacks: racks and servers grow, replication stays', () => {
     const dir = write('racks', [
       '[program:master]',

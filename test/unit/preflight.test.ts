@@ -181,3 +181,41 @@ describe('directories', () => {
     assert.equal(writableProblem(join(file, 'x', 'y')), `${file} is not a directory`)
   })
 })
+
+describe('preflight: what the spec says about this machine', () => {
+  const source = {file: join(dir, 'seaweed.yaml'), positions: new Map([['bind', {line: 3, column: 7}], ['s3.config', {line: 9, column: 11}]])}
+  const refusal = (plan: Plan, addresses: string[]) => {
+    try {
+      preflight(plan, {ownPorts: portsExcept(plan), source, addresses})
+    } catch (error) {
+      assert.ok(error instanceof SeaweedctlError)
+      return error
+    }
+    assert.fail('expected a refusal')
+  }
+
+  test('a bind that is no address of this machine is refused at file:line:col, listing the machine\'s addresses (exit 4)', () => {
+    const error = refusal(planWith({bind: '8.8.8.8'}), ['127.0.0.1', '10.1.2.3', '::1'])
+    assert.equal(error.code, 'BIND_NOT_LOCAL')
+    assert.equal(error.exitCode, 4)
+    assert.match(error.message, /seaweed\.yaml:3:7: bind 8\.8\.8\.8 is not an address of this machine/)
+    assert.match(error.hints.join('\n'), /Addresses of this machine: 127\.0\.0\.1, 10\.1\.2\.3, ::1/)
+  })
+
+  test('loopback, localhost and an address of this machine pass', () => {
+    for (const bind of ['127.0.0.1', '127.9.9.9', 'localhost', '10.1.2.3']) {
+      const plan = planWith({bind})
+      preflight(plan, {ownPorts: portsExcept(plan), source, addresses: ['127.0.0.1', '10.1.2.3']})
+    }
+  })
+
+  test('s3.config naming a missing file is refused at plan time with its position (exit 2)', () => {
+    const plan = planWith({'s3.count': 1, 's3.config': './missing-s3.json'})
+    const error = refusal(plan, [])
+    assert.equal(error.code, 'CONFIG_NOT_FOUND')
+    assert.equal(error.exitCode, 2)
+    assert.match(error.message, new RegExp(`seaweed\\.yaml:9:11: s3\\.config names ${join(dir, 'missing-s3.json')}, which is not a readable file`))
+    writeFileSync(join(dir, 'missing-s3.json'), '{"identities": []}\n')
+    preflight(plan, {ownPorts: portsExcept(plan), source, addresses: []})
+  })
+})

@@ -68,9 +68,21 @@ describe('defaults', () => {
     })
   })
 
-  test('an empty file is the defaults', () => {
-    assert.deepEqual(parseSpecText('', FILE).spec, specFromRaw(defaultRaw(), dir))
-    assert.deepEqual(parseSpecText('# only a comment\n', FILE).spec, specFromRaw(defaultRaw(), dir))
+  test('an empty file (or comments only) is refused at 1:1: it describes no cluster', () => {
+    for (const text of ['', '\n\n', '# only a comment\n']) {
+      const error = specError(text)
+      assert.equal(error.code, 'SPEC_SYNTAX')
+      assertAt(error, 1, 1)
+      assert.match(error.message, /the file is empty/)
+      assert.match(problems(error)[0].hint ?? '', /cluster init --force/)
+    }
+  })
+
+  test('a file cut off after a section key is refused at that key, not taken as the defaults', () => {
+    const error = specError('portOffset: 100\nvolume:\n  count: 2\nmaster:\n')
+    assert.equal(error.code, 'SPEC_TYPE')
+    assertAt(error, 4, 8)
+    assert.match(error.message, /"master" has no value/)
   })
 
   test('the rendered file has a comment on every key', () => {
