@@ -112,13 +112,20 @@ describe('the README\'s examples, as written', () => {
     assert.ok(readdirSync(join(dir, 'units')).some((f) => f.endsWith('.service')), 'systemd units')
   })
 
-  test('the TypeScript API example runs with tsx and leaves nothing behind', async () => {
+  test('the TypeScript API example type-checks, runs with tsx and leaves nothing behind', async () => {
     const block = runBlock(RUN.api)
     const project = scenarioDir('api')
     mkdirSync(join(project, 'node_modules'))
     symlinkSync(REPO, join(project, 'node_modules', 'seaweedctl'))
     writeFileSync(join(project, 'package.json'), '{"type": "module"}\n')
     writeFileSync(join(project, 'example.ts'), block.body)
+    // It type-checks against the package's published types, as in a user's project (module nodenext).
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(REPO, 'node_modules', '@types')]},
+      files: ['example.ts'],
+    }))
+    const tsc = await runProcess(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {cwd: project, env, timeoutMs: 120_000})
+    assert.equal(tsc.code, 0, `${block.file}:${block.line} does not type-check:\n${tsc.output}`)
     const tsx = fileURLToPath(import.meta.resolve('tsx'))
     const r = await runProcess(process.execPath, ['--import', tsx, 'example.ts'], {cwd: project, env, timeoutMs: 300_000})
     assert.equal(r.code, 0, `${block.file}:${block.line}:\n${r.output}`)
