@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {ActionJobs} from '../helpers/action-jobs.js'
 import type {Job} from '../helpers/actions-runner.js'
-import {isListening, pidsUnder, REPO, TEST_WEED_VERSION} from '../helpers/cli.js'
+import {isListening, pidsUnder, REPO, TEST_WEED_VERSION, weedSection} from '../helpers/cli.js'
 
 // action.yml and stop/action.yml run as a GitHub runner runs them (test/helpers/actions-runner.ts): every step,
 // input default and expression comes from the files. Ports: automatic (--port-offset auto), as the action picks
-// them. The first job installs the packed package (npm's cache, else the registry).
+// them, except the case of a user's own spec on port offset OFFSET. The first job installs the packed package
+// (npm's cache, else the registry).
+const OFFSET = 3700
 
 const jobs = new ActionJobs(mkdtempSync(join(tmpdir(), 'seaweedctl-action-')))
 after(() => jobs.cleanup())
@@ -137,16 +140,24 @@ describe('the GitHub Action (action.yml, stop/action.yml) as a runner runs it', 
     await stopAndCheck(job, [a, b])
   })
 
-  test('the stop action after a start that failed once the cluster existed: it stops what is left, exits 0, says so', async () => {
+  test('the stop action after a start that failed with the cluster\'s spec in place (a port of it taken): exits 0, says the cluster was not running', async () => {
     const job = jobs.job()
-    // A weed that is not weed: `up` writes seaweed.yaml and then refuses to start (exit 4), as any start failure would.
-    job.env.SEAWEEDCTL_WEED = '/bin/false'
-    await job.runAction(REPO, {volumes: '1'}, 'uses: seaweedfs/seaweedctl')
+    // The user's own spec in `dir`, on a fixed port offset whose master port another program holds.
+    const dir = join(jobs.root, 'own-spec')
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(join(dir, 'seaweed.yaml'), `name: own-spec\nportOffset: ${OFFSET}\n${weedSection()}volume:\n  count: 1\n`)
+    const holder = createServer()
+    await new Promise<void>((resolvePromise) => holder.listen(9333 + OFFSET, '127.0.0.1', resolvePromise))
+    try {
+      await job.runAction(REPO, {volumes: '1', dir, 'weed-version': TEST_WEED_VERSION}, 'uses: seaweedfs/seaweedctl')
+    } finally {
+      holder.close()
+    }
     assert.equal(job.status, 'failure')
     const up = job.steps.find((s) => /Start the cluster/.test(s.label))!
     assert.equal(up.outcome, 'failure', job.log)
-    const dir = join(job.stepEnv().RUNNER_TEMP, 'seaweed')
+    assert.match(up.output, new RegExp(`${9333 + OFFSET}`), 'up names the port')
     const out = await stopAndCheck(job, [{dir} as Started])
-    assert.match(out, /not running|nothing to stop|No cluster/i, out)
+    assert.match(out, /Cluster "own-spec" was not running\./, out)
   })
 })

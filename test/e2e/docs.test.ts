@@ -67,10 +67,16 @@ describe('the README\'s examples, as written', () => {
   test('Quick start: in a copy of the checkout, npm ci, install weed, build, up; then the cluster serves', async () => {
     const block = runBlock(RUN.quickStart)
     const copy = scenarioDir('quick-start')
-    // The checkout as a user has it: the files git knows in this working tree, without node_modules or dist.
-    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {cwd: REPO}).toString().split('\0').filter((f) => f && f !== 'node_modules' && !f.startsWith('dist/'))
-    execFileSync('tar', ['-cf', join(root, 'checkout.tar'), '--null', '-T', '-'], {cwd: REPO, input: files.join('\0')})
-    execFileSync('tar', ['-xf', join(root, 'checkout.tar'), '-C', copy])
+    // The checkout as a user has it, without node_modules or dist: the files git knows in this working tree, or
+    // (in a copy without .git, as CI's second pass runs from) the tree without what a build or install adds.
+    const tarball = join(root, 'checkout.tar')
+    if (existsSync(join(REPO, '.git'))) {
+      const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], {cwd: REPO}).toString().split('\0').filter((f) => f && f !== 'node_modules' && !f.startsWith('dist/'))
+      execFileSync('tar', ['-cf', tarball, '--null', '-T', '-'], {cwd: REPO, input: files.join('\0')})
+    } else {
+      execFileSync('tar', ['-cf', tarball, ...['node_modules', 'dist', '.cache', '.git'].map((d) => `--exclude=./${d}`), '.'], {cwd: REPO})
+    }
+    execFileSync('tar', ['-xf', tarball, '-C', copy])
     // npm's cache first (CI filled it with its own npm ci), so this runs without a network too.
     const out = await runShell(block, copy, {
       env: {npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false'},
@@ -158,5 +164,18 @@ describe('the README\'s examples, as written', () => {
     assert.match(testStep.output, /^# pass 1$/m, job.log)
     assert.match(job.log, /Stop the cluster: success/)
     assert.deepEqual(pidsUnder(dir), [], 'nothing left running')
+  })
+
+  test('two clusters in one job: each step\'s outputs name its own filer; the stop action stops both', async () => {
+    const dir = scenarioDir('two-clusters')
+    const workspace = join(dir, 'workspace')
+    mkdirSync(workspace)
+    const job = new Job({workspace, runnerTemp: join(dir, 'runner-temp'), baseEnv: machineEnv({SEAWEEDCTL_PREFIX: join(dir, 'prefix'), SEAWEEDCTL_PORTS_DIR: env.SEAWEEDCTL_PORTS_DIR}), resolveAction: resolveThisAction})
+    await job.runWorkflowSteps(runBlock(RUN.twoClusters).body)
+    assert.equal(job.status, 'success', job.log)
+    const curls = job.steps.find((s) => /^workflow step 3\b/.test(s.label))!
+    assert.equal(curls.outcome, 'success', job.log)
+    assert.match(job.log, /data in \S+\/runner-temp\/seaweed-2\/\.seaweed/, 'the second use has a directory of its own')
+    assert.deepEqual(pidsUnder(dir), [], 'nothing left running: both clusters are stopped')
   })
 })

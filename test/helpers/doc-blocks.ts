@@ -82,7 +82,8 @@ export const RUN = {
   githubEnv: {lang: 'sh', contains: 'seaweedctl env --github', by: 'test/e2e/docs.test.ts'},
   exports: {lang: 'sh', contains: 'seaweedctl export compose -o', by: 'test/e2e/docs.test.ts'},
   api: {lang: 'ts', contains: 'await using cluster = await startCluster(', by: 'test/e2e/docs.test.ts'},
-  workflow: {lang: 'yaml', contains: 'uses: seaweedfs/seaweedctl@', by: 'test/e2e/docs.test.ts'},
+  workflow: {lang: 'yaml', contains: 'uses: actions/checkout@', by: 'test/e2e/docs.test.ts'},
+  twoClusters: {lang: 'yaml', contains: 'steps.a.outputs.filer-url', by: 'test/e2e/docs.test.ts'},
 } as const satisfies Record<string, RunSelector>
 
 /** The one block `selector` names, or an error saying what it matched. */
