@@ -20,6 +20,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset 1000 --timeout 90s',
     '<%= config.bin %> <%= command.id %> --volumes 2 --weed-version 4.30',
     '<%= config.bin %> <%= command.id %> --volumes 2 --s3 --bucket ci-data',
+    '<%= config.bin %> <%= command.id %> --s3 --bucket photos --bucket logs,backups',
     '<%= config.bin %> <%= command.id %> --foreground',
     '<%= config.bin %> <%= command.id %> --volumes 2 --port-offset auto',
     '<%= config.bin %> <%= command.id %> --reuse',
@@ -33,7 +34,7 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     foreground: Flags.boolean({summary: 'supervise in this process instead of a detached daemon (containers, systemd)'}),
     install: Flags.boolean({summary: 'install the spec\'s weed version when none is found', default: true, allowNo: true}),
     'dry-run': Flags.boolean({summary: 'print what up would change on the running cluster (as `seaweedctl diff`) and change nothing'}),
-    bucket: Flags.string({summary: 'create these S3 buckets (comma-separated) before returning, with the spec\'s s3.buckets'}),
+    bucket: Flags.string({summary: 'create these S3 buckets before returning, with the spec\'s s3.buckets (repeatable, and each may be a comma list: --bucket a --bucket b,c)', multiple: true}),
     reuse: Flags.boolean({summary: 'if this spec\'s cluster is already running from the same plan, return it as it is (else fail); ignored when $CI is set'}),
   }
 

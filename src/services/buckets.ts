@@ -11,10 +11,10 @@ export function canaryBucket(plan: Plan): string {
   return plan.s3?.buckets[0] ?? CANARY_BUCKET
 }
 
-/** `up --bucket a,b`: names checked against S3's rules before anything starts. */
-export function bucketsFromFlag(text: string | undefined): string[] {
-  if (text === undefined) return []
-  const names = text.split(',').map((b) => b.trim()).filter(Boolean)
+/** `up --bucket a --bucket b,c` (repeated, comma lists, or both): names checked against S3's rules before anything starts. */
+export function bucketsFromFlag(given: string | readonly string[] | undefined): string[] {
+  if (given === undefined) return []
+  const names = (typeof given === 'string' ? [given] : given).flatMap((text) => text.split(',')).map((b) => b.trim()).filter(Boolean)
   for (const name of names) {
     if (!BUCKET_NAME.test(name)) {
       throw new SeaweedctlError('BAD_ARGUMENT', `--bucket ${JSON.stringify(name)} is not a valid S3 bucket name; nothing was started.`, {hints: [BUCKET_NAME_HINT], data: {flag: '--bucket', given: name}})

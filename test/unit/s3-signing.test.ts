@@ -69,4 +69,9 @@ describe('bucket names', () => {
     assert.deepEqual(bucketsFromFlag('a1b,c2d, a1b'), ['a1b', 'c2d'])
     assert.throws(() => bucketsFromFlag('good,Bad_Name'), (e: any) => e.code === 'BAD_ARGUMENT' && /"Bad_Name"/.test(e.message))
   })
+
+  test('--bucket a --bucket b,c: repeated flags and comma lists together, in order', () => {
+    assert.deepEqual(bucketsFromFlag(['photos', 'logs,backups', 'photos']), ['photos', 'logs', 'backups'])
+    assert.throws(() => bucketsFromFlag(['photos', 'okay,x']), (e: any) => e.code === 'BAD_ARGUMENT' && /"x"/.test(e.message) && /3-63/.test(e.hints.join(' ')))
+  })
 })
