@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 files=()
 for f in test/e2e/*.test.ts; do
-  [[ "$f" == *auto-install* || "$f" == *export-compose-docker* ]] || files+=("$f")
+  # docs: the README's examples pin weed 4.48 as written, so they would run the same thing twice.
+  [[ "$f" == *auto-install* || "$f" == *export-compose-docker* || "$f" == */docs.test.ts ]] || files+=("$f")
 done
 run=(node --import tsx --test --test-concurrency=1 "${files[@]}")
 if unshare -n true 2>/dev/null; then
