@@ -1,13 +1,13 @@
 /**
- * The packed package from both module systems, as a user installs it: `npm pack`, then `npm install` of the tarball
- * into a fresh CommonJS project. From there: `require` and `import` both load it; TypeScript typechecks a use of
- * `startCluster` with `moduleResolution` node16 (CommonJS and ES module files) and bundler; and a CommonJS test
+ * The packed package from both module systems, as a user installs it: `npm pack`, then the tarball installed into a
+ * fresh CommonJS project (`npm ci`, from npm's cache). From there: `require` and `import` both load it; TypeScript
+ * typechecks a use of `startCluster` with `moduleResolution` node16 (CommonJS and ES module files) and bundler; a CommonJS test
  * file, run with plain `node --test`, starts a real cluster and stops it (`await using` where this Node has it,
  * else `finally`).
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -16,6 +16,30 @@ import {REPO, TEST_WEED_VERSION, weedPidsUnder} from '../helpers/cli.js'
 import {ensureBuilt} from '../helpers/e2e.js'
 
 // Ports of this file: automatic (portOffset 'auto', startCluster's default).
+
+/**
+ * A CommonJS project that depends on the tarball, with a lockfile made from this repository's: its runtime
+ * dependencies at the versions and integrity CI's `npm ci` put in npm's cache, so `npm ci` there needs no registry
+ * (the end-to-end tests run in a network namespace without one).
+ */
+function writeConsumer(dir: string, tarball: string): void {
+  type Entry = {version?: string; dev?: boolean; resolved?: string; dependencies?: Record<string, string>; [key: string]: unknown}
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {packages: Record<string, Entry>}
+  const own = lock.packages['']
+  const spec = `file:${tarball}`
+  const packages: Record<string, Entry> = {
+    '': {name: 'consumer', dependencies: {seaweedctl: spec}},
+    'node_modules/seaweedctl': {version: own.version, resolved: spec, dependencies: own.dependencies, bin: own.bin, engines: own.engines},
+  }
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === '' || entry.dev) continue
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    packages[path] = {resolved: `https://registry.npmjs.org/${name}/-/${name.split('/').at(-1)}-${entry.version}.tgz`, ...entry}
+  }
+  // No "type" field: a CommonJS project, as a Jest suite's usually is.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({name: 'consumer', private: true, dependencies: {seaweedctl: spec}}))
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({name: 'consumer', lockfileVersion: 3, requires: true, packages}))
+}
 
 interface Run {code: number; stdout: string; stderr: string}
 
@@ -109,9 +133,8 @@ describe('the packed package from CommonJS, ES modules and TypeScript', () => {
     assert.equal(pack.code, 0, pack.stderr)
     const tarball = join(root, readdirSync(root).find((f) => f.endsWith('.tgz'))!)
     mkdirSync(project)
-    // No "type" field: a CommonJS project, as a Jest suite's usually is.
-    writeFileSync(join(project, 'package.json'), JSON.stringify({name: 'consumer', private: true}))
-    const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project, 600_000)
+    writeConsumer(project, tarball)
+    const install = await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], project, 600_000)
     assert.equal(install.code, 0, install.stdout + install.stderr)
   })
 
@@ -147,7 +170,7 @@ describe('the packed package from CommonJS, ES modules and TypeScript', () => {
   test(`a CommonJS test file run with node --test starts and stops a cluster (${hasAwaitUsing() ? 'await using' : 'finally'})`, async () => {
     const file = join(project, 'cluster.test.cjs')
     writeFileSync(file, commonjsTest(hasAwaitUsing()))
-    const r = await run(process.execPath, ['--test', file], project)
+    const r = await run(process.execPath, ['--test', '--test-reporter=tap', file], project)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /^# pass 2$/m)
     assert.deepEqual(weedPidsUnder(project), [], 'no weed left running')
