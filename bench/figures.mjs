@@ -151,3 +151,13 @@ export const dashboardFigures = (r) => [valueFigure({
   title: 'Daemon CPU while idle with the dashboard open in chromium (6 processes)', unit: '% of a core',
   rows: [['dashboard open', r.withPage], ['no page', r.withoutPage]], target: {row: 0, max: 1, text: '≤ 1 % of a core with the page open'},
 })]
+
+/** bench/node-startup.mjs: one figure per Node major, each command with and without the module compile cache. */
+export const nodeStartupFigures = (r) => Object.entries(r).map(([version, t]) => valueFigure({
+  title: `CLI start-up on Node ${version}: \`--version\` (oclif) and \`status\` of a stopped cluster (fast path)`, unit: 'ms',
+  rows: [
+    ['--version, compile cache', t.versionCachedMs], ['--version, no cache', t.versionMs], ['status, compile cache', t.statusCachedMs], ['status, no cache', t.statusMs],
+    ['--version, compile cache: CPU', t.versionCachedCpuMs], ['--version, no cache: CPU', t.versionCpuMs], ['status, compile cache: CPU', t.statusCachedCpuMs], ['status, no cache: CPU', t.statusCpuMs],
+  ],
+  note: version.startsWith('v20.') ? 'No target. Node 20 has no module compile cache: both rows of a command run the same code.' : 'No target. "no cache" is NODE_DISABLE_COMPILE_CACHE=1; the cache (bin/run.js enables it) was filled by one run first.',
+}))

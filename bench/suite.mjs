@@ -21,6 +21,8 @@ export const SUITE = [
   {name: 'failover', rounds: 2, command: (n) => node('failover.mjs', n), figures: f.failoverFigures},
   // daemon-idle: 3 windows of 10 s each (5 probe intervals); its rounds are windows on one cluster.
   {name: 'daemon-6', rounds: 3, command: (n) => node('daemon-idle.mjs', 4, 10, n), figures: f.daemonFigures},
+  // The CLI's start on the system's Node and on 22 and 24 (scripts/install-node.sh), with and without the compile cache.
+  {name: 'node-startup', rounds: 5, command: (n) => node('node-startup.mjs', n), figures: f.nodeStartupFigures},
   {name: 'node-floor', rounds: 3, command: (n) => node('node-floor.mjs', n, 5), figures: f.nodeFloorFigures},
   {name: 'daemon-34', rounds: 3, command: (n) => node('daemon-idle.mjs', 32, 10, n), figures: f.daemonFigures},
   {name: 'log', rounds: 2, command: (n) => node('log-throughput.mjs', n, 256), figures: f.logFigures},

@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+// Node >= 22.1 keeps the bytecode of the modules it compiles on disk (os.tmpdir()/node-compile-cache, or
+// $NODE_COMPILE_CACHE), so a later start skips most parsing and compiling; Node 20 has no such cache.
+import module from 'node:module'
+module.enableCompileCache?.()
+
 // `status` and `status --json` take a fast path that skips oclif; anything else, or any doubt, goes to oclif.
 const args = process.argv.slice(2)
 if (args[0] === 'status' && args.slice(1).every((a) => a === '--json')) {

@@ -4,14 +4,18 @@
 # one (unshare needs root or CAP_SYS_ADMIN), it runs in the machine's namespace: then do not run two at once.
 # There is no network inside: tests that download (auto-install) are left to the other pass, and so is the Compose
 # export on a real Docker engine (its first run installs Docker and builds Compose; see the test's header).
-#   usage: scripts/e2e-in-netns.sh        (the weed version from $SEAWEEDCTL_TEST_WEED_VERSION, as npm run test:e2e)
+# The node that runs is the first on PATH (scripts/ci-node-matrix.sh puts another major there).
+#   usage: scripts/e2e-in-netns.sh            (the weed version from $SEAWEEDCTL_TEST_WEED_VERSION, as npm run test:e2e)
+#          scripts/e2e-in-netns.sh FILE...    (those test files only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=()
-for f in test/e2e/*.test.ts; do
-  # docs: the README's examples pin weed 4.48 as written, so they would run the same thing twice.
-  [[ "$f" == *auto-install* || "$f" == *export-compose-docker* || "$f" == */docs.test.ts ]] || files+=("$f")
-done
+files=("$@")
+if (( ${#files[@]} == 0 )); then
+  for f in test/e2e/*.test.ts; do
+    # docs: the README's examples pin weed 4.48 as written, so they would run the same thing twice.
+    [[ "$f" == *auto-install* || "$f" == *export-compose-docker* || "$f" == */docs.test.ts ]] || files+=("$f")
+  done
+fi
 run=(node --import tsx --test --test-concurrency=1 "${files[@]}")
 if unshare -n true 2>/dev/null; then
   exec unshare -n bash -c 'ip link set lo up && exec "$@"' e2e "${run[@]}"

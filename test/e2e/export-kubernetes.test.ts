@@ -1,7 +1,7 @@
 /**
  * The Kubernetes exports, checked by the tools their users run: `helm template` with the pinned official chart
- * (../shared/fixtures/helm/seaweedfs, 4.44.0) and kubernetes-validate on what it renders; the operator's
- * `Seaweed` resource against the openAPIV3Schema of its CRD (../shared/fixtures/operator), with check-jsonschema.
+ * (4.44.0) and kubernetes-validate on what it renders; the operator's `Seaweed` resource against the
+ * openAPIV3Schema of its CRD, with check-jsonschema. test/helpers/fixtures.ts finds the chart and the CRD.
  * No weed runs here: these are renderings for another machine.
  */
 import assert from 'node:assert/strict'
@@ -14,12 +14,11 @@ import {after, before, describe, it} from 'node:test'
 import {parse, parseAllDocuments} from 'yaml'
 
 import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS} from '../helpers/e2e.js'
+import {kubeFixtures, type KubeFixtures} from '../helpers/fixtures.js'
 
 const VENV = join(ROOT, '.cache', 'validators', 'bin')
 const HELM = join(process.env.SEAWEEDCTL_HELM_BIN ?? join(homedir(), 'go', 'bin'), 'helm')
-const FIXTURES = process.env.SEAWEEDCTL_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures')
-const CHART = join(FIXTURES, 'helm', 'seaweedfs')
-const CRD = join(FIXTURES, 'operator', 'seaweed.seaweedfs.com_seaweeds.yaml')
+let fixtures: KubeFixtures
 const OFFSET = 300
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-kube-'))
 
@@ -27,8 +26,9 @@ function run(command: string, args: string[]) {
   return spawnSync(command, args, {encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024})
 }
 
-before(() => {
+before(async () => {
   execFileSync('bash', [join(ROOT, 'scripts', 'install-validators.sh')], {stdio: 'inherit', timeout: 1_200_000})
+  fixtures = await kubeFixtures(HELM)
   ensureBuilt()
   const init = cli(['cluster', 'init', '--masters', '3', '--volumes', '4', '--racks', '2', '--replication', '010', '--filers', '1', '--s3', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], dir)
   assert.equal(init.status, 0, init.stderr)
@@ -67,7 +67,7 @@ describe('export helm, rendered by the pinned official chart', () => {
     const secrets = secretValues(secretFile)
     assertNothingLocalOrSecret(readFileSync(values, 'utf8'), secrets, 'values.yaml')
 
-    const rendered = run(HELM, ['template', 'dev', CHART, '-f', values])
+    const rendered = run(HELM, ['template', 'dev', fixtures.chart, '-f', values])
     assert.equal(rendered.status, 0, rendered.stderr)
     assertNothingLocalOrSecret(rendered.stdout, secrets, 'the rendered chart')
     const manifests = join(dir, 'helm-rendered.yaml')
@@ -149,7 +149,7 @@ describe('export helm, rendered by the pinned official chart', () => {
 
 /** The CRD's schema as JSON Schema, strict as the API server's field validation: no unknown fields. */
 function strictCrdSchema(): string {
-  const crd = parse(readFileSync(CRD, 'utf8'))
+  const crd = parse(readFileSync(fixtures.crd, 'utf8'))
   const schema = crd.spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema
   const tighten = (node: any): void => {
     if (!node || typeof node !== 'object') return
