@@ -94,7 +94,8 @@ async function systemdPlan(request: ExportRequest, warnings: string[]): Promise<
     }
     warnings.push(`--data-dir ${dataDir} is a temporary directory (written because of --force)`)
   }
-  return planCluster({...loaded.spec, dataDir}, loaded.source, EXPORT_PLAN)
+  const {weedFlagsFor} = await import('../services/plan.js')
+  return planCluster({...loaded.spec, dataDir}, loaded.source, {...EXPORT_PLAN, weedFlags: weedFlagsFor(loaded.spec)})
 }
 
 /** --weed-path as given (it names the binary on the target host), default /usr/local/bin/weed. */

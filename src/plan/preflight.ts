@@ -2,6 +2,7 @@ import {accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSy
 import {dirname} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
+import {portsOf} from './planner.js'
 import type {Plan} from './types.js'
 
 /** A listening TCP socket on this machine, from /proc/net/tcp{,6}. */
@@ -104,7 +105,7 @@ export interface PreflightOptions {
 export function preflight(plan: Plan, options: PreflightOptions = {}): void {
   const listening = listeningPorts()
   for (const p of plan.processes) {
-    for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
+    for (const [what, port] of portsOf(p)) {
       if (options.ownPorts?.has(port)) continue
       const listener = blockerOf(listening, p.host, port)
       if (!listener) continue

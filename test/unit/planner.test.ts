@@ -390,8 +390,16 @@ describe('port checks', () => {
   })
 
   test('the highest legal port is fine', () => {
-    const plan = planWith({'volume.port': 55_532})
+    const plan = planWith({'volume.port': 55_532, 'metrics.enabled': false})
     assert.equal(proc(plan, 'volume-4').ports.grpc, 65_535)
+  })
+
+  test('a metrics port (HTTP + 20000) above 65535 is PLAN_PORT_RANGE, with metrics.enabled: false as a way out', () => {
+    const error = planError({'volume.port': 45_533})
+    assert.equal(error.code, 'PLAN_PORT_RANGE')
+    assert.equal(error.data.process, 'volume-4')
+    assert.equal(error.data.port, 65_536)
+    assert.match(error.hints.join(' '), /metrics\.enabled: false/)
   })
 })
 
