@@ -51,6 +51,9 @@ export async function prepareExport(request: ExportRequest, warnings: string[]):
     case 'helm':
     case 'operator':
       return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context: {...context, s3: await s3Options(request)}}
+    case 'prometheus':
+      // Scraped on this machine: every process at the address it really listens on.
+      return {plan: planFromFile(request.file), context}
     default:
       return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context}
   }
