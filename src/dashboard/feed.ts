@@ -3,6 +3,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {DaemonClient} from '../daemon/client.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {SSE_HEADERS, sendEvent, sendKeepalive} from './sse.js'
+import {MetricsHistory} from './metrics.js'
 import {listBuckets, readTopology, type TopologyView} from './topology.js'
 import {type ActivityEntry, buildView, type DashboardView, masterUrls, signature} from './view.js'
 
@@ -45,6 +46,9 @@ export class Feed {
   private refreshing: Promise<void> | undefined
   private again = false
   private wantTopology = false
+  /** Each process's metrics, read on the tick (once per TICK_MS at most) while a page is open. */
+  private readonly metrics = new MetricsHistory(TICK_MS)
+  private metricsSent = 0
 
   constructor(private readonly changes: ChangeSource, socketPath: string) {
     this.daemon = new DaemonClient(socketPath)
@@ -140,6 +144,7 @@ export class Feed {
     this.report = report
     this.reportAt = Date.now()
     if (withTopology && Date.now() - this.topologyAt >= TOPOLOGY_MIN_MS) await this.readTopology(report)
+    if (withTopology && Date.now() - this.metrics.lastAt >= TICK_MS - 250) await this.metrics.sample(report, this.topology?.volumes ?? null)
     this.broadcast()
   }
 
@@ -172,7 +177,14 @@ export class Feed {
     const current = signature(view)
     const targets = current === this.lastSignature ? [...this.fresh] : [...this.clients]
     this.lastSignature = current
+    // The graphs go to every page when there is a new sample, and to a new page at once.
+    const graphs = this.metrics.lastAt > this.metricsSent ? [...this.clients] : [...this.fresh]
+    this.metricsSent = this.metrics.lastAt
     this.fresh.clear()
     for (const res of targets) sendEvent(res, 'state', view)
+    if (this.report && this.metrics.lastAt > 0) {
+      const metrics = this.metrics.view(this.report)
+      for (const res of graphs) sendEvent(res, 'metrics', metrics)
+    }
   }
 }

@@ -27,6 +27,7 @@ const ASSETS: Record<string, string> = {
   '/dashboard.js': page('dashboard.js'),
   '/dom.js': page('dom.js'),
   '/log-pane.js': page('log-pane.js'),
+  '/graphs.js': page('graphs.js'),
   '/transport.js': page('transport.js'),
   '/favicon.svg': page('favicon.svg'),
   '/units.js': fileURLToPath(new URL('../lib/units.js', import.meta.url)),

@@ -51,6 +51,9 @@ export function containerArgs(plan: Plan, p: ProcessPlan, addressing: ContainerA
     else if (flag === '-ip.bind') out.push('-ip.bind=0.0.0.0')
     else if (flag === '-port') out.push(`-port=${port}`)
     else if (flag === '-port.grpc') out.push(`-port.grpc=${port + 10_000}`)
+    else if (flag === '-metricsPort') out.push(`-metricsPort=${port + 20_000}`)
+    // Scraped from outside the container: on every interface of its network namespace, as -ip.bind.
+    else if (flag === '-metricsIp') out.push('-metricsIp=0.0.0.0')
     else if (flag === '-publicUrl') out.push(`-publicUrl=${addressing.publicUrl ?? `${addressing.selfHost}:${port}`}`)
     else if (ADDRESS_LIST_FLAGS.has(flag) && value !== 'none') {
       const mapped = value.split(',').map((address) => {

@@ -5,6 +5,7 @@ import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
 import {basePortOf, countOf, maxVolumesOf, S3_SECRET_FILE, s3SecretName, storageFor, volumeGroupsOf, volumeSizeLimitMBOf} from './kube-common.js'
 import {fill, template} from './template.js'
+import {helmArgsValues, perProcessArgsNote} from './extra-args.js'
 import type {ExportFile, ExportRendering, S3ExportOptions, S3Keys} from './types.js'
 
 export const HELM_VALUES_FILE = 'values.yaml'
@@ -25,6 +26,8 @@ export function renderHelm(plan: Plan, options: S3ExportOptions = {}): ExportRen
   })
   const files: ExportFile[] = [{path: HELM_VALUES_FILE, kind: 'helm-values', content: `${header}${stringify(values, {lineWidth: 0, aliasDuplicateObjects: false})}`}]
   const notes: string[] = []
+  const perProcess = perProcessArgsNote(plan, HELM_VALUES_FILE)
+  if (perProcess) notes.push(perProcess)
   if (hasS3 && options.keys) files.push(s3SecretFile(plan, 'helm', helmSecretData(options.keys)))
   else if (hasS3) notes.push(s3SecretNote(plan, HELM_VALUES_FILE))
   return {files, prerequisites: [], notes}
@@ -49,6 +52,7 @@ export function helmValues(plan: Plan, options: S3ExportOptions = {}): Record<st
       resumeState: true,
       data: claim(storageFor(plan, 'master')),
       logs: noLogDir,
+      ...helmArgsValues(plan, 'master'),
     },
     volume: {
       // With several racks every rack is a volume group below, and the default group is off.
@@ -57,12 +61,13 @@ export function helmValues(plan: Plan, options: S3ExportOptions = {}): Record<st
       ...port('volume'),
       ...(single ? {rack: groups[0].rack, dataCenter: groups[0].dataCenter} : {}),
       dataDirs: [{name: 'data1', ...claim(storageFor(plan, 'volume')), maxVolumes: maxVolumesOf(plan)}],
+      ...helmArgsValues(plan, 'volume'),
     },
     volumes: single ? {} : Object.fromEntries(groups.map((g) => [g.name, {replicas: g.replicas, rack: g.rack, dataCenter: g.dataCenter}])),
   }
   const filers = countOf(plan, 'filer')
   values.filer = filers > 0
-    ? {replicas: filers, ...port('filer'), defaultReplicaPlacement: plan.replication, data: claim(storageFor(plan, 'filer')), logs: noLogDir, s3: {enabled: false}}
+    ? {replicas: filers, ...port('filer'), defaultReplicaPlacement: plan.replication, data: claim(storageFor(plan, 'filer')), logs: noLogDir, s3: {enabled: false}, ...helmArgsValues(plan, 'filer')}
     : {enabled: false}
   const gateways = countOf(plan, 's3')
   if (gateways > 0) {
@@ -79,6 +84,7 @@ export function helmValues(plan: Plan, options: S3ExportOptions = {}): Record<st
       },
       ...(options.buckets && options.buckets.length > 0 ? {createBuckets: options.buckets.map((name) => ({name, anonymousRead: false}))} : {}),
       logs: noLogDir,
+      ...helmArgsValues(plan, 's3'),
     }
   } else values.s3 = {enabled: false}
   return values

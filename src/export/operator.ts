@@ -1,6 +1,7 @@
 import {stringify} from 'yaml'
 
-import type {Plan} from '../plan/types.js'
+import type {Plan, ProcessKind} from '../plan/types.js'
+import {perProcessArgsNote, sharedArgsOf} from './extra-args.js'
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
 import {s3SecretFile, s3SecretNote} from './helm.js'
@@ -26,6 +27,8 @@ export function renderOperator(plan: Plan, options: S3ExportOptions = {}, conten
   })
   const files: ExportFile[] = [{path: resourceFile(plan), kind: 'seaweed-resource', content: `${header}${stringify(seaweedResource(plan), {lineWidth: 0})}`}]
   const notes: string[] = []
+  const perProcess = perProcessArgsNote(plan, resourceFile(plan))
+  if (perProcess) notes.push(perProcess)
   if (hasS3 && contents.s3Identities !== undefined) files.push(s3SecretFile(plan, 'operator', {[S3_CONFIG_KEY]: contents.s3Identities}))
   else if (hasS3) notes.push(s3SecretNote(plan, resourceFile(plan)))
   if (hasS3 && options.buckets && options.buckets.length > 0) {
@@ -38,6 +41,11 @@ export function seaweedResource(plan: Plan): Record<string, unknown> {
   const persistence = (size: string) => ({enabled: true, accessModes: ['ReadWriteOnce'], resources: {requests: {storage: size}}})
   const groups = volumeGroupsOf(plan)
   const volumeStorage = storageFor(plan, 'volume')
+  const operatorArgs = (kind: ProcessKind) => {
+    const args = sharedArgsOf(plan, kind)
+    const metricsPort = plan.processes.find((p) => p.kind === kind)?.ports.metrics
+    return {...(args.length > 0 ? {extraArgs: args} : {}), ...(metricsPort === undefined ? {} : {metricsPort})}
+  }
   const spec: Record<string, any> = {
     image: imageFor(plan),
     volumeServerDiskCount: 1,
@@ -46,11 +54,12 @@ export function seaweedResource(plan: Plan): Record<string, unknown> {
       defaultReplication: plan.replication,
       volumeSizeLimitMB: volumeSizeLimitMBOf(plan),
       persistence: persistence(storageFor(plan, 'master')),
+      ...operatorArgs('master'),
     },
     // Every server is in volumeTopology, by rack; the plain volume set runs none.
     volume: {replicas: 0, requests: {storage: volumeStorage}},
     volumeTopology: Object.fromEntries(groups.map((g) => [g.name, {
-      replicas: g.replicas, rack: g.rack, dataCenter: g.dataCenter, requests: {storage: volumeStorage},
+      replicas: g.replicas, rack: g.rack, dataCenter: g.dataCenter, requests: {storage: volumeStorage}, ...operatorArgs('volume'),
     }])),
   }
   const filers = countOf(plan, 'filer')
@@ -60,11 +69,12 @@ export function seaweedResource(plan: Plan): Record<string, unknown> {
       persistence: persistence(storageFor(plan, 'filer')),
       // The filer would otherwise serve S3 itself, unauthenticated unless configured.
       s3: {enabled: false},
+      ...operatorArgs('filer'),
     }
   }
   const gateways = countOf(plan, 's3')
   if (gateways > 0) {
-    spec.s3 = {replicas: gateways, port: basePortOf(plan, 's3'), configSecret: {name: s3SecretName(plan), key: S3_CONFIG_KEY}}
+    spec.s3 = {replicas: gateways, port: basePortOf(plan, 's3'), configSecret: {name: s3SecretName(plan), key: S3_CONFIG_KEY}, ...operatorArgs('s3')}
   }
   return {
     apiVersion: 'seaweed.seaweedfs.com/v1',

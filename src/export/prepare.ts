@@ -79,6 +79,9 @@ async function prepareTarget(request: ExportRequest, warnings: string[]): Promis
     case 'helm':
     case 'operator':
       return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context: {...context, s3: await s3Options(request, request.target === 'helm')}}
+    case 'prometheus':
+      // Scraped on this machine: every process at the address it really listens on.
+      return {plan: planFromFile(request.file), context}
     default:
       return {plan: planFromFile(request.file, 'create', EXPORT_PLAN), context}
   }
@@ -125,7 +128,8 @@ async function systemdPlan(request: ExportRequest, warnings: string[]): Promise<
     }
     warnings.push(`--data-dir ${dataDir} is a temporary directory (written because of --force)`)
   }
-  return planCluster({...loaded.spec, dataDir}, loaded.source, EXPORT_PLAN)
+  const {weedFlagsFor} = await import('../services/plan.js')
+  return planCluster({...loaded.spec, dataDir}, loaded.source, {...EXPORT_PLAN, weedFlags: weedFlagsFor(loaded.spec)})
 }
 
 /** --weed-path as given (it names the binary on the target host), default /usr/local/bin/weed. */

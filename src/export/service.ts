@@ -7,6 +7,7 @@ import {renderHelm} from './helm.js'
 import {renderK8s} from './k8s.js'
 import {renderOperator} from './operator.js'
 import {prepareExport, type RenderContext} from './prepare.js'
+import {renderPrometheus} from './prometheus.js'
 import {renderSupervisor} from './supervisor.js'
 import {renderSystemd} from './systemd.js'
 import type {ExportFileKind, ExportRendering, ExportTarget} from './types.js'
@@ -51,6 +52,7 @@ const RENDERERS: Record<ExportTarget, (plan: Plan, context: RenderContext) => Ex
   k8s: (plan, {files}) => renderK8s(plan, files),
   helm: (plan, {s3}) => renderHelm(plan, s3),
   operator: (plan, {s3, files}) => renderOperator(plan, s3, files),
+  prometheus: (plan) => renderPrometheus(plan),
 }
 
 /** Plan the spec, render it for the target, and write the files (all or none) or return them. */

@@ -1,6 +1,6 @@
 /** What an export renders: files relative to the output directory, made from one Plan and nothing else. */
 
-export type ExportTarget = 'supervisor' | 'systemd' | 'compose' | 'k8s' | 'helm' | 'operator'
+export type ExportTarget = 'supervisor' | 'systemd' | 'compose' | 'k8s' | 'helm' | 'operator' | 'prometheus'
 
 export type ExportFileKind =
   | 'supervisord-config'
@@ -13,6 +13,7 @@ export type ExportFileKind =
   | 'k8s-secret'
   | 'process-file'
   | 'install-script'
+  | 'prometheus-config'
 
 export interface ExportFile {
   /** Relative to the output directory; never absolute, never with "..". */

@@ -4,6 +4,11 @@ import {relative, resolve} from 'node:path'
 import {isSeaweedctlError, SeaweedctlError} from '../lib/errors.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {planCluster} from '../plan/planner.js'
+import {weedFlagsFor} from '../services/plan.js'
+import {locateWeed} from '../weed/binary.js'
+import {weedFlagsOf} from '../weed/flag-table.js'
+import type {WeedFlags} from '../plan/weed-flags.js'
+import {SPEC_SCHEMA} from '../spec/schema.js'
 import {parseSpecText} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
 import {readSupervisorConfig, shortPath, UnsetVariableError} from './ini.js'
@@ -47,7 +52,7 @@ export function importSupervisor(request: ImportRequest): ImportResult {
   let conversion
   try {
     doc = readSupervisorConfig(input)
-    conversion = convertSupervisorConfig(doc, {name: request.name})
+    conversion = convertSupervisorConfig(doc, {name: request.name, weedFlags: localWeedFlags()})
   } catch (error) {
     if (error instanceof UnsetVariableError) {
       throw new SeaweedctlError('IMPORT_ENV_UNSET', `${error.message}; nothing was written.`, {
@@ -67,7 +72,8 @@ export function importSupervisor(request: ImportRequest): ImportResult {
   const text = `${header.join('\n')}\n${renderSpecYaml(raw)}`
   // The file must load and plan exactly as any hand-written one, before it is written.
   const loaded = parseSpecText(text, target)
-  const plan = planCluster(loaded.spec, loaded.source)
+  // Flags carried over into `args` are checked against this machine's weed when there is one.
+  const plan = planCluster(loaded.spec, loaded.source, {weedFlags: weedFlagsFor(loaded.spec, {required: false})})
   writeFileAtomic(target, text)
   return {
     input, read: doc.files, file: target, overwritten: exists,
@@ -95,4 +101,14 @@ export function describeImport(result: ImportResult): string[] {
   }
   lines.push('', `Next: seaweedctl cluster plan --file ${rel(result.file)}`)
   return lines
+}
+
+/** The flags of the weed a new spec would run (weed.version's default), when this machine has it. */
+function localWeedFlags(): WeedFlags | undefined {
+  const version = SPEC_SCHEMA.fields.weed.fields.version.default
+  try {
+    return weedFlagsOf(locateWeed({specBinary: 'auto', specVersion: version}).path, version)
+  } catch {
+    return undefined
+  }
 }

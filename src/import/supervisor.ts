@@ -2,7 +2,7 @@ import {hostname} from 'node:os'
 import {dirname, isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
-import {isLoopback, placementOf} from '../plan/planner.js'
+import {isLoopback, ONE_HOST_ELECTION_TIMEOUT, placementOf} from '../plan/planner.js'
 import {localAddresses} from '../plan/preflight.js'
 import {minimalSizing, topologyOf, unplaceableReason} from '../plan/replication.js'
 import {KIND_PRIORITY} from '../export/supervisor.js'
@@ -10,6 +10,8 @@ import type {ProcessKind} from '../plan/types.js'
 import {defaultRaw} from '../spec/load.js'
 import {expandPercent, type IniDocument, type IniEntry, type IniSection, shortPath, UnsetVariableError} from './ini.js'
 import {parseCommandLine, type WeedInvocation} from './weed-args.js'
+import {extraArgsOf, type UnmodelledFlags} from './extra-args.js'
+import type {WeedFlags} from '../plan/weed-flags.js'
 
 /**
  * mistake: the source is wrong or unsafe and the import does not repeat it;
@@ -105,7 +107,7 @@ const PROGRAM_KEY_REASON: Record<string, string> = {
 }
 
 /** Turn a parsed supervisord config into seaweed.yaml values and a report. Pure apart from the host name. */
-export function convertSupervisorConfig(doc: IniDocument, options: {name?: string; env?: NodeJS.ProcessEnv; localAddresses?: string[]} = {}): Conversion {
+export function convertSupervisorConfig(doc: IniDocument, options: {name?: string; env?: NodeJS.ProcessEnv; localAddresses?: string[]; weedFlags?: WeedFlags} = {}): Conversion {
   const notes: ImportNote[] = []
   const at = (s: IniSection, line = s.line, file = s.file) => `${shortPath(file)}:${line} [${s.name}]`
   const note = (severity: NoteSeverity, where: string, message: string) => notes.push({severity, where, message})
@@ -264,6 +266,8 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
       }
       flag(p, 'resumeState')
       flag(p, 'telemetry')
+      // The plan's own election timeout for masters on one machine: nothing to carry over into args.
+      if (p.flags.get('electionTimeout') === ONE_HOST_ELECTION_TIMEOUT) flag(p, 'electionTimeout')
       flag(p, 'mdir')
     }
   }
@@ -389,6 +393,7 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
   if (programSettings.length > 1 && priorities.size === 1) {
     note('mistake', 'all programs', `every program has priority ${[...priorities][0]}, so supervisord starts them together: filers and volume servers race the master and sit in their retry loops; seaweedctl starts masters, volume servers, filers, S3 in order, each once the previous kind is ready`)
   }
+  const unmodelled: UnmodelledFlags[] = []
   for (const {section, processes: procs} of programSettings) {
     const first = procs[0]
     const e = (k: string) => first.entries.get(k)?.value
@@ -409,12 +414,18 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
     }
     for (const p of procs) {
       const unused = [...p.flags.keys()].filter((k) => !p.used.has(k) && !['port', 'port.grpc', 'ip'].includes(k))
-      if (unused.length > 0) note('dropped', where(p), `weed ${p.kind} flags with no place in seaweed.yaml: ${unused.map((k) => `-${k}=${p.flags.get(k)}`).join(' ')}`)
+      const name = `${p.kind}-${byKind(p.kind).indexOf(p) + 1}`
+      if (unused.length > 0) unmodelled.push({kind: p.kind, name, where: where(p), flags: new Map(unused.map((k) => [k, p.flags.get(k)!])), port: p.flags.get('port'), ip: p.flags.get('ip')})
       // -config_dir=dataDir/conf is what seaweedctl passes itself.
       const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && resolve(p.global.get(k)!) === resolve(raw.dataDir, 'conf')))
       if (globals.length > 0) note('dropped', where(p), `global weed flags: ${globals.map((k) => `-${k}=${p.global.get(k)}`).join(' ')} (seaweedctl sets -logtostderr and -config_dir itself)`)
     }
   }
+
+  const extra = extraArgsOf(unmodelled, options.weedFlags)
+  for (const [kind, args] of Object.entries(extra.kindArgs)) raw[kind].args = args
+  raw.processes = extra.processes
+  for (const n of extra.notes) note(n.severity, n.where, n.message)
 
   fitTopology(raw, note)
 

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'SPEC_TYPE'
   | 'SPEC_RANGE'
   | 'SPEC_FLAG_CONFLICT'
+  | 'SPEC_WEED_ARG'
   | 'PLAN_PORT_COLLISION'
   | 'PLAN_PORT_RANGE'
   | 'PLAN_REPLICATION'
@@ -72,6 +73,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_TYPE: EXIT.badInput,
   SPEC_RANGE: EXIT.badInput,
   SPEC_FLAG_CONFLICT: EXIT.badInput,
+  SPEC_WEED_ARG: EXIT.badInput,
   PLAN_PORT_COLLISION: EXIT.badInput,
   PLAN_PORT_RANGE: EXIT.badInput,
   PLAN_REPLICATION: EXIT.badInput,

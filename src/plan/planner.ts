@@ -6,10 +6,13 @@ import {has, parseVersionString, type WeedVersion, NEWEST_KNOWN, compareVersions
 import {runDirOf, socketPathFor} from './paths.js'
 import {minimalSizing, topologyOf, unplaceableReason} from './replication.js'
 import type {Plan, ProcessKind, ProcessPlan, S3Plan} from './types.js'
+import {checkArgs, mergeArgs, type WeedFlags} from './weed-flags.js'
 
 /** Highest HTTP port: its gRPC twin (port+10000) must stay a valid port. */
 export const MAX_HTTP_PORT = 55_535
 const GRPC_DELTA = 10_000
+/** A process's Prometheus metrics port: its HTTP port + 20000 (so it moves with portOffset and the base ports). */
+export const METRICS_DELTA = 20_000
 /** A volume server's SIGKILL grace: its pre-stop sleep plus time to drain and flush. */
 const VOLUME_DRAIN_MARGIN_MS = 30_000
 /** The filer's gRPC graceful stop alone can take 10 s (its own metadata subscription), so allow well above. */
@@ -35,6 +38,11 @@ export interface PlanOptions {
    * run on hosts of their own and keep weed's default.
    */
   oneHost?: boolean
+  /**
+   * The flags of the weed the plan runs (src/weed/flag-table.ts), to check `args` against. Without it only
+   * their shape is checked (one flag per entry, given once, not one the plan sets).
+   */
+  weedFlags?: WeedFlags
 }
 
 /** The raft election timeout of masters that share one machine (see PlanOptions.oneHost). */
@@ -50,6 +58,7 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
   const offset = spec.portOffset
 
   checkSizing(spec, source)
+  const extraArgs = extraArgsOf(spec, source, options.weedFlags)
 
   const masterPorts = range(spec.master.count).map((i) => spec.master.port + offset + i)
   const masterAddresses = masterPorts.map((p) => `${ip}:${p}`)
@@ -65,7 +74,8 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
       cwd: dir,
       // HOME points at the process's own directory so no stray ~/.seaweedfs/*.toml changes its behaviour.
       env: {PATH: '/usr/local/bin:/usr/bin:/bin', HOME: dir},
-      ports: {http, grpc: http + GRPC_DELTA},
+      ports: {http, grpc: http + GRPC_DELTA, ...(spec.metrics.enabled ? {metrics: http + METRICS_DELTA} : {})},
+      extraArgs: extraArgs(kind, name),
       dataDir: dir,
       logFile: join(logDir, `${name}.log`),
       stopSignal: 'SIGTERM',
@@ -163,6 +173,16 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
     })
   }
 
+  // The spec's extra flags go last, after the metrics flags: a reader of the command line sees what was added.
+  for (const p of processes) {
+    if (p.ports.metrics !== undefined) p.args.push(`-metricsPort=${p.ports.metrics}`, `-metricsIp=${p.host}`)
+    // A flag the spec gives replaces a default of the plan's (e.g. the one-host -electionTimeout), so the command
+    // line names it once. Flags the plan owns never get here: checkArgs refuses them.
+    const given = new Set((p.extraArgs ?? []).map(flagNameOf))
+    const subcommand = p.args.findIndex((a) => !a.startsWith('-'))
+    p.args = [...p.args.slice(0, subcommand + 1), ...p.args.slice(subcommand + 1).filter((a) => !given.has(flagNameOf(a)))]
+    p.args.push(...(p.extraArgs ?? []))
+  }
   checkPorts(processes, spec, source)
   checkReplication(spec, processes, source)
 
@@ -255,20 +275,73 @@ function checkSizing(spec: ClusterSpec, source: SpecSource): void {
   }
 }
 
+/**
+ * The extra flags of each process: its kind's `args`, then its own (`processes[]`), each list checked against
+ * the weed's flags. Every problem is reported at once, each at its entry's file:line:col.
+ */
+function extraArgsOf(spec: ClusterSpec, source: SpecSource, flags: WeedFlags | undefined): (kind: ProcessKind, name: string) => string[] {
+  const problems = KINDS.flatMap((kind) => checkArgs(spec[kind].args, kind, `${kind}.args`, flags, spec.metrics.enabled))
+  const counts: Record<ProcessKind, number> = {master: spec.master.count, volume: spec.volume.count, filer: spec.filer.count, s3: spec.s3.count}
+  const named = new Map<string, number>()
+  spec.processes.forEach((entry, i) => {
+    const key = `processes[${i}]`
+    const [kind, index] = [entry.name.replace(/-\d+$/, '') as ProcessKind, Number(entry.name.replace(/^.*-/, ''))]
+    if (named.has(entry.name)) problems.push({key: `${key}.name`, message: `${key}.name "${entry.name}" is already processes[${named.get(entry.name)}]`, hint: 'one entry per process'})
+    else if (index > counts[kind]) problems.push({key: `${key}.name`, message: `${key}.name "${entry.name}" is no process of this plan (${kind}.count is ${counts[kind]})`, hint: 'seaweedctl cluster plan lists the processes'})
+    named.set(entry.name, i)
+    problems.push(...checkArgs(entry.args, kind, `${key}.args`, flags, spec.metrics.enabled))
+  })
+  if (problems.length > 0) {
+    const where = (key: string) => {
+      const at = source.positions.get(key)
+      return source.file && at ? `${source.file}:${at.line}:${at.column}  ` : ''
+    }
+    const [first] = problems
+    const at = source.positions.get(first.key)
+    throw new SeaweedctlError('SPEC_WEED_ARG', `${problems.map((p) => `${where(p.key)}${p.message}${p.hint ? `\n       ${p.hint}` : ''}`).join('\n')}\nNothing was changed.`, {
+      data: {
+        key: first.key, ...(source.file && at ? {file: source.file, line: at.line, column: at.column} : {}),
+        ...(flags ? {weedVersion: flags.table.version} : {}),
+        problems: problems.map((p) => ({key: p.key, message: p.message, hint: p.hint, ...source.positions.get(p.key)})),
+      },
+    })
+  }
+  const own = new Map(spec.processes.map((e) => [e.name, e.args]))
+  return (kind, name) => mergeArgs(spec[kind].args, own.get(name) ?? [])
+}
+
+const KINDS: readonly ProcessKind[] = ['master', 'volume', 'filer', 's3']
+
+/** `-electionTimeout=2s` → `electionTimeout`. */
+const flagNameOf = (arg: string): string => arg.replace(/^-+/, '').split('=')[0]
+
 function checkPorts(processes: ProcessPlan[], spec: ClusterSpec, source: SpecSource): void {
-  const owner = new Map<number, {name: string; what: string}>()
+  const at = (p: ProcessPlan) => (spec.portOffset > 0 ? 'portOffset' : `${p.kind}.port`)
   for (const p of processes) {
     if (p.ports.http > MAX_HTTP_PORT) {
-      throw badPlan('PLAN_PORT_RANGE', `${p.name} would listen on port ${p.ports.http}, above ${MAX_HTTP_PORT} (its gRPC port ${p.ports.grpc} must stay ≤ 65535).`, source, spec.portOffset > 0 ? 'portOffset' : `${p.kind}.port`, ['Use a smaller portOffset or base port'], {port: p.ports.http, process: p.name})
+      throw badPlan('PLAN_PORT_RANGE', `${p.name} would listen on port ${p.ports.http}, above ${MAX_HTTP_PORT} (its gRPC port ${p.ports.grpc} must stay ≤ 65535).`, source, at(p), ['Use a smaller portOffset or base port'], {port: p.ports.http, process: p.name})
     }
-    for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
+  }
+  for (const p of processes) {
+    if (p.ports.metrics !== undefined && p.ports.metrics > 65_535) {
+      throw badPlan('PLAN_PORT_RANGE', `${p.name}'s metrics port would be ${p.ports.metrics} (HTTP ${p.ports.http} + ${METRICS_DELTA}), above 65535.`, source, at(p), ['Use a smaller portOffset or base port, or set metrics.enabled: false'], {port: p.ports.metrics, process: p.name})
+    }
+  }
+  const owner = new Map<number, {name: string; what: string}>()
+  for (const p of processes) {
+    for (const [what, port] of portsOf(p)) {
       const other = owner.get(port)
       if (other) {
-        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other.name} (${other.what}) and as the ${what} port of ${p.name}. HTTP and gRPC ports come in pairs (gRPC = HTTP + 10000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other.name, p.name]})
+        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other.name} (${other.what}) and as the ${what} port of ${p.name}. HTTP, gRPC and metrics ports come together (gRPC = HTTP + 10000, metrics = HTTP + 20000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other.name, p.name]})
       }
       owner.set(port, {name: p.name, what})
     }
   }
+}
+
+/** Every port a process listens on, with what it is for (HTTP, gRPC, metrics). */
+export function portsOf(p: Pick<ProcessPlan, 'ports'>): Array<['HTTP' | 'gRPC' | 'metrics', number]> {
+  return [['HTTP', p.ports.http], ['gRPC', p.ports.grpc], ...(p.ports.metrics === undefined ? [] : [['metrics', p.ports.metrics] as ['metrics', number]])]
 }
 
 function checkReplication(spec: ClusterSpec, processes: ProcessPlan[], source: SpecSource): void {

@@ -5,6 +5,7 @@ import {dirname, relative} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import type {SpecSource} from '../spec/schema.js'
+import {portsOf} from './planner.js'
 import type {Plan} from './types.js'
 
 /** A listening TCP socket on this machine, from /proc/net/tcp{,6}. */
@@ -163,7 +164,7 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): void {
   machineFacts(plan, options)
   const listening = listeningPorts()
   for (const p of plan.processes) {
-    for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
+    for (const [what, port] of portsOf(p)) {
       if (options.ownPorts?.has(port)) continue
       const listener = blockerOf(listening, p.host, port)
       if (!listener) continue

@@ -46,7 +46,10 @@ export interface ProcessPlan {
   cwd: string
   /** The whole environment of the process (weed reads PORT, IP, DIR, MASTER… from it, so nothing is inherited). */
   env: Record<string, string>
-  ports: {http: number; grpc: number}
+  /** `metrics`: where it serves Prometheus /metrics (absent with metrics.enabled false). */
+  ports: {http: number; grpc: number; metrics?: number}
+  /** The spec's extra weed flags for this process (`KIND.args`, then its `processes[]` entry); also at the end of `args`. */
+  extraArgs?: string[]
   /** Where this process keeps its data (created before start). */
   dataDir: string
   logFile: string

@@ -1,6 +1,7 @@
 import type {ProcessWeed} from '../daemon/protocol.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {diffPlans, type PlanDiff, refusalsOf} from '../plan/diff.js'
+import {portsOf} from '../plan/planner.js'
 import {preflight} from '../plan/preflight.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import type {StatusReport} from '../supervisor/status-types.js'
@@ -103,7 +104,7 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
 }
 
 function ownPorts(report: StatusReport): Set<number> {
-  return new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => [p.ports.http, p.ports.grpc]))
+  return new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => portsOf(p).map(([, port]) => port)))
 }
 
 /** One line for people: what `up` changed on the running cluster. */

@@ -9,6 +9,7 @@ import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '.
 import {registryDir} from '../daemon/registry.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {EXIT, SeaweedctlError} from '../lib/errors.js'
+import {portsOf} from '../plan/planner.js'
 import type {Plan} from '../plan/types.js'
 import {tailLines} from '../supervisor/diagnose.js'
 import {rememberRunDir} from './running.js'
@@ -44,7 +45,7 @@ export async function runningPorts(plan: Plan): Promise<Set<number>> {
     await client.close()
   }
   for (const s of survivors(plan)) names.add(s.name)
-  return new Set(plan.processes.filter((p) => names.has(p.name)).flatMap((p) => [p.ports.http, p.ports.grpc]))
+  return new Set(plan.processes.filter((p) => names.has(p.name)).flatMap((p) => portsOf(p).map(([, port]) => port)))
 }
 
 /** Create every directory of the plan; the run directory is private (0700). */

@@ -3,7 +3,8 @@ import {statfs} from 'node:fs/promises'
 import {dirname, relative} from 'node:path'
 
 import {isSeaweedctlError} from '../lib/errors.js'
-import {planCluster} from '../plan/planner.js'
+import {planCluster, portsOf} from '../plan/planner.js'
+import {weedFlagsFor} from './plan.js'
 import {blockerOf, listeningPorts, socketHolder, writableProblem} from '../plan/preflight.js'
 import type {Plan} from '../plan/types.js'
 import type {ClusterSpec} from '../spec/schema.js'
@@ -42,7 +43,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const env = options.env ?? process.env
   const loaded = specExists(options.file) ? loadSpecFile(options.file) : undefined
   const spec: ClusterSpec = loaded ? loaded.spec : newSpec(options.file, {}).spec
-  const plan = planCluster(spec, loaded?.source)
+  const plan = planCluster(spec, loaded?.source, {weedFlags: weedFlagsFor(spec, {weedPath: options.weed, required: false})})
   const checks: Check[] = [
     ...await weedChecks(spec, options.weed, env),
     portsCheck(plan),
@@ -98,7 +99,7 @@ function portsCheck(plan: Plan): Check {
   let ours = 0
   let total = 0
   for (const p of plan.processes) {
-    for (const [what, port] of [['HTTP', p.ports.http], ['gRPC', p.ports.grpc]] as const) {
+    for (const [what, port] of portsOf(p)) {
       total++
       const listener = blockerOf(listening, p.host, port)
       if (!listener) continue

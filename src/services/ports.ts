@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {listeningPorts} from '../plan/preflight.js'
+import {portsOf} from '../plan/planner.js'
 import {KIND_ORDER, type Plan} from '../plan/types.js'
 import {isAlive} from '../supervisor/proc.js'
 import {withLockFile} from './lock.js'
@@ -79,12 +80,9 @@ export function claimedPorts(plan: Plan): number[] {
     const group = plan.processes.filter((p) => p.kind === kind)
     if (group.length === 0) continue
     const first = Math.min(...group.map((p) => p.ports.http))
-    const grpcDelta = group[0].ports.grpc - group[0].ports.http
-    for (let i = 0; i < Math.max(group.length, ROOM_PER_KIND); i++) {
-      out.add(first + i)
-      out.add(first + i + grpcDelta)
-    }
-    for (const p of group) out.add(p.ports.http).add(p.ports.grpc)
+    const deltas = portsOf(group[0]).map(([, port]) => port - group[0].ports.http)
+    for (let i = 0; i < Math.max(group.length, ROOM_PER_KIND); i++) for (const delta of deltas) out.add(first + i + delta)
+    for (const p of group) for (const [, port] of portsOf(p)) out.add(port)
   }
   return [...out].sort((a, b) => a - b)
 }

@@ -3,7 +3,8 @@ import {readFileSync, rmSync} from 'node:fs'
 import {DaemonClient} from '../daemon/client.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
-import {planCluster} from '../plan/planner.js'
+import {planCluster, portsOf} from '../plan/planner.js'
+import {weedFlagsFor} from './plan.js'
 import {preflight} from '../plan/preflight.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import {setNumberInSpecText} from '../spec/edit.js'
@@ -79,11 +80,12 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const loaded = loadSpecFile(options.file, 'existing')
   const text = readFileSync(loaded.source.file!, 'utf8')
   const from = loaded.spec[kind].count
-  const oldPlan = planCluster(loaded.spec, loaded.source)
+  const weedFlags = weedFlagsFor(loaded.spec, {required: false})
+  const oldPlan = planCluster(loaded.spec, loaded.source, {weedFlags})
   const newSpec = {...loaded.spec, [kind]: {...loaded.spec[kind], count}}
   let newPlan: Plan
   try {
-    newPlan = planCluster(newSpec)
+    newPlan = planCluster(newSpec, loaded.source, {weedFlags})
   } catch (error) {
     if (error instanceof SeaweedctlError && error.code === 'PLAN_REPLICATION') {
       const holding = await holdings(oldPlan, oldPlan.processes.filter((p) => p.kind === 'volume' && p.index > count))
@@ -111,7 +113,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       if (count === from) return {kind, from, to: count, added: [], removed: [], running: true, counts, purged: [], drainMs: {}}
       const weedPath = (JSON.parse(readFileSync(`${oldPlan.runDir}/plan.json`, 'utf8')) as {weedPath: string}).weedPath
       if (count > from) {
-        const ownPorts = new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => [p.ports.http, p.ports.grpc]))
+        const ownPorts = new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => portsOf(p).map(([, port]) => port)))
         preflight({...newPlan, processes: newPlan.processes.filter((p) => addedNames.includes(p.name)), directories: []}, {ownPorts})
         createDirectories(newPlan)
         await client.request('POST', '/v1/reconfigure', {plan: newPlan})
@@ -144,7 +146,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
           // Record what really happened, even when a later drain failed: the plan and the spec match the running cluster.
           const reached = from - done.length
           const reachedSpec = {...loaded.spec, [kind]: {...loaded.spec[kind], count: reached}}
-          await client.request('POST', '/v1/reconfigure', {plan: planCluster(reachedSpec)})
+          await client.request('POST', '/v1/reconfigure', {plan: planCluster(reachedSpec, loaded.source, {weedFlags})})
           writeFileAtomic(loaded.source.file!, setNumberInSpecText(text, [kind, 'count'], reached))
         }
       }

@@ -45,7 +45,7 @@ export function stoppedReport(plan: Plan): StatusReport {
     s3: s3Status(plan),
     processes: plan.processes.map((p): ProcessStatus => ({
       name: p.name, kind: p.kind, state: 'STOPPED', pid: null, uptimeMs: null, address: `${p.host}:${p.ports.http}`, ports: {...p.ports},
-      restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion,
+      restarts: 0, health: '', lastRestart: null, logFile: p.logFile, weedVersion: plan.weedVersion, command: ['weed', ...p.args],
     })),
   }
 }

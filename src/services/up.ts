@@ -19,7 +19,7 @@ import {DaemonClient} from '../daemon/client.js'
 import {type ClusterOwner, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {claimAutoOffset, claimPlanPorts, handClaimTo, releaseClaim} from './ports.js'
 import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} from './spec.js'
-import {summarisePlan} from './plan.js'
+import {hasExtraArgs, planSpec, summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
 import {type ApplyResult, applyToRunning, runningVersions} from './apply.js'
 import {findRunningCluster} from './running.js'
@@ -84,7 +84,9 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   const deadline = started + options.timeoutMs
   let {loaded, specText, pinned} = await prepareSpec(options)
   if (pinned) emit({type: 'pinned', ...pinned})
-  let plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+  // Extra weed flags are checked against the weed that will run them: found (or installed) before the plan.
+  const early = hasExtraArgs(loaded.spec) ? await findOrInstallWeed(options, loaded, emit) : undefined
+  let plan = withBuckets(planSpec(loaded, {weedPath: early?.path}), options.buckets ?? [])
   const autoPorts = options.portOffset === 'auto' && specText !== undefined
   if (autoPorts) {
     // A new spec with automatic ports: the first free offset, claimed before anything starts, written into the spec.
@@ -98,7 +100,7 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   }
   try {
     emit({type: 'plan', summary: summarisePlan(plan), plan})
-    const weed = await findOrInstallWeed(options, loaded, emit)
+    const weed = early ?? await findOrInstallWeed(options, loaded, emit)
     emit({type: 'weed', weed})
     return await withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
   } catch (error) {

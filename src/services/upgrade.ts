@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {planCluster} from '../plan/planner.js'
+import {weedFlagsFor} from './plan.js'
 import {setStringInSpecText} from '../spec/edit.js'
 import {findWeed, type WeedBinary} from '../weed/binary.js'
 import {formatVersion, parseVersionString, supportVerdict} from '../weed/versions.js'
@@ -47,8 +48,10 @@ export async function upgradeWeed(options: UpgradeOptions): Promise<UpgradeResul
     throw new SeaweedctlError('BAD_ARGUMENT', `${loaded.source.file} pins weed.binary to ${loaded.spec.weed.binary}; an upgrade needs weed.binary: auto (the cache holds each version). Nothing was changed.`, {hints: ['Set weed.binary to auto, or replace that binary and run seaweedctl up']})
   }
   // The version's own flags: the planner consults the version table.
-  const next = planCluster({...loaded.spec, weed: {...loaded.spec.weed, version: to}}, loaded.source)
   const weed = await weedOf(to, options)
+  const nextSpec = {...loaded.spec, weed: {...loaded.spec.weed, version: to}}
+  // The extra flags must exist in the new version too: checked against its own weed before anything moves.
+  const next = planCluster(nextSpec, loaded.source, {weedFlags: weedFlagsFor(nextSpec, {weedPath: weed.path})})
   const text = readFileSync(loaded.source.file!, 'utf8')
   const goBack = `To go back: seaweedctl weed upgrade ${from}`
 

@@ -275,6 +275,8 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
       config: r.s3.config && resolve(baseDir, r.s3.config),
       identities: r.s3.identities.map((i: any) => ({...i, secretKeyFile: i.secretKeyFile && resolve(baseDir, i.secretKeyFile)})),
     },
+    processes: r.processes.map((p: any) => ({name: p.name, args: [...p.args]})),
+    metrics: {enabled: r.metrics.enabled},
     supervise: {
       restart: r.supervise.restart,
       startTimeoutMs: parseDuration(r.supervise.startTimeout)!,

@@ -25,6 +25,13 @@ export const BUCKET_NAME_HINT = 'S3 bucket names: 3-63 lower-case letters, digit
 
 const bucketList = (doc: string): FieldSpec => ({type: 'list', default: [], doc, item: {type: 'string', default: '', pattern: BUCKET_NAME, patternHint: BUCKET_NAME_HINT, doc: 'a bucket name'}})
 
+const weedArgHint = (kind: string) => `one weed flag per entry with its leading dash, e.g. "-index=leveldb" (see: weed ${kind} -h)`
+const weedArgs = (kind: string): FieldSpec => ({
+  type: 'list', default: [],
+  doc: `extra weed flags for every ${kind} process, e.g. ["-index=leveldb"]; checked against \`weed ${kind} -h\` of weed.version`,
+  item: {type: 'string', default: '', pattern: /^--?[A-Za-z0-9]/, patternHint: weedArgHint(kind), doc: 'a weed flag'},
+})
+
 const port = (value: number, doc: string): FieldSpec => ({type: 'integer', default: value, min: 1024, max: 55_535, doc})
 
 export const SPEC_SCHEMA = {
@@ -60,6 +67,7 @@ export const SPEC_SCHEMA = {
         port: port(9333, 'HTTP port of master-1 (master i gets port+i-1); gRPC is always port+10000'),
         volumeSizeLimitMB: {type: 'integer', default: 1024, min: 1, max: 30_000, doc: 'a volume is full at this size'},
         defaultReplication: {type: 'replication', default: '000', doc: 'e.g. "001" = 2 copies on 2 servers in one rack'},
+        args: weedArgs('master'),
       },
     },
     volume: {
@@ -71,6 +79,7 @@ export const SPEC_SCHEMA = {
         racks: {type: 'integer', default: 1, min: 1, max: 200, doc: 'spread servers over this many racks (round robin)'},
         dataCenters: {type: 'integer', default: 1, min: 1, max: 200, doc: 'spread racks over this many data centers'},
         preStopSeconds: {type: 'integer', default: 1, min: 0, max: 300, doc: 'seconds a stopping server keeps serving after leaving the topology'},
+        args: weedArgs('volume'),
       },
     },
     filer: {
@@ -78,6 +87,7 @@ export const SPEC_SCHEMA = {
       fields: {
         count: {type: 'integer', default: 1, min: 0, max: 20, doc: 'number of filers (0 = none)'},
         port: port(8888, 'HTTP port of filer-1 (filer i gets port+i-1)'),
+        args: weedArgs('filer'),
       },
     },
     s3: {
@@ -109,6 +119,23 @@ export const SPEC_SCHEMA = {
         },
         config: {type: 'string', default: '', doc: 'an existing weed s3.json whose identities are added ("" = none)'},
         anonymousRead: bucketList('buckets anyone may read without signing (everything else needs a key)'),
+        args: weedArgs('s3'),
+      },
+    },
+    processes: {
+      type: 'list', default: [], doc: 'per-process extra weed flags, e.g. [{name: volume-2, args: ["-index=leveldb"]}]; they replace the kind\'s flag of the same name',
+      item: {
+        type: 'object', doc: 'one process',
+        fields: {
+          name: {type: 'string', default: '', pattern: /^(master|volume|filer|s3)-[1-9]\d*$/, patternHint: 'a process name such as volume-2 (seaweedctl cluster plan lists them)', doc: 'process name'},
+          args: {type: 'list', default: [], doc: 'extra weed flags of this process', item: {type: 'string', default: '', pattern: /^--?[A-Za-z0-9]/, patternHint: weedArgHint('<kind>'), doc: 'a weed flag'}},
+        },
+      },
+    },
+    metrics: {
+      type: 'object', doc: 'Prometheus metrics of every process (seaweedctl metrics, seaweedctl export prometheus)',
+      fields: {
+        enabled: {type: 'boolean', default: true, doc: 'each process serves /metrics on its HTTP port + 20000, on its own address'},
       },
     },
     supervise: {
@@ -137,10 +164,11 @@ export interface ClusterSpec {
   dataDir: string
   bind: string
   portOffset: number
-  master: {count: number; port: number; volumeSizeLimitMB: number; defaultReplication: string}
-  volume: {count: number; port: number; max: number; racks: number; dataCenters: number; preStopSeconds: number}
-  filer: {count: number; port: number}
+  master: {count: number; port: number; volumeSizeLimitMB: number; defaultReplication: string; args: string[]}
+  volume: {count: number; port: number; max: number; racks: number; dataCenters: number; preStopSeconds: number; args: string[]}
+  filer: {count: number; port: number; args: string[]}
   s3: {
+    args: string[]
     count: number
     port: number
     region: string
@@ -153,6 +181,9 @@ export interface ClusterSpec {
     config: string
     anonymousRead: string[]
   }
+  /** Per-process extra flags, by process name. */
+  processes: Array<{name: string; args: string[]}>
+  metrics: {enabled: boolean}
   supervise: {restart: RestartPolicy; startTimeoutMs: number; healthIntervalMs: number; unhealthyThreshold: number}
   logs: {maxBytes: number; backups: number}
 }

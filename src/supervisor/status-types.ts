@@ -10,7 +10,10 @@ export interface ProcessStatus {
   uptimeMs: number | null
   /** Where it listens for HTTP, host:port ("127.0.0.3:8082"): volume servers on loopback each have their own IP. */
   address: string
-  ports: {http: number; grpc: number}
+  /** `metrics`: its Prometheus /metrics port, when metrics are on. */
+  ports: {http: number; grpc: number; metrics?: number}
+  /** The command line it runs (or would run): the weed executable, then its arguments. */
+  command: string[]
   restarts: number
   health: string
   /** Masters only: whether this master is the leader the masters agree on. */

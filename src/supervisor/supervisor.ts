@@ -228,6 +228,7 @@ export class Supervisor {
           lastRestart: p.lastRestartAt !== undefined && p.lastRestartReason ? {agoMs: now - p.lastRestartAt, reason: p.lastRestartReason} : null,
           logFile: p.plan.logFile,
           weedVersion: this.weeds.get(p.name)?.version ?? this.plan.weedVersion,
+          command: [this.weeds.get(p.name)?.path ?? this.defaultWeed.path, ...p.plan.args],
         }
       }),
     }

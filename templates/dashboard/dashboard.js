@@ -5,6 +5,7 @@ import {$, h} from '/dom.js'
 import {chooseLog, chosenLog, streamLog, updateLogChoice} from '/log-pane.js'
 import {obtainToken, postJson, readEvents, sleep, Unauthorized} from '/transport.js'
 import {formatDuration} from '/units.js'
+import {renderGraphs} from '/graphs.js'
 
 const CONFIRM_MS = 4000
 
@@ -36,6 +37,7 @@ async function followFeed() {
   for (;;) {
     try {
       await readEvents('/api/events', undefined, (event, data) => {
+        if (event === 'metrics') renderGraphs(data)
         if (event !== 'state') return
         view = data
         delay = 500

@@ -11,7 +11,7 @@ import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {parse, parseAllDocuments} from 'yaml'
+import {parse, parseAllDocuments, stringify} from 'yaml'
 
 import {cli, ensureBuilt, ROOT, WEED_VERSION_ARGS} from '../helpers/e2e.js'
 import {kubeFixtures, type KubeFixtures} from '../helpers/fixtures.js'
@@ -197,6 +197,47 @@ describe('export operator, against the operator\'s CRD schema', () => {
     assert.deepEqual(Object.entries(seaweed.spec.volumeTopology).map(([k, v]: [string, any]) => [k, v.replicas, v.rack, v.dataCenter]), [['rack1', 2, 'rack1', 'dc1'], ['rack2', 2, 'rack2', 'dc1']])
     assert.equal(seaweed.spec.filer.replicas, 1)
     assert.equal(seaweed.spec.filer.s3.enabled, false)
-    assert.deepEqual(seaweed.spec.s3, {replicas: 1, port: 8333 + OFFSET, configSecret: {name: 'seaweed-dev-s3', key: 'seaweedfs_s3_config'}})
+    assert.deepEqual(seaweed.spec.s3, {replicas: 1, port: 8333 + OFFSET, configSecret: {name: 'seaweed-dev-s3', key: 'seaweedfs_s3_config'}, metricsPort: 28333 + OFFSET})
+  })
+})
+
+describe('export helm and operator with extra weed flags (args)', () => {
+  it('the chart\'s own values where it has them, extraArgs otherwise; helm template renders them; the resource fits the CRD', () => {
+    const spec = join(dir, 'seaweed.yaml')
+    const text = readFileSync(spec, 'utf8')
+    const withArgs = parse(text)
+    withArgs.master.args = ['-electionTimeout=2s', '-maxParallelVacuumPerServer=2']
+    withArgs.volume.args = ['-index=leveldb', '-concurrentUploadLimitMB=64']
+    withArgs.processes = [{name: 'volume-2', args: ['-fileSizeLimitMB=64']}]
+    writeFileSync(spec, stringify(withArgs))
+    try {
+      const helm = cli(['export', 'helm', '-o', join(dir, 'helm-args'), '--json'], dir)
+      assert.equal(helm.status, 0, helm.stderr + helm.stdout)
+      assert.match(JSON.parse(helm.stdout).notes.join('\n'), /not carried over.*volume-2: -fileSizeLimitMB=64/)
+      const values = parse(readFileSync(join(dir, 'helm-args', 'values.yaml'), 'utf8'))
+      assert.equal(values.master.electionTimeout, '2s')
+      assert.deepEqual(values.master.extraArgs, ['-maxParallelVacuumPerServer=2'])
+      assert.equal(values.volume.index, 'leveldb')
+      assert.deepEqual(values.volume.extraArgs, ['-concurrentUploadLimitMB=64'])
+      assert.equal(values.master.metricsPort, 29333 + OFFSET)
+      const rendered = run(HELM, ['template', 'dev', fixtures.chart, '-f', join(dir, 'helm-args', 'values.yaml')])
+      assert.equal(rendered.status, 0, rendered.stderr)
+      for (const flag of ['-electionTimeout=2s', '-maxParallelVacuumPerServer=2', '-index=leveldb', '-concurrentUploadLimitMB=64', `-metricsPort=${29333 + OFFSET}`]) assert.ok(rendered.stdout.includes(flag), `helm template lacks ${flag}`)
+      const manifests = join(dir, 'helm-args-rendered.yaml')
+      writeFileSync(manifests, rendered.stdout)
+      const check = run(join(VENV, 'kubernetes-validate'), ['--strict', manifests])
+      assert.equal(check.status, 0, check.stdout + check.stderr)
+
+      const operator = cli(['export', 'operator', '-o', join(dir, 'operator-args'), '--json'], dir)
+      assert.equal(operator.status, 0, operator.stderr + operator.stdout)
+      const resource = join(dir, 'operator-args', 'seaweed-dev.seaweed.yaml')
+      const seaweed = parse(readFileSync(resource, 'utf8'))
+      assert.deepEqual(seaweed.spec.master.extraArgs, ['-electionTimeout=2s', '-maxParallelVacuumPerServer=2'])
+      for (const group of Object.values(seaweed.spec.volumeTopology) as any[]) assert.deepEqual(group.extraArgs, ['-index=leveldb', '-concurrentUploadLimitMB=64'])
+      const checked = run(join(VENV, 'check-jsonschema'), ['--schemafile', strictCrdSchema(), resource])
+      assert.equal(checked.status, 0, checked.stdout + checked.stderr)
+    } finally {
+      writeFileSync(spec, text)
+    }
   })
 })

@@ -51,7 +51,7 @@ describe('dashboard guard', () => {
 })
 
 const proc = (name: string, kind: ProcessStatus['kind'], port: number, health: string, state: ProcessStatus['state'] = 'RUNNING'): ProcessStatus => ({
-  name, kind, state, pid: 100 + port % 100, uptimeMs: 5000, address: `127.0.0.1:${port}`, ports: {http: port, grpc: port + 10000}, restarts: 0, health, lastRestart: null, logFile: `/logs/${name}.log`, weedVersion: '4.48',
+  name, kind, state, pid: 100 + port % 100, uptimeMs: 5000, address: `127.0.0.1:${port}`, ports: {http: port, grpc: port + 10000}, restarts: 0, health, lastRestart: null, logFile: `/logs/${name}.log`, weedVersion: '4.48', command: [],
 })
 
 function report(extra: Record<string, unknown> = {}): StatusReport {

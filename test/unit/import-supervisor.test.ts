@@ -342,4 +342,27 @@ describe('import supervisor: what the local plan cannot hold as written', () => 
     assert.ok(result.notes.some((n) => n.severity === 'mistake' && /allowUntrustedRemoteEndpoints=true on 10\.9\.8\.1.*169\.254\.169\.254/.test(n.message)))
     assert.ok(!result.notes.some((n) => n.severity === 'dropped' && /allowUntrusted/.test(n.message)))
   })
+
+  it('carries weed flags it has no key for into args: shared ones per kind, the rest per process; unknown ones are reported', () => {
+    const dir = write('args', [
+      '[program:master]',
+      'command=weed -logtostderr=true master -ip=127.0.0.1 -port=9333 -mdir=/srv/ar/master-1 -electionTimeout=2s',
+      '[program:volume1]',
+      'command=weed -logtostderr=true volume -ip=127.0.0.1 -port=8080 -dir=/srv/ar/volume-1 -master=127.0.0.1:9333 -index=leveldb -compactionMBps=40',
+      '[program:volume2]',
+      'command=weed -logtostderr=true volume -ip=127.0.0.1 -port=8081 -dir=/srv/ar/volume-2 -master=127.0.0.1:9333 -index=leveldb -noSuchFlag=1 -metricsPort=9100',
+      '',
+    ].join('\n'))
+    const kinds = {master: {electionTimeout: 'duration'}, volume: {index: 'string', compactionMBps: 'int'}, filer: {}, s3: {}} as const
+    const result = convertSupervisorConfig(readSupervisorConfig(join(dir, 'supervisord.conf')), {weedFlags: {table: {version: '4.48', kinds: kinds as any}, others: []}})
+    assert.deepEqual(result.raw.master.args, ['-electionTimeout=2s'])
+    assert.deepEqual(result.raw.volume.args, ['-index=leveldb'])
+    assert.deepEqual(result.raw.processes, [{name: 'volume-1', args: ['-compactionMBps=40']}])
+    const notes = result.notes.map((n) => `${n.severity}: ${n.where} ${n.message}`).join('\n')
+    assert.match(notes, /dropped: .*\[program:volume2\].*-noSuchFlag=1 \(weed 4\.48 has no such volume flag\)/)
+    assert.match(notes, /changed: .*\[program:volume2\].*-metricsPort=9100: seaweedctl plans each process's metrics port/)
+    const plan = planCluster(specFromRaw({...result.raw, dataDir: '/srv/ar'}, dir))
+    assert.ok(plan.processes.find((p) => p.name === 'volume-1')!.args.includes('-compactionMBps=40'))
+    assert.ok(plan.processes.find((p) => p.name === 'volume-2')!.args.includes('-index=leveldb'))
+  })
 })

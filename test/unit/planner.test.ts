@@ -275,6 +275,12 @@ describe('several masters', () => {
     const exported = planCluster(specWith({'master.count': 3}), undefined, {oneHost: false, distinctVolumeHosts: false})
     for (const m of exported.processes.filter((p) => p.kind === 'master')) assert.equal(flag(m, 'electionTimeout'), undefined)
   })
+
+  test('master.args -electionTimeout replaces the one-host default: the flag appears once, with the spec\'s value', () => {
+    for (const m of planWith({'master.count': 3, 'master.args': ['-electionTimeout=3s']}).processes.filter((p) => p.kind === 'master')) {
+      assert.deepEqual(m.args.filter((a) => a.startsWith('-electionTimeout')), ['-electionTimeout=3s'])
+    }
+  })
 })
 
 describe('volume server addresses', () => {
@@ -399,8 +405,16 @@ describe('port checks', () => {
   })
 
   test('the highest legal port is fine', () => {
-    const plan = planWith({'volume.port': 55_532})
+    const plan = planWith({'volume.port': 55_532, 'metrics.enabled': false})
     assert.equal(proc(plan, 'volume-4').ports.grpc, 65_535)
+  })
+
+  test('a metrics port (HTTP + 20000) above 65535 is PLAN_PORT_RANGE, with metrics.enabled: false as a way out', () => {
+    const error = planError({'volume.port': 45_533})
+    assert.equal(error.code, 'PLAN_PORT_RANGE')
+    assert.equal(error.data.process, 'volume-4')
+    assert.equal(error.data.port, 65_536)
+    assert.match(error.hints.join(' '), /metrics\.enabled: false/)
   })
 })
 

@@ -36,7 +36,7 @@ class FakeDaemon {
 }
 
 const proc = (name: string, kind: 'filer' | 's3', pid: number): ProcessStatus => ({
-  name, kind, state: 'RUNNING', pid, uptimeMs: 1, address: '127.0.0.1:1', ports: {http: 1, grpc: 2}, restarts: 0, health: '', lastRestart: null, logFile: '', weedVersion: '4.30',
+  name, kind, state: 'RUNNING', pid, uptimeMs: 1, address: '127.0.0.1:1', ports: {http: 1, grpc: 2}, restarts: 0, health: '', lastRestart: null, logFile: '', weedVersion: '4.30', command: [],
 })
 const plan = (name: string, kind: 'filer' | 's3', index: number, args: string[]) => ({name, kind, index, args} as unknown as ProcessPlan)
 const step = (name: string, kind: 'filer' | 's3', args: string[]): RollStep => ({
