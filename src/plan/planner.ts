@@ -135,7 +135,8 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
     processes.push({
       ...p,
       args: [
-        ...globalFlags, 's3',
+        // Its own config directory: the security.toml there holds the SSE-S3 key, which no other process needs.
+        '-logtostderr=true', `-config_dir=${s3!.configDir}`, 's3',
         `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
         `-filer=${filerPorts.map((f) => `${ip}:${f}`).join(',')}`,
         `-localSocket=${socketFor(p.name)}`,
@@ -199,6 +200,9 @@ function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan
     dir,
     credentialsFile: join(dir, 'credentials.json'),
     configFile: join(dir, 's3.json'),
+    configDir: join(dir, 'conf'),
+    securityFile: join(dir, 'conf', 'security.toml'),
+    ...(s.sse.kekFile ? {kekFile: s.sse.kekFile} : {}),
     ...(s.accessKey ? {accessKey: {accessKeyId: s.accessKey, secretKeyFile: s.secretKeyFile}} : {}),
     identities: s.identities.map((i) => ({name: i.name, actions: [...i.actions], ...(i.accessKey ? {accessKeyId: i.accessKey, secretKeyFile: i.secretKeyFile} : {})})),
     ...(s.config ? {importConfig: s.config} : {}),

@@ -10,6 +10,7 @@ import type {RunningCluster} from './running.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
 import {ensureCredentials, readCredentials} from '../s3/credentials.js'
+import {ensureSseKey} from '../s3/sse-key.js'
 
 export interface ApplyOptions {
   timeoutMs: number
@@ -60,6 +61,8 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const nextOf = (name: string) => next.processes.find((p) => p.name === name)!
   const runningOf = (name: string) => running.plan.processes.find((p) => p.name === name)!
   preflight({...next, processes: [...added, ...changed].map(nextOf), directories: next.directories}, {ownPorts: ownPorts(report)})
+  // Before any gateway (re)starts: a cluster made before SSE-S3 keys existed gets its key now.
+  if (next.s3) ensureSseKey(next.s3)
   const removedVolumes = removed.map(runningOf).filter((p) => p.kind === 'volume')
   if (removedVolumes.length > 0) await precheckDrain(running.plan, removedVolumes, weed.path, options.force ?? false)
 

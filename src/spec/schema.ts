@@ -109,6 +109,12 @@ export const SPEC_SCHEMA = {
         },
         config: {type: 'string', default: '', doc: 'an existing weed s3.json whose identities are added ("" = none)'},
         anonymousRead: bucketList('buckets anyone may read without signing (everything else needs a key)'),
+        sse: {
+          type: 'object', doc: 'server-side encryption (SSE-S3)',
+          fields: {
+            kekFile: {type: 'string', default: '', doc: 'file holding the key-encryption key: 64 hex characters or 32 raw bytes, mode 0600 ("" = generated once per cluster in the run directory)'},
+          },
+        },
       },
     },
     supervise: {
@@ -152,6 +158,8 @@ export interface ClusterSpec {
     /** Absolute, or "" */
     config: string
     anonymousRead: string[]
+    /** kekFile: absolute, or "" */
+    sse: {kekFile: string}
   }
   supervise: {restart: RestartPolicy; startTimeoutMs: number; healthIntervalMs: number; unhealthyThreshold: number}
   logs: {maxBytes: number; backups: number}
