@@ -61,6 +61,7 @@ export type ErrorCode =
   | 'IMPORT_NO_WEED'
   | 'IMPORT_UNSUPPORTED'
   | 'IMPORT_ENV_UNSET'
+  | 'KEY_ROTATION_REFUSED'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -89,6 +90,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   IMPORT_NO_WEED: EXIT.badInput,
   IMPORT_UNSUPPORTED: EXIT.badInput,
   IMPORT_ENV_UNSET: EXIT.badInput,
+  KEY_ROTATION_REFUSED: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
   DIR_NOT_WRITABLE: EXIT.environment,
   WEED_NOT_FOUND: EXIT.environment,

@@ -80,3 +80,22 @@ function securityToml(kek: string): string {
     '',
   ].join('\n')
 }
+
+/**
+ * `s3 rotate-kek`: always refused. weed wraps each SSE-S3 object's data key with the KEK and stores it in the
+ * object's metadata; it has no way to re-wrap those keys under a new KEK, and a gateway holds one KEK only, so a
+ * swapped key would leave every object written before it unreadable.
+ */
+export function refuseKekRotation(s3: S3Plan | undefined, weedVersion: string): never {
+  if (!s3) throw new SeaweedctlError('KEY_ROTATION_REFUSED', 'this cluster has no S3 gateway, so it has no SSE-S3 key to rotate; nothing was changed.', {data: {}})
+  const kept = readClusterKek(s3.securityFile) !== undefined
+  throw new SeaweedctlError('KEY_ROTATION_REFUSED', kept
+    ? `the SSE-S3 key-encryption key cannot be rotated in place: weed ${weedVersion} keeps every SSE-S3 object's data key wrapped with it in the object's metadata, cannot re-wrap them under a new key, and a gateway reads one key only, so objects written before the change would no longer decrypt. The key in ${s3.securityFile} is unchanged.`
+    : `this cluster has no SSE-S3 key yet (it is made at the first up with S3); nothing was changed.`, {
+    hints: kept
+      ? ['To move to a new key: start a second cluster with s3.sse.kekFile naming it, copy the objects across (e.g. aws s3 sync), then retire this one']
+      : ['To choose the key yourself, set s3.sse.kekFile before the first up'],
+    nothingChanged: true,
+    data: {securityFile: s3.securityFile},
+  })
+}

@@ -99,8 +99,8 @@ export const SPEC_SCHEMA = {
             fields: {
               name: {type: 'string', default: '', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternHint: 'letters, digits, _ and -', doc: 'identity name'},
               actions: {
-                type: 'list', default: [], doc: 'Admin | Read | Write | List | Tagging, optionally :bucket (e.g. Read:ci-data)',
-                item: {type: 'string', default: '', pattern: /^(Admin|Read|Write|List|Tagging)(:[a-z0-9.*-]+)?$/, patternHint: 'Admin, Read, Write, List or Tagging, optionally followed by :bucket', doc: 'an action'},
+                type: 'list', default: [], doc: 'weed\'s action names (Admin, Read, ReadAcp, Write, WriteAcp, List, Tagging, DeleteBucket, object-lock and bucket-policy actions: those the weed version knows), optionally :bucket or :bucket/path, * and ? as wildcards (e.g. Read:ci-data, Write:logs/app/*)',
+                item: {type: 'string', default: '', pattern: /^[A-Za-z]+(:[a-z0-9.*?-]+(\/[^\s]*)?)?$/, patternHint: 'an action name, optionally followed by :bucket or :bucket/path (* and ? match anything)', doc: 'an action'},
               },
               accessKey: {type: 'string', default: '', pattern: /^$|^[A-Za-z0-9_+=,.@-]{3,128}$/, patternHint: 'letters, digits and _+=,.@-, 3-128 characters', doc: 'access key id ("" = generated)'},
               secretKeyFile: {type: 'string', default: '', doc: 'file holding its secret ("" = generated)'},
