@@ -53,6 +53,9 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const {client, running, report} = cluster
   const diff = diffPlans(running.plan, next, runningVersions(cluster))
   const result: ApplyResult = {diff, added: [], removed: [], restarted: []}
+  // Even when nothing else changes: a kekFile that is not the cluster's key is refused; a cluster made before
+  // SSE-S3 keys existed gets its key before any gateway (re)starts.
+  if (next.s3) ensureSseKey(next.s3)
   if (diff.same) return result
   checkApplicable(running.plan, next)
 
@@ -61,8 +64,6 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const nextOf = (name: string) => next.processes.find((p) => p.name === name)!
   const runningOf = (name: string) => running.plan.processes.find((p) => p.name === name)!
   preflight({...next, processes: [...added, ...changed].map(nextOf), directories: next.directories}, {ownPorts: ownPorts(report)})
-  // Before any gateway (re)starts: a cluster made before SSE-S3 keys existed gets its key now.
-  if (next.s3) ensureSseKey(next.s3)
   const removedVolumes = removed.map(runningOf).filter((p) => p.kind === 'volume')
   if (removedVolumes.length > 0) await precheckDrain(running.plan, removedVolumes, weed.path, options.force ?? false)
 
