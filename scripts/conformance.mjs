@@ -30,6 +30,8 @@ const {values: opts} = parseArgs({
     workers: {type: 'string', default: '2'},
     timeout: {type: 'string', default: '120'},
     'port-base': {type: 'string', default: '30000'},
+    targets: {type: 'string', default: 'seaweedctl,mini'},
+    'report-from': {type: 'string'},
     suite: {type: 'string'},
     keep: {type: 'boolean', default: false},
     check: {type: 'boolean', default: false},
@@ -43,9 +45,30 @@ const weed = process.env.SEAWEEDCTL_WEED ?? join(process.env.XDG_CACHE_HOME ?? j
 if (!existsSync(weed)) stop(`weed ${version} not found at ${weed}: bash scripts/install-weed.sh ${version}`)
 if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'})
 
+const say = (line) => process.stderr.write(`conformance: ${line}\n`)
+if (opts['report-from']) {
+  // Two results files of earlier runs (seaweedctl's, then weed mini's), e.g. when one target had to run again.
+  const [a, b] = opts['report-from'].split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')))
+  report({seaweedctl: a, 'weed mini': b}, Math.round((a.seconds + b.seconds) / 60))
+  process.exit()
+}
+
+function report(results, minutes) {
+  const comparison = compareResults(results.seaweedctl, results['weed mini'])
+  const text = renderReport({
+    version, replication: opts.replication, suite, subset: opts.subset, suiteCommit: suiteCommit(suite),
+    commit: gitCommit(), date: new Date().toISOString(), minutes, results, comparison,
+  })
+  if (opts.out) writeFileSync(opts.out, text)
+  process.stdout.write(text)
+  if (opts.check && comparison.onlyMini.length > 0) {
+    say(`${comparison.onlyMini.length} test(s) pass on weed mini and fail on seaweedctl`)
+    process.exitCode = 1
+  }
+}
+
 const base = Number(opts['port-base'])
 const work = mkdtempSync(join(tmpdir(), 'seaweedctl-conformance-'))
-const say = (line) => process.stderr.write(`conformance: ${line}\n`)
 const cli = (args, cwd, extra = {}) => execFileSync(process.execPath, [join(root, 'bin', 'run.js'), ...args], {cwd, encoding: 'utf8', env: {...process.env, SEAWEEDCTL_WEED: weed, ...extra}})
 
 class Failure extends Error {}
@@ -87,7 +110,7 @@ try {
   const targets = [
     {name: 'seaweedctl', endpoint: env.AWS_ENDPOINT_URL},
     {name: 'weed mini', endpoint: `http://127.0.0.1:${miniPort}`},
-  ]
+  ].filter((t) => opts.targets.split(',').includes(t.name.replace('weed ', '')))
   const results = {}
   for (const target of targets) {
     const owners = await ownerIds(target.endpoint, identities)
@@ -98,19 +121,12 @@ try {
     say(`running the suite against ${target.name} (${tests.length || 'all'} tests)`)
     await runPytest(venv, ini, junit, tests)
     results[target.name] = {...parseJunit(readFileSync(junit, 'utf8')), seconds: Math.round((Date.now() - t0) / 1000)}
+    // Kept with --keep: a run of one target can be reported with another's (--report-from).
+    writeFileSync(join(work, `${target.name.replace(/\W/g, '-')}.json`), JSON.stringify(results[target.name]))
     say(`${target.name}: ${JSON.stringify(results[target.name].counts)} in ${results[target.name].seconds} s`)
   }
-  const comparison = compareResults(results.seaweedctl, results['weed mini'])
-  const report = renderReport({
-    version, replication: opts.replication, suite, subset: opts.subset, suiteCommit: suiteCommit(suite),
-    commit: gitCommit(), date: new Date().toISOString(), minutes: Math.round((Date.now() - started) / 60_000), results, comparison,
-  })
-  if (opts.out) writeFileSync(opts.out, report)
-  process.stdout.write(report)
-  if (opts.check && comparison.onlyMini.length > 0) {
-    say(`${comparison.onlyMini.length} test(s) pass on weed mini and fail on seaweedctl`)
-    process.exitCode = 1
-  }
+  if (results.seaweedctl && results['weed mini']) report(results, Math.round((Date.now() - started) / 60_000))
+  else say(`one target only: its results are in ${work} (--keep), for --report-from`)
 } catch (error) {
   if (!(error instanceof Failure)) throw error
   say(error.message)
