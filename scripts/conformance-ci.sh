@@ -3,7 +3,7 @@
 # weed 4.48 and 4.30; fails if a test of the subset passes on weed mini and fails on seaweedctl. Each version's
 # report goes to .cache/conformance-<version>.md. The suite's Python packages are installed first (that needs the
 # network); the runs then go into a network namespace of their own when this machine allows one, so weed mini's
-# ports (and its unix sockets in /tmp, named by port) meet nothing else. About 3 minutes per version on 2 cores.
+# ports (and its unix sockets in /tmp, named by port) meet nothing else. About 4 minutes per version on 2 idle cores (9 under heavy load).
 #   usage: scripts/conformance-ci.sh [VERSION…]     (default: 4.48 4.30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
