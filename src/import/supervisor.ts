@@ -416,8 +416,9 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
       const unused = [...p.flags.keys()].filter((k) => !p.used.has(k) && !['port', 'port.grpc', 'ip'].includes(k))
       const name = `${p.kind}-${byKind(p.kind).indexOf(p) + 1}`
       if (unused.length > 0) unmodelled.push({kind: p.kind, name, where: where(p), flags: new Map(unused.map((k) => [k, p.flags.get(k)!])), port: p.flags.get('port'), ip: p.flags.get('ip')})
-      // -config_dir=dataDir/conf is what seaweedctl passes itself.
-      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && resolve(p.global.get(k)!) === resolve(raw.dataDir, 'conf')))
+      // -config_dir=dataDir/conf (for S3 gateways dataDir/run/s3/conf) is what seaweedctl passes itself.
+      const ownConfigDir = p.kind === 's3' ? resolve(raw.dataDir, 'run', 's3', 'conf') : resolve(raw.dataDir, 'conf')
+      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && resolve(p.global.get(k)!) === ownConfigDir))
       if (globals.length > 0) note('dropped', where(p), `global weed flags: ${globals.map((k) => `-${k}=${p.global.get(k)}`).join(' ')} (seaweedctl sets -logtostderr and -config_dir itself)`)
     }
   }

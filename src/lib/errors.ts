@@ -64,6 +64,7 @@ export type ErrorCode =
   | 'IMPORT_ENV_UNSET'
   | 'BIND_NOT_LOCAL'
   | 'CONFIG_NOT_FOUND'
+  | 'KEY_ROTATION_REFUSED'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -93,6 +94,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   IMPORT_NO_WEED: EXIT.badInput,
   IMPORT_UNSUPPORTED: EXIT.badInput,
   IMPORT_ENV_UNSET: EXIT.badInput,
+  KEY_ROTATION_REFUSED: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
   BIND_NOT_LOCAL: EXIT.environment,
   CONFIG_NOT_FOUND: EXIT.badInput,

@@ -1,6 +1,8 @@
 import {join} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
+import {closest} from '../lib/suggest.js'
+import {actionName, identityActions} from '../s3/actions.js'
 import type {ClusterSpec, SpecSource} from '../spec/schema.js'
 import {has, parseVersionString, type WeedVersion, NEWEST_KNOWN, compareVersions} from '../weed/versions.js'
 import {runDirOf, socketPathFor} from './paths.js'
@@ -64,7 +66,7 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
   const masterAddresses = masterPorts.map((p) => `${ip}:${p}`)
   const masterUrls = masterAddresses.map((a) => `http://${a}`)
   const filerPorts = range(spec.filer.count).map((i) => spec.filer.port + offset + i)
-  const s3 = spec.s3.count > 0 ? s3PlanOf(spec, runDir, source) : undefined
+  const s3 = spec.s3.count > 0 ? s3PlanOf(spec, runDir, source, version) : undefined
 
   const base = (kind: ProcessKind, index: number, http: number, host = ip): Omit<ProcessPlan, 'args' | 'readiness' | 'liveness' | 'stopTimeoutMs'> => {
     const name = `${kind}-${index}`
@@ -156,7 +158,8 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
     processes.push({
       ...p,
       args: [
-        ...globalFlags, 's3',
+        // Its own config directory: the security.toml there holds the SSE-S3 key, which no other process needs.
+        '-logtostderr=true', `-config_dir=${s3!.configDir}`, 's3',
         `-ip.bind=${ip}`, `-port=${port}`, `-port.grpc=${port + GRPC_DELTA}`,
         `-filer=${filerPorts.map((f) => `${ip}:${f}`).join(',')}`,
         `-localSocket=${socketFor(p.name)}`,
@@ -209,7 +212,7 @@ export function planCluster(spec: ClusterSpec, source: SpecSource = {positions: 
   }
 }
 
-function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan {
+function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource, version: WeedVersion): S3Plan {
   const s = spec.s3
   const dir = join(runDir, 's3')
   if (Boolean(s.accessKey) !== Boolean(s.secretKeyFile)) {
@@ -221,6 +224,7 @@ function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan
     if (!identity.name) throw badPlan('SPEC_RANGE', `${key} needs a name.`, source, key)
     if (names.has(identity.name)) throw badPlan('SPEC_RANGE', `${key}.name "${identity.name}" is taken (admin and anonymous are reserved, names are unique).`, source, key)
     if (identity.actions.length === 0) throw badPlan('SPEC_RANGE', `${key} (${identity.name}) has no actions; e.g. actions: [Read, List].`, source, key)
+    checkActions(identity.actions, `${key}.actions`, spec.weed.version, version, source)
     if (Boolean(identity.accessKey) !== Boolean(identity.secretKeyFile)) throw badPlan('SPEC_RANGE', `${key}: accessKey and secretKeyFile go together.`, source, key)
     names.add(identity.name)
   })
@@ -230,11 +234,29 @@ function s3PlanOf(spec: ClusterSpec, runDir: string, source: SpecSource): S3Plan
     dir,
     credentialsFile: join(dir, 'credentials.json'),
     configFile: join(dir, 's3.json'),
+    configDir: join(dir, 'conf'),
+    securityFile: join(dir, 'conf', 'security.toml'),
+    ...(s.sse.kekFile ? {kekFile: s.sse.kekFile} : {}),
     ...(s.accessKey ? {accessKey: {accessKeyId: s.accessKey, secretKeyFile: s.secretKeyFile}} : {}),
     identities: s.identities.map((i) => ({name: i.name, actions: [...i.actions], ...(i.accessKey ? {accessKeyId: i.accessKey, secretKeyFile: i.secretKeyFile} : {})})),
     ...(s.config ? {importConfig: s.config} : {}),
     anonymousRead: [...s.anonymousRead],
   }
+}
+
+/** Every action must be one the weed version knows: weed itself would take an unknown one and never match it. */
+function checkActions(actions: string[], key: string, versionText: string, version: WeedVersion, source: SpecSource): void {
+  const known = identityActions(version)
+  actions.forEach((action, j) => {
+    const name = actionName(action)
+    if (known.includes(name)) return
+    const suggestion = closest(name, known)
+    const tail = action.slice(name.length)
+    throw badPlan('SPEC_RANGE', `${key}[${j}]: weed ${versionText} knows no S3 action "${name}".`, source, `${key}[${j}]`, [
+      suggestion ? `Did you mean "${suggestion}${tail}"?` : `weed ${versionText} knows: ${known.join(', ')}`,
+      ...(suggestion ? [`weed ${versionText} knows: ${known.join(', ')}`] : []),
+    ], {action, known})
+  })
 }
 
 /**

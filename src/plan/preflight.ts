@@ -6,6 +6,7 @@ import {dirname, relative} from 'node:path'
 import {SeaweedctlError} from '../lib/errors.js'
 import type {SpecSource} from '../spec/schema.js'
 import {portsOf} from './planner.js'
+import {kekFileProblem} from '../s3/sse-key.js'
 import type {Plan} from './types.js'
 
 /** A listening TCP socket on this machine, from /proc/net/tcp{,6}. */
@@ -175,6 +176,13 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): void {
         data: {port, address: p.host, process: p.name, ...(holder ? {holderPid: holder.pid, holder: holder.command} : {})},
       })
     }
+  }
+  const kekProblem = plan.s3?.kekFile ? kekFileProblem(plan.s3.kekFile) : undefined
+  if (kekProblem) {
+    throw new SeaweedctlError('SPEC_RANGE', `s3.sse.kekFile: ${kekProblem}. Nothing was changed.`, {
+      hints: ['Or remove s3.sse.kekFile: a key is then made once per cluster in the run directory (0600)'],
+      data: {path: plan.s3!.kekFile},
+    })
   }
   for (const dir of plan.directories) {
     const problem = writableProblem(dir)

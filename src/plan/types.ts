@@ -94,6 +94,12 @@ export interface S3Plan {
   credentialsFile: string
   /** weed's identities file, passed to each gateway as -config. */
   configFile: string
+  /** The gateways' own -config_dir (0700): it holds only their security.toml. */
+  configDir: string
+  /** security.toml (0600) with `[s3.sse] kek`, the SSE-S3 key-encryption key (weed derives its STS signing key from it). */
+  securityFile: string
+  /** A KEK the spec brings (s3.sse.kekFile): 64 hex characters or 32 raw bytes, mode 0600. */
+  kekFile?: string
   /** The admin identity's fixed key, if the spec names one. */
   accessKey?: {accessKeyId: string; secretKeyFile: string}
   identities: Array<{name: string; actions: string[]; accessKeyId?: string; secretKeyFile?: string}>

@@ -11,6 +11,7 @@ import type {RunningCluster} from './running.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
 import {ensureCredentials, readCredentials} from '../s3/credentials.js'
+import {ensureSseKey} from '../s3/sse-key.js'
 
 export interface ApplyOptions {
   timeoutMs: number
@@ -53,6 +54,9 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const {client, running, report} = cluster
   const diff = diffPlans(running.plan, next, runningVersions(cluster))
   const result: ApplyResult = {diff, added: [], removed: [], restarted: []}
+  // Even when nothing else changes: a kekFile that is not the cluster's key is refused; a cluster made before
+  // SSE-S3 keys existed gets its key before any gateway (re)starts.
+  if (next.s3) ensureSseKey(next.s3)
   if (diff.same) return result
   checkApplicable(running.plan, next)
 

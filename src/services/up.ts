@@ -14,6 +14,7 @@ import {cachedWeedVersion, describeSource, findWeed, locateWeed, type WeedBinary
 import {type CanaryResult, runCanary} from './canary.js'
 import {createBuckets} from './buckets.js'
 import {ensureCredentials} from '../s3/credentials.js'
+import {ensureSseKey} from '../s3/sse-key.js'
 import {createDirectories, launchDaemon, runForeground, runningPorts} from './cluster.js'
 import {DaemonClient} from '../daemon/client.js'
 import {type ClusterOwner, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
@@ -190,7 +191,10 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       if (specText !== undefined) writeFileAtomic(loaded.source.file!, specText)
       emit({type: 'spec', file: loaded.source.file!, created: specText !== undefined})
       createDirectories(plan)
-      if (plan.s3) ensureCredentials(plan.s3, plan.s3.buckets)
+      if (plan.s3) {
+        ensureCredentials(plan.s3, plan.s3.buckets)
+        ensureSseKey(plan.s3)
+      }
       launched = true
       // A fixed offset is claimed too (an automatic one already is), so automatic offsets keep clear of it.
       if (options.portOffset !== 'auto' || specText === undefined) await claimPlanPorts(plan, loaded.spec.portOffset)

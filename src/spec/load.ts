@@ -273,6 +273,7 @@ function toClusterSpec(raw: Raw, baseDir: string): ClusterSpec {
       ...r.s3,
       secretKeyFile: r.s3.secretKeyFile && resolve(baseDir, r.s3.secretKeyFile),
       config: r.s3.config && resolve(baseDir, r.s3.config),
+      sse: {kekFile: r.s3.sse.kekFile && resolve(baseDir, r.s3.sse.kekFile)},
       identities: r.s3.identities.map((i: any) => ({...i, secretKeyFile: i.secretKeyFile && resolve(baseDir, i.secretKeyFile)})),
     },
     processes: r.processes.map((p: any) => ({name: p.name, args: [...p.args]})),

@@ -109,8 +109,8 @@ export const SPEC_SCHEMA = {
             fields: {
               name: {type: 'string', default: '', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternHint: 'letters, digits, _ and -', doc: 'identity name'},
               actions: {
-                type: 'list', default: [], doc: 'Admin | Read | Write | List | Tagging, optionally :bucket (e.g. Read:ci-data)',
-                item: {type: 'string', default: '', pattern: /^(Admin|Read|Write|List|Tagging)(:[a-z0-9.*-]+)?$/, patternHint: 'Admin, Read, Write, List or Tagging, optionally followed by :bucket', doc: 'an action'},
+                type: 'list', default: [], doc: 'weed\'s action names (Admin, Read, ReadAcp, Write, WriteAcp, List, Tagging, DeleteBucket, object-lock and bucket-policy actions: those the weed version knows), optionally :bucket or :bucket/path, * and ? as wildcards (e.g. Read:ci-data, Write:logs/app/*)',
+                item: {type: 'string', default: '', pattern: /^[A-Za-z]+(:[a-z0-9.*?-]+(\/[^\s]*)?)?$/, patternHint: 'an action name, optionally followed by :bucket or :bucket/path (* and ? match anything)', doc: 'an action'},
               },
               accessKey: {type: 'string', default: '', pattern: /^$|^[A-Za-z0-9_+=,.@-]{3,128}$/, patternHint: 'letters, digits and _+=,.@-, 3-128 characters', doc: 'access key id ("" = generated)'},
               secretKeyFile: {type: 'string', default: '', doc: 'file holding its secret ("" = generated)'},
@@ -120,6 +120,12 @@ export const SPEC_SCHEMA = {
         config: {type: 'string', default: '', doc: 'an existing weed s3.json whose identities are added ("" = none)'},
         anonymousRead: bucketList('buckets anyone may read without signing (everything else needs a key)'),
         args: weedArgs('s3'),
+        sse: {
+          type: 'object', doc: 'server-side encryption (SSE-S3)',
+          fields: {
+            kekFile: {type: 'string', default: '', doc: 'file holding the key-encryption key: 64 hex characters or 32 raw bytes, mode 0600 ("" = generated once per cluster in the run directory)'},
+          },
+        },
       },
     },
     processes: {
@@ -180,6 +186,8 @@ export interface ClusterSpec {
     /** Absolute, or "" */
     config: string
     anonymousRead: string[]
+    /** kekFile: absolute, or "" */
+    sse: {kekFile: string}
   }
   /** Per-process extra flags, by process name. */
   processes: Array<{name: string; args: string[]}>

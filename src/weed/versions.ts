@@ -29,6 +29,10 @@ export type WeedFeature =
   | 'volumeMaintenance'
   /** master/volume/filer/s3 `/readyz`, and master `/cluster/status` that never blocks. */
   | 'nonBlockingStatus'
+  /** S3 identity actions for object lock: BypassGovernanceRetention, Get/PutObjectRetention… (s3_constants/s3_actions.go). */
+  | 's3ObjectLockActions'
+  /** S3 identity actions PutBucketPolicy and DeleteBucketPolicy (4.41; 4.30 gates bucket policies behind Admin). */
+  | 's3BucketPolicyActions'
 
 const SINCE: Record<WeedFeature, WeedVersion> = {
   volumeMasterFlag: {major: 4, minor: 0},
@@ -39,6 +43,8 @@ const SINCE: Record<WeedFeature, WeedVersion> = {
   shellApply: {major: 4, minor: 30},
   volumeMaintenance: {major: 4, minor: 13},
   nonBlockingStatus: {major: 4, minor: 30},
+  s3ObjectLockActions: {major: 3, minor: 95},
+  s3BucketPolicyActions: {major: 4, minor: 41},
 }
 
 export function compareVersions(a: WeedVersion, b: WeedVersion): number {

@@ -48,6 +48,21 @@ describe('S3 that CI can trust', () => {
     assert.equal(bad.code, 2, bad.stderr)
     assert.match(bad.stderr, new RegExp(`seaweed\\.yaml:${line}:\\d+ +"s3\\.buckets\\[1\\]" has an invalid value "x\\.\\.y"`))
     assert.deepEqual(weedPidsUnder(dir), [])
+    // An identity action weed does not know, and a KEK file others may read: refused before anything starts.
+    writeFileSync(join(dir, 'seaweed.yaml'), spec.replace(/^( {2}identities: )\[\]/m, '$1[{name: ci, actions: [Read, "Wrte:ci-data"]}]'))
+    const action = await cli(['up', '--file', 'seaweed.yaml'], {cwd: dir})
+    assert.equal(action.code, 2, action.stderr)
+    const actionLine = spec.split('\n').findIndex((l) => /^ {2}identities: \[\]/.test(l)) + 1
+    assert.match(action.stderr, new RegExp(`seaweed\\.yaml:${actionLine}:\\d+ +s3\\.identities\\[0\\]\\.actions\\[1\\]: weed ${TEST_WEED_VERSION.replace('.', '\\.')} knows no S3 action "Wrte"`))
+    assert.match(action.stderr, /Did you mean "Write:ci-data"\?/)
+    const kek = join(dir, 'open.kek')
+    writeFileSync(kek, `${randomBytes(32).toString('hex')}\n`, {mode: 0o644})
+    writeFileSync(join(dir, 'seaweed.yaml'), spec.replace(/^( {4}kekFile: )""/m, '$1open.kek'))
+    const open = await cli(['up', '--file', 'seaweed.yaml'], {cwd: dir})
+    assert.equal(open.code, 2, open.stderr)
+    assert.ok(open.stderr.includes(`s3.sse.kekFile: ${kek} is readable by others (mode 0644); run: chmod 600 ${kek}`), open.stderr)
+    assert.deepEqual(weedPidsUnder(dir), [])
+    assert.equal(existsSync(join(dir, '.seaweed', 'run', 's3')), false, 'no key was made')
     // The spec used from here on: a read-only identity and one bucket anyone may read.
     writeFileSync(join(dir, 'seaweed.yaml'), spec
       .replace(/^( {2}buckets: )\[\]/m, '$1[ci-data, public-data]')
@@ -74,7 +89,22 @@ describe('S3 that CI can trust', () => {
   test('env prints what tools read; eval "$(seaweedctl env --format sh)" then aws s3 cp there and back is identical', async () => {
     const json = await cli(['env', '--format', 'json', '--file', 'seaweed.yaml'], {cwd: dir})
     assert.equal(json.code, 0, json.stderr)
-    env = JSON.parse(json.stdout)
+    const {identities, ...vars} = JSON.parse(json.stdout) as Record<string, string> & {identities: Record<string, {accessKeyId: string; secretAccessKey: string; actions: string[]}>}
+    env = vars
+    // Every identity's keys, as weed has them.
+    const recorded = (JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Credentials).identities
+    assert.deepEqual(Object.keys(identities), ['admin', 'reader'])
+    for (const i of recorded) assert.deepEqual([identities[i.name].accessKeyId, identities[i.name].secretAccessKey], [i.accessKeyId, i.secretAccessKey])
+    assert.deepEqual(identities.reader.actions, ['Read', 'List'])
+    const asReader = await cli(['env', '--identity', 'reader', '--format', 'dotenv', '--file', 'seaweed.yaml'], {cwd: dir})
+    assert.equal(asReader.code, 0, asReader.stderr)
+    assert.ok(asReader.stdout.includes(`AWS_ACCESS_KEY_ID=${identities.reader.accessKeyId}\n`), asReader.stdout)
+    assert.ok(asReader.stdout.includes(`AWS_SECRET_ACCESS_KEY=${identities.reader.secretAccessKey}\n`), asReader.stdout)
+    const typo = await cli(['env', '--identity', 'raeder', '--file', 'seaweed.yaml'], {cwd: dir})
+    assert.equal(typo.code, 2, typo.stderr)
+    assert.match(typo.stderr, /--identity raeder: this cluster has no such S3 identity \(it has admin, reader\)/)
+    assert.match(typo.stderr, /Did you mean --identity reader\?/)
+    assert.equal(typo.stdout, '')
     assert.equal(env.AWS_ENDPOINT_URL, S3)
     assert.equal(env.S3_BUCKET, 'ci-data')
     assert.equal(env.AWS_REGION, 'us-east-1')
@@ -169,13 +199,23 @@ describe('S3 that CI can trust', () => {
     for (const line of lines) assert.match(line, /^[A-Z][A-Z0-9_]*=[^\n]*$/)
     assert.ok(lines.includes(`AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`))
     assert.ok(lines.includes('S3_BUCKET=ci-data'))
+    // Another identity's keys: its secret is the one masked.
+    const reader = (JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Credentials).identities.find((i) => i.name === 'reader')!
+    const asReader = await cli(['env', '--github', '--identity', 'reader', '--file', 'seaweed.yaml'], {cwd: dir, env: {GITHUB_ENV: githubEnv}})
+    assert.equal(asReader.code, 0, asReader.stderr)
+    assert.equal(asReader.stdout, `::add-mask::${reader.secretAccessKey}\n`)
+    assert.ok(readFileSync(githubEnv, 'utf8').includes(`AWS_SECRET_ACCESS_KEY=${reader.secretAccessKey}\n`))
     const missing = await cli(['env', '--github', '--file', 'seaweed.yaml'], {cwd: dir, env: {GITHUB_ENV: ''}})
     assert.equal(missing.code, 2)
   })
 
-  test('the secrets are in no file but the two 0600 ones, in no log, on no command line, in no weed environment', () => {
-    const secrets = (JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Credentials).identities.map((i) => i.secretAccessKey)
-    const allowed = new Set([credentialsFile(), join(dir, '.seaweed', 'run', 's3', 's3.json'), join(dir, 'github_env')])
+  test('the secrets are in no file but their 0600 ones, in no log, on no command line, in no weed environment', () => {
+    const securityFile = join(dir, '.seaweed', 'run', 's3', 'conf', 'security.toml')
+    assert.equal(statSync(securityFile).mode & 0o777, 0o600)
+    const kek = /^kek = "([0-9a-f]{64})"$/m.exec(readFileSync(securityFile, 'utf8'))?.[1]
+    assert.ok(kek, 'security.toml holds [s3.sse] kek')
+    const secrets = [...(JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Credentials).identities.map((i) => i.secretAccessKey), kek]
+    const allowed = new Set([credentialsFile(), join(dir, '.seaweed', 'run', 's3', 's3.json'), join(dir, 'github_env'), securityFile])
     const offenders: string[] = []
     const walk = (d: string) => {
       for (const entry of readdirSync(d, {withFileTypes: true})) {
@@ -201,7 +241,38 @@ describe('S3 that CI can trust', () => {
     assert.deepEqual(offenders, [])
   })
 
-  test('down keeps what was written just before it (objects, files and the metadata log), and takes seconds, not 15', async () => {
+  test('SSE-S3: the gateway has its key (no "No KEK", no STS error), stores ciphertext, and the key cannot be swapped', async () => {
+    const plain = randomBytes(300_000)
+    writeFileSync(join(dir, 'sse.bin'), plain)
+    const put = await run(AWS, ['s3api', 'put-object', '--bucket', 'ci-data', '--key', 'sse/object.bin', '--body', join(dir, 'sse.bin'), '--server-side-encryption', 'AES256'], {cwd: dir, env})
+    assert.equal(put.code, 0, put.stderr)
+    assert.equal(JSON.parse(put.stdout).ServerSideEncryption, 'AES256')
+    // Through the filer the stored bytes are the ciphertext: the object really is encrypted.
+    const stored = Buffer.from(await (await fetch(`${env.SEAWEED_FILER_URL}/buckets/ci-data/sse/object.bin`)).arrayBuffer())
+    assert.equal(stored.length, plain.length)
+    assert.equal(stored.equals(plain), false, 'the filer holds ciphertext')
+    const log = readFileSync(join(dir, '.seaweed', 'logs', 's3-1.log'), 'utf8')
+    assert.match(log, /SSE-S3 KeyManager: Loaded KEK from s3\.sse\.kek config/)
+    assert.doesNotMatch(log, /No KEK configured|no signing key found for STS service/)
+    // Rotation is refused with why, and changes nothing; so is a spec key that is not the cluster's.
+    const securityFile = join(dir, '.seaweed', 'run', 's3', 'conf', 'security.toml')
+    const before = readFileSync(securityFile, 'utf8')
+    const rotate = await cli(['s3', 'rotate-kek', '--file', 'seaweed.yaml'], {cwd: dir})
+    assert.equal(rotate.code, 2, rotate.stderr)
+    assert.match(rotate.stderr, /cannot be rotated in place: weed .* cannot re-wrap them under a new key/)
+    const other = join(dir, 'other.kek')
+    writeFileSync(other, randomBytes(32), {mode: 0o600})
+    const spec = readFileSync(join(dir, 'seaweed.yaml'), 'utf8')
+    assert.match(spec, /^ {4}kekFile: ""/m)
+    writeFileSync(join(dir, 'seaweed.yaml'), spec.replace(/^( {4}kekFile: )""/m, '$1other.kek'))
+    const swapped = await cli(['up', '--file', 'seaweed.yaml'], {cwd: dir})
+    writeFileSync(join(dir, 'seaweed.yaml'), spec)
+    assert.equal(swapped.code, 2, swapped.stderr)
+    assert.ok(swapped.stderr.includes(`s3.sse.kekFile: ${other} holds another key than the one this cluster encrypts with`), swapped.stderr)
+    assert.equal(readFileSync(securityFile, 'utf8'), before)
+  })
+
+  test('down keeps what was written just before it (objects, SSE-S3 objects, files and the metadata log), and takes seconds, not 15', async () => {
     const client = new S3Client({endpoint: env.AWS_ENDPOINT_URL, region: env.AWS_REGION, forcePathStyle: true, credentials: {accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY}})
     const last = randomBytes(100_000)
     await client.send(new PutObjectCommand({Bucket: 'ci-data', Key: 'last-before-down.bin', Body: last}))
@@ -227,6 +298,11 @@ describe('S3 that CI can trust', () => {
     } finally {
       again.destroy()
     }
+    // The SSE-S3 object written before down decrypts after up: the gateway came back with the same key.
+    const sse = await run(AWS, ['s3api', 'get-object', '--bucket', 'ci-data', '--key', 'sse/object.bin', join(dir, 'sse-back.bin')], {cwd: dir, env})
+    assert.equal(sse.code, 0, sse.stderr)
+    assert.equal(JSON.parse(sse.stdout).ServerSideEncryption, 'AES256')
+    assert.ok(readFileSync(join(dir, 'sse-back.bin')).equals(readFileSync(join(dir, 'sse.bin'))), 'SSE-S3 object identical after down/up')
     const direct = await fetch(`${env.SEAWEED_FILER_URL}/direct/last-before-down.bin`)
     assert.ok(Buffer.from(await direct.arrayBuffer()).equals(last))
     // The filer's metadata change log (flushed on its way down) names the last writes. weed 4.30 does not flush

@@ -231,7 +231,10 @@ describe('s3', () => {
   test('s3-1: binds the spec address, points at the filers, own socket, keys by file, signed probes', () => {
     const plan = planWith({'s3.count': 1, 'filer.count': 2})
     const s = proc(plan, 's3-1')
-    assert.deepEqual(s.args.slice(0, 3), ['-logtostderr=true', `-config_dir=${join(DATA, 'conf')}`, 's3'])
+    // its own config directory: the security.toml with the SSE-S3 key is for the gateways alone
+    assert.deepEqual(s.args.slice(0, 3), ['-logtostderr=true', `-config_dir=${join(plan.runDir, 's3', 'conf')}`, 's3'])
+    assert.equal(plan.s3!.securityFile, join(plan.runDir, 's3', 'conf', 'security.toml'))
+    assert.equal(flag(proc(plan, 'filer-1'), 'config_dir'), join(DATA, 'conf'))
     assert.equal(flag(s, 'ip.bind'), '127.0.0.1')
     // weed s3 has no -ip flag; an unknown flag makes weed exit 2
     assert.equal(flag(s, 'ip'), undefined)
@@ -244,6 +247,28 @@ describe('s3', () => {
     assert.deepEqual(s.liveness, s.readiness)
     assert.equal(plan.endpoints.s3, 'http://127.0.0.1:8333')
     assert.deepEqual(plan.processes.map((p) => p.kind), ['master', 'volume', 'volume', 'volume', 'volume', 'filer', 'filer', 's3'])
+  })
+
+  test('identity actions: every action the weed version knows, by bucket or path; an unknown one at file:line:col with the nearest', () => {
+    const yaml = (version: string, actions: string) => `weed: {version: "${version}"}\ns3:\n  count: 1\n  identities:\n    - name: ci\n      actions: ${actions}\n`
+    const file = join(BASE, 'seaweed.yaml')
+    const plan = (version: string, actions: string) => {
+      const {spec, source} = parseSpecText(yaml(version, actions), file)
+      return planCluster(spec, source)
+    }
+    const all48 = '[Admin, Read, ReadAcp, Write, WriteAcp, List, Tagging, DeleteBucket, BypassGovernanceRetention, GetObjectRetention, PutObjectRetention, GetObjectLegalHold, PutObjectLegalHold, GetBucketObjectLockConfiguration, PutBucketObjectLockConfiguration, PutBucketPolicy, DeleteBucketPolicy]'
+    assert.equal(plan('4.48', all48).s3!.identities[0].actions.length, 17)
+    assert.deepEqual(plan('4.48', '[Read:ci-data, "Write:ci-data/logs/*", "List:ci-*"]').s3!.identities[0].actions, ['Read:ci-data', 'Write:ci-data/logs/*', 'List:ci-*'])
+    // 4.30 has no bucket-policy actions (weed 4.41 added them)
+    const tooNew = (() => { try { plan('4.30', '[Read, PutBucketPolicy:ci-data]') } catch (error) { return error as SeaweedctlError } })()
+    assert.ok(tooNew instanceof SeaweedctlError)
+    assert.equal(tooNew.code, 'SPEC_RANGE')
+    assert.match(tooNew.message, new RegExp(`^${file.replaceAll('.', '\\.')}:6:23  s3\\.identities\\[0\\]\\.actions\\[1\\]: weed 4\\.30 knows no S3 action "PutBucketPolicy"`))
+    assert.doesNotThrow(() => plan('4.48', '[Read, PutBucketPolicy:ci-data]'))
+    const typo = (() => { try { plan('4.48', '[Raed:ci-data]') } catch (error) { return error as SeaweedctlError } })()
+    assert.ok(typo instanceof SeaweedctlError)
+    assert.match(typo.message, /:6:17 .*"Raed"/)
+    assert.match(typo.hints.join('\n'), /Did you mean "Read:ci-data"\?/)
   })
 
   test('S3 without a filer is rejected', () => {

@@ -62,7 +62,7 @@ describe('defaults', () => {
       master: {count: 1, port: 9333, volumeSizeLimitMB: 1024, defaultReplication: '000', args: []},
       volume: {count: 4, port: 8080, max: 0, racks: 1, dataCenters: 1, preStopSeconds: 1, args: []},
       filer: {count: 1, port: 8888, args: []},
-      s3: {count: 0, port: 8333, region: 'us-east-1', buckets: [], accessKey: '', secretKeyFile: '', identities: [], config: '', anonymousRead: [], args: []},
+      s3: {count: 0, port: 8333, region: 'us-east-1', buckets: [], accessKey: '', secretKeyFile: '', identities: [], config: '', anonymousRead: [], args: [], sse: {kekFile: ''}},
       processes: [],
       metrics: {enabled: true},
       supervise: {restart: 'on-failure', startTimeoutMs: 60_000, healthIntervalMs: 2000, unhealthyThreshold: 3},

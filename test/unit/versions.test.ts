@@ -51,12 +51,12 @@ const flagName = (arg: string) => arg.replace(/^-+/, '').split('=')[0]
 
 describe('feature table', () => {
   const expected: Record<string, Record<WeedFeature, boolean>> = {
-    '3.80': {volumeMasterFlag: false, peersNone: false, telemetryFlag: false, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
-    '4.00': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false},
-    '4.13': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: false},
-    '4.30': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
-    '4.44': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
-    '4.48': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true},
+    '3.80': {volumeMasterFlag: false, peersNone: false, telemetryFlag: false, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false, s3ObjectLockActions: false, s3BucketPolicyActions: false},
+    '4.00': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: false, s3LancePort: false, shellApply: false, volumeMaintenance: false, nonBlockingStatus: false, s3ObjectLockActions: true, s3BucketPolicyActions: false},
+    '4.13': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: false, volumeMaintenance: true, nonBlockingStatus: false, s3ObjectLockActions: true, s3BucketPolicyActions: false},
+    '4.30': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: false, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true, s3ObjectLockActions: true, s3BucketPolicyActions: false},
+    '4.44': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true, s3ObjectLockActions: true, s3BucketPolicyActions: true},
+    '4.48': {volumeMasterFlag: true, peersNone: true, telemetryFlag: true, s3IcebergPort: true, s3LancePort: true, shellApply: true, volumeMaintenance: true, nonBlockingStatus: true, s3ObjectLockActions: true, s3BucketPolicyActions: true},
   }
   for (const [version, features] of Object.entries(expected)) {
     test(`weed ${version}`, () => {
@@ -70,7 +70,7 @@ describe('feature table', () => {
   test('each feature starts exactly at its version (one minor earlier lacks it)', () => {
     const since: Record<WeedFeature, string> = {
       volumeMasterFlag: '4.00', peersNone: '4.00', telemetryFlag: '4.00', s3IcebergPort: '4.09', s3LancePort: '4.43',
-      shellApply: '4.30', volumeMaintenance: '4.13', nonBlockingStatus: '4.30',
+      shellApply: '4.30', volumeMaintenance: '4.13', nonBlockingStatus: '4.30', s3ObjectLockActions: '3.95', s3BucketPolicyActions: '4.41',
     }
     for (const [feature, first] of Object.entries(since) as Array<[WeedFeature, string]>) {
       const at = v(first)
