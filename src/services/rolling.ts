@@ -132,14 +132,19 @@ async function replaceAndWait(client: DaemonClient, step: RollStep, plan: Proces
   return `not RUNNING after ${Math.round(options.timeoutMs / 1000)}s${last ? ` (${last.state}${last.health ? `, ${last.health}` : ''})` : ''}`
 }
 
+/**
+ * Wait until every process serves, except the ones this roll is still to restart: those may be failing only
+ * because of a step already taken (S3 gateways still pointed at a filer that moved), and their own step fixes them.
+ */
 async function waitForAllRunning(client: DaemonClient, options: RollOptions, step: RollStep, done: string[], ordered: RollStep[]): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
+  const ahead = new Set(awaitedNot(done, ordered))
   let version: number | undefined
   let waiting: ProcessStatus[] = []
   while (Date.now() < deadline) {
     const report = await client.next(version)
     version = report?.version ?? version
-    waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED') ?? []
+    waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED' && !ahead.has(p.name)) ?? []
     if (report && waiting.length === 0) return
   }
   throw new SeaweedctlError('ROLL_FAILED', `not restarting ${step.name}: ${waiting.map((p) => `${p.name} is ${p.state}`).join(', ')} after ${Math.round(options.timeoutMs / 1000)}s.${progress(done, ordered)}`, {
@@ -180,6 +185,11 @@ function rollFailed(step: RollStep, failure: string, back: string | undefined, d
     data: {process: step.name, failure, restored: back === undefined, done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
     nothingChanged: false,
   })
+}
+
+/** The steps not yet taken (the current one included): a roll never waits on what it is about to restart. Pure. */
+export function awaitedNot(done: string[], ordered: Array<{name: string}>): string[] {
+  return ordered.map((s) => s.name).filter((n) => !done.includes(n))
 }
 
 function progress(done: string[], ordered: RollStep[]): string {

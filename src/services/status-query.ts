@@ -3,6 +3,7 @@ import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {currentStatus, ensureDaemon, survivors} from './cluster.js'
 import {s3Status} from './env.js'
 import {planFromFile} from './plan.js'
+import {withOperation} from './status.js'
 
 /** How long `status` waits for a daemon that has just adopted running processes to confirm them. */
 const ADOPTION_SETTLE_MS = 15_000
@@ -10,6 +11,10 @@ const ADOPTION_SETTLE_MS = 15_000
 /** The daemon's report, or every planned process STOPPED when no daemon answers. */
 export async function statusOf(file: string): Promise<StatusReport> {
   const plan = planFromFile(file, 'existing')
+  return withOperation(await reportOf(plan), plan.runDir)
+}
+
+async function reportOf(plan: Plan): Promise<StatusReport> {
   const report = await currentStatus(plan)
   if (report) return report
   // The daemon died but weed kept serving: bring supervision back (adopting, not restarting, them).

@@ -22,7 +22,11 @@ import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} fro
 import {summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
 import {type ApplyResult, applyToRunning, runningVersions} from './apply.js'
-import {findRunningCluster} from './running.js'
+import {findRunningCluster, type RunningCluster} from './running.js'
+import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
+import {settlePending} from './converge.js'
+import {inMaintenance, maintenanceOff, nodeOf} from './drain.js'
+import {describeJournal, readJournal} from './journal.js'
 import {diffPlans} from '../plan/diff.js'
 
 export interface UpOptions extends SizingOptions {
@@ -44,6 +48,8 @@ export interface UpOptions extends SizingOptions {
   reuse?: boolean
   /** Stop the cluster when this process ends (the API's stopOnExit); the daemon watches it. */
   owner?: ClusterOwner
+  /** Aborted by Ctrl-C/SIGTERM: what this `up` started is stopped; a change to a running cluster stops at its next safe point. */
+  signal?: AbortSignal
 }
 
 export type UpEvent =
@@ -177,9 +183,15 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       })
     }
     if (found) {
-      // A running cluster: bring it onto the file, touching only what differs.
-      // --timeout bounds each step of the change, then the final readiness check and canary.
-      const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say: options.say ?? (() => {})})
+      // A running cluster: first finish what an interrupted command left, then bring it onto the file, touching
+      // only what differs. --timeout bounds each step of the change, then the final readiness check and canary.
+      const say = options.say ?? (() => {})
+      await finishPending(plan, options, say)
+      await found.client.close()
+      const current = (await findRunningCluster(plan))!
+      client = current.client
+      await clearStrayMaintenance(current, say)
+      const applied = await applyToRunning(current, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say, signal: options.signal})
       emit({type: 'applied', result: applied})
       deadline = Date.now() + options.timeoutMs
       await client.request('POST', '/v1/start')
@@ -206,10 +218,14 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       return result(plan, loaded, specText !== undefined, weed, started, false, report, null)
     }
 
-    const report = await waitUntilRunning(client, plan, deadline, started, emit)
+    const report = await waitUntilRunning(client, plan, deadline, started, emit, options.signal)
+    // A cluster stopped in the middle of an operation: settle it now that it runs (its maintenance mode, mainly).
+    if (!found) await finishPending(plan, options, options.say ?? (() => {}))
     if (found) await checkConverged(plan)
     await createBuckets(plan, deadline)
+    checkInterrupted(options.signal)
     const canary = await runCanary(plan, deadline)
+    checkInterrupted(options.signal)
     emit({type: 'canary', canary})
     if (!canary.ok) {
       throw new SeaweedctlError('CANARY_FAILED', `every process is RUNNING, but a canary write and read through the ${canary.via} failed after ${canary.attempts} attempts: ${canary.error}`, {
@@ -223,14 +239,53 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       // Leave nothing half-started: stop what this run started (data is kept).
       await client.request('POST', '/v1/shutdown', undefined, 120_000).catch(() => {})
       releaseClaim(plan.runDir)
+      if (isInterrupted(error)) {
+        throw new SeaweedctlError('INTERRUPTED', `interrupted by ${error.signal}: stopped everything this \`seaweedctl up\` had started; data was kept.`, {hints: ['Start it again with: seaweedctl up'], nothingChanged: false})
+      }
       if (error instanceof SeaweedctlError) {
         throw new SeaweedctlError(error.code, `${error.message}\nEverything this command started was stopped again; data was kept.`, {hints: error.hints, data: error.data, nothingChanged: false})
       }
+    }
+    if (isInterrupted(error)) {
+      const left = readJournal(plan.runDir)
+      throw new SeaweedctlError('INTERRUPTED', `interrupted by ${error.signal}: cluster "${plan.name}" keeps running${left ? `; ${describeJournal(left, 'interrupted')}` : ' (it was running before this `up`, which had not changed it yet)'}.`, {
+        hints: ['See: seaweedctl status; stop it with: seaweedctl down'],
+        nothingChanged: !left,
+      })
     }
     throw error
   } finally {
     if (!options.foreground) await client.close()
   }
+}
+
+/**
+ * Settle what an interrupted command left (converge.ts) and finish it: a scale goes on to the count it was
+ * going to, before the file (which says the count reached so far) is applied.
+ */
+async function finishPending(plan: Plan, options: UpOptions, say: (line: string) => void): Promise<void> {
+  const settled = await settlePending(plan, say)
+  const scale = settled?.journal.scale
+  if (!scale) return
+  say(`finishing \`seaweedctl ${settled.journal.command}\``)
+  const {scaleLocked} = await import('./scale.js')
+  await scaleLocked({file: plan.specFile!, kind: scale.kind, count: String(scale.to), purge: false, force: false, timeoutMs: options.timeoutMs, say, signal: options.signal}, scale.kind, scale.to)
+}
+
+/**
+ * A volume server the plan keeps should never be in weed's maintenance mode outside an operation (one left so by
+ * an older seaweedctl, or by hand, takes no new volumes): `up` turns it off.
+ */
+async function clearStrayMaintenance(cluster: RunningCluster, say: (line: string) => void): Promise<void> {
+  const {plan, weeds, weedPath} = cluster.running
+  const volumes = plan.processes.filter((p) => p.kind === 'volume' && cluster.report.processes.some((r) => r.name === p.name && r.pid !== null))
+  if (volumes.length === 0) return
+  const weed = weeds[volumes[0].name] ?? {path: weedPath, version: plan.weedVersion}
+  const master = plan.endpoints.master.replace(/^http:\/\//, '')
+  const on = await inMaintenance(volumes.map(nodeOf), master, weed.path, weed.version)
+  if (!on?.length) return
+  say(`turning weed's maintenance mode off on ${volumes.filter((p) => on.includes(nodeOf(p))).map((p) => p.name).join(', ')}`)
+  await maintenanceOff(on, master, weed.path)
 }
 
 /** `up --foreground` next to a running daemon: a second supervisor of one cluster is never started. */
@@ -270,10 +325,11 @@ async function findOrInstallWeed(options: UpOptions, loaded: LoadedSpec, emit: (
   return find()
 }
 
-async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void): Promise<StatusReport> {
+async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void, signal?: AbortSignal): Promise<StatusReport> {
   const announced = new Set<ProcessKind>()
   let version = -1
   while (true) {
+    checkInterrupted(signal)
     // Long poll: the daemon answers as soon as a state changes (or after 2 s), so there is no polling lag.
     const report = await client.next(version < 0 ? undefined : version)
     version = report?.version ?? version

@@ -188,7 +188,7 @@ export class Supervisor {
       name: this.plan.name,
       version: this.version,
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
-      endpoints: this.plan.endpoints,
+      endpoints: this.endpoints(),
       leader: this.leader() ?? null,
       s3: s3Status(this.plan),
       processes: this.processes.map((p): ProcessStatus => {
@@ -211,6 +211,22 @@ export class Supervisor {
         }
       }),
     }
+  }
+
+  /**
+   * Where the cluster serves, from the processes as they run (the first of each kind), not from the plan `up`
+   * started: after a roll moved the filer, its new port.
+   */
+  private endpoints(): StatusReport['endpoints'] {
+    const moved = (url: string | undefined, kind: ProcessKind): string | undefined => {
+      const first = this.ofKind(kind)[0]
+      if (!url || !first) return url
+      const at = new URL(url)
+      at.port = String(first.plan.ports.http)
+      return at.origin
+    }
+    const {master, filer, s3} = this.plan.endpoints
+    return {master: moved(master, 'master')!, ...(filer ? {filer: moved(filer, 'filer')} : {}), ...(s3 ? {s3: moved(s3, 's3')} : {})}
   }
 
   /** The leader ("ip:port") the healthy masters agree on, if they do. */
