@@ -22,7 +22,8 @@ The keys come from the 0600 file \`up\` writes; before the first \`up\` only the
   async run(): Promise<Record<string, string>> {
     const {planFromFile} = await import('../services/plan.js')
     const {appendGithubEnv, clusterEnv, renderEnv} = await import('../services/env.js')
-    const env = clusterEnv(planFromFile(this.flags.file))
+    const {runningEndpoints} = await import('../services/running.js')
+    const env = clusterEnv(runningEndpoints(planFromFile(this.flags.file)))
     if (this.flags.github) {
       for (const line of appendGithubEnv(env, process.env.GITHUB_ENV)) this.log(line)
       return env

@@ -17,6 +17,7 @@ import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
 import {describeJournal, type JournalStep, newJournal} from './journal.js'
 import {JournalWriter, selfIdentity, settlePending} from './converge.js'
 import {planFromFile} from './plan.js'
+import {loggedSay} from './oplog.js'
 
 export type ScalableKind = 'volume' | 'filer' | 's3'
 
@@ -86,8 +87,9 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const say = options.say ?? (() => {})
   const filePlan = planFromFile(options.file, 'existing')
   return withClusterLock(filePlan, `scale ${kind} ${count}`, async () => {
-    await settlePending(filePlan, say)
-    return scaleLocked({...options, say}, kind, count)
+    const logged = loggedSay(filePlan.runDir, `scale ${kind} ${count}`, say)
+    await settlePending(filePlan, logged)
+    return scaleLocked({...options, say: logged}, kind, count)
   })
 }
 

@@ -27,6 +27,7 @@ import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
 import {settlePending} from './converge.js'
 import {inMaintenance, maintenanceOff, nodeOf} from './drain.js'
 import {describeJournal, readJournal} from './journal.js'
+import {loggedSay} from './oplog.js'
 import {diffPlans} from '../plan/diff.js'
 
 export interface UpOptions extends SizingOptions {
@@ -185,7 +186,7 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
     if (found) {
       // A running cluster: first finish what an interrupted command left, then bring it onto the file, touching
       // only what differs. --timeout bounds each step of the change, then the final readiness check and canary.
-      const say = options.say ?? (() => {})
+      const say = loggedSay(plan.runDir, 'up', options.say ?? (() => {}))
       await finishPending(plan, options, say)
       await found.client.close()
       const current = (await findRunningCluster(plan))!

@@ -41,11 +41,11 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     }
   }
 
-  async function put(name: string): Promise<void> {
+  async function put(name: string, collection?: string): Promise<void> {
     const data = randomBytes(300 + Math.floor(Math.random() * 8000))
     const form = new FormData()
     form.append('file', new Blob([data]), name)
-    const res = await fetch(`${FILER}/data/${name}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
+    const res = await fetch(`${FILER}/data/${name}${collection ? `?collection=${collection}` : ''}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
     // Only an acknowledged write must survive.
     if (res.ok) files.set(name, sha256(data))
   }
@@ -75,9 +75,9 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     }
   }
 
-  /** The volume servers weed itself reports in maintenance mode. */
-  function inMaintenance(): string[] {
-    const nodes = [0, 1, 2, 3].map((i) => `127.0.0.${i + 2}:${11780 + i}`)
+  /** The volume servers (of those the master lists) that weed itself reports in maintenance mode. */
+  async function inMaintenance(): Promise<string[]> {
+    const nodes = await listedNodes(MASTER)
     const out = execFileSync(weedBinary(), ['-logtostderr=false', 'shell', `-master=${MASTER.slice(7)}`], {input: `volumeServer.state -nodes ${nodes.join(',')}\n`, encoding: 'utf8', timeout: 30_000})
     return [...out.matchAll(/^(\S+)\s+->\s+Maintenance mode:\s*yes/gm)].map((m) => m[1])
   }
@@ -111,6 +111,24 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     return {code, stderr, exitMs: Date.now() - sent, journal}
   }
 
+  /**
+   * A server that came back empty gets volumes again only when new ones grow: files in new collections (each
+   * grows its own volumes over the servers) until volume-4 holds at least two.
+   */
+  async function growOntoVolume4(label: string): Promise<number> {
+    type Dir = {Topology?: {DataCenters?: Array<{Racks?: Array<{DataNodes?: Array<{Url: string; Volumes: number}>}>}>}}
+    const held = async () => {
+      const res = await fetch(`${MASTER}/dir/status`).then((r) => r.json() as Promise<Dir>)
+      return (res.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => r.DataNodes ?? [])).find((n) => n.Url === '127.0.0.5:11783')?.Volumes ?? 0
+    }
+    for (let c = 0; c < 6 && (await held()) < 2; c++) {
+      await Promise.all(Array.from({length: 12}, (_, k) => put(`${label}${c}-${k}.bin`, `${label}${c}`)))
+    }
+    const volumes = await held()
+    assert.ok(volumes >= 2, `volume-4 holds ${volumes} volumes after writing into 6 new collections`)
+    return volumes
+  }
+
   const status = async () => {
     const r = await cli(['status', '--json'], {cwd: dir})
     return {code: r.code, report: JSON.parse(r.stdout) as {operation?: {state: string; message: string; maintenance: string[]}; processes: Array<{name: string; state: string}>}}
@@ -131,13 +149,18 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     log(`SIGINT during volume-3's drain ${JSON.stringify(run.journal.steps[2].volumes)}: exit ${run.code} after ${run.exitMs} ms`)
     assert.equal(run.code, 130, run.stderr)
     assert.match(run.stderr, /interrupted by SIGINT/)
-    assert.deepEqual(inMaintenance(), [])
+    assert.deepEqual(await inMaintenance(), [])
     const {code, report} = await status()
     assert.equal(code, 3)
     assert.equal(report.operation?.state, 'interrupted')
     assert.match(report.operation!.message, /volume-4 removed; volume-3 drained \d+ of \d+ volumes/)
     assert.match(report.operation!.message, /run `seaweedctl up` to finish or `seaweedctl scale volume 4` to undo/)
     assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/, 'seaweed.yaml says what runs')
+    // daemon.log tells the story afterwards: the command's steps and the daemon's stops, each with its time.
+    const daemonLog = readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8')
+    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 2, pid \d+\] draining volume-4 \(/m)
+    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 2, pid \d+\] draining volume-3 \(/m)
+    assert.match(daemonLog, /^\S+Z volume-4: stopped$/m)
     const diff = await cli(['diff'], {cwd: dir})
     assert.equal(diff.code, 1, diff.stdout)
     assert.match(diff.stdout, /interrupted by SIGINT/)
@@ -146,17 +169,18 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     assert.equal(existsSync(journalFile), false)
     assert.equal((await status()).code, 0)
     assert.equal((await listedNodes(MASTER)).length, 4)
-    assert.deepEqual(inMaintenance(), [])
+    assert.deepEqual(await inMaintenance(), [])
     log(`writer: ${await writer.stop()} acknowledged writes during the drains and the undo`)
     await everyFileIdentical()
   })
 
   test('SIGINT while volume-4 drains: exit 130 at once, no maintenance mode; `up` finishes the scale', async () => {
+    log(`volume-4 holds ${await growOntoVolume4('c')} volumes`)
     writer = startWriter('w2')
     const run = await interruptScale(3, 'SIGINT', drainStarted('volume-4'), 'volume-4 to have moved a volume')
     log(`SIGINT at ${JSON.stringify(run.journal.steps[0].volumes)} of volume-4's drain: exit ${run.code} after ${run.exitMs} ms`)
     assert.equal(run.code, 130, run.stderr)
-    assert.deepEqual(inMaintenance(), [])
+    assert.deepEqual(await inMaintenance(), [])
     const {code, report} = await status()
     assert.equal(code, 3)
     assert.match(report.operation!.message, /volume-4 drained \d+ of \d+ volumes/)
@@ -165,7 +189,7 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     assert.equal(existsSync(journalFile), false)
     assert.equal((await listedNodes(MASTER)).length, 3)
     assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/)
-    assert.deepEqual(inMaintenance(), [])
+    assert.deepEqual(await inMaintenance(), [])
     log(`writer: ${await writer.stop()} acknowledged writes`)
     await everyFileIdentical()
   })
@@ -173,8 +197,7 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
   test('kill -9 of the CLI while volume-4 drains: status says so; `up` ends maintenance mode and finishes', async () => {
     const back = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
     assert.equal(back.code, 0, back.stderr + back.stdout)
-    // New volumes for the servers that came back: a drain with something to move.
-    for (let i = 0; i < 60; i += 10) await Promise.all(Array.from({length: 10}, (_, k) => put(`b-${i + k}.bin`)))
+    log(`volume-4 holds ${await growOntoVolume4('k')} volumes`)
     writer = startWriter('w3')
     const run = await interruptScale(3, 'SIGKILL', drainStarted('volume-4'), 'volume-4 to have moved a volume')
     assert.equal(run.code, null)
@@ -188,7 +211,7 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     log(`up after kill -9: exit ${finish.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
     assert.equal(finish.code, 0, finish.stderr + finish.stdout)
     assert.equal(existsSync(journalFile), false)
-    assert.deepEqual(inMaintenance(), [])
+    assert.deepEqual(await inMaintenance(), [])
     assert.equal((await listedNodes(MASTER)).length, 3)
     assert.equal((await status()).code, 0)
     log(`writer: ${await writer.stop()} acknowledged writes`)
