@@ -87,7 +87,7 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   if (changed.length > 0) {
     createDirectories(next)
     const steps: RollStep[] = changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))
-    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack})
+    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal})
     // The cluster-wide part of the plan (its endpoints: a filer that moved) is the file's from now on.
     await keep(next.processes.filter((p) => !added.includes(p.name)))
   }

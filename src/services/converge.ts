@@ -7,7 +7,7 @@ import {setNumberInSpecText} from '../spec/edit.js'
 import {loadSpecFile} from '../spec/load.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {has, NEWEST_KNOWN, parseVersionString} from '../weed/versions.js'
-import {maintenanceOff} from './drain.js'
+import {finishInterruptedMoves, maintenanceOff} from './drain.js'
 import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withStep, writeJournal} from './journal.js'
 import {findRunningCluster} from './running.js'
 
@@ -70,6 +70,8 @@ export interface Settled {
   maintenanceOff: string[]
   /** Processes whose removal was recorded in the plan and seaweed.yaml. */
   removed: string[]
+  /** Surplus copies an interrupted move left on a drained server, removed ("volume-4: volumes 10, 11"). */
+  trimmed: string[]
 }
 
 /**
@@ -91,13 +93,19 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
   if (!cluster) return undefined
   try {
     const {report, running} = cluster
-    const result: Settled = {journal, maintenanceOff: [], removed: []}
+    const result: Settled = {journal, maintenanceOff: [], removed: [], trimmed: []}
     const live = (name: string) => report.processes.find((p) => p.name === name && p.pid !== null)
     const pending = maintenanceNodes(journal).filter((m) => live(m.process))
     const version = parseVersionString(running.weeds[pending[0]?.process]?.version ?? running.plan.weedVersion) ?? NEWEST_KNOWN
     if (pending.length > 0 && has(version, 'volumeMaintenance')) {
       await maintenanceOff(pending.map((m) => m.node), running.plan.endpoints.master.replace(/^http:\/\//, ''), running.weeds[pending[0].process]?.path ?? running.weedPath)
       result.maintenanceOff = pending.map((m) => m.process)
+    }
+    // Drains cut short (their server still runs): finish the move weed's shell was in the middle of.
+    for (const step of journal.steps.filter((s) => s.action === 'drain' && s.state === 'active' && s.node && live(s.process))) {
+      const weed = running.weeds[step.process] ?? {path: running.weedPath}
+      const trimmed = await finishInterruptedMoves(step.node!, running.plan.endpoints.master, weed.path)
+      if (trimmed.length) result.trimmed.push(`${step.process}: volume${trimmed.length === 1 ? '' : 's'} ${trimmed.join(', ')}`)
     }
     if (journal.scale) {
       // Stopped by the operation (its stop step done, or sent before the command died): forget them as scale does.
@@ -113,6 +121,7 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
     const what = [
       result.maintenanceOff.length ? `maintenance mode off on ${result.maintenanceOff.join(', ')}` : '',
       result.removed.length ? `recorded the removal of ${result.removed.join(', ')}` : '',
+      result.trimmed.length ? `finished the moves it was in the middle of (removed the drained server's surplus copy: ${result.trimmed.join('; ')})` : '',
     ].filter(Boolean)
     say(`settled the unfinished \`seaweedctl ${journal.command}\`${what.length ? `: ${what.join('; ')}` : ''}`)
     return result

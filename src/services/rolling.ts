@@ -1,6 +1,7 @@
 import type {DaemonClient} from '../daemon/client.js'
 import type {ProcessWeed, ReplaceRequest} from '../daemon/protocol.js'
 import {SeaweedctlError} from '../lib/errors.js'
+import {checkInterrupted} from '../lib/interrupt.js'
 import {KIND_ORDER, type Plan, type ProcessPlan} from '../plan/types.js'
 import {httpGet} from '../supervisor/probes.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
@@ -22,6 +23,8 @@ export interface RollOptions {
   say: (line: string) => void
   /** Shown when a step fails: how to go back (e.g. `seaweedctl weed upgrade 4.30`). */
   goBack?: string
+  /** Ctrl-C/SIGTERM: the roll stops before its next step (a step begun is finished: its process comes back). */
+  signal?: AbortSignal
 }
 
 /**
@@ -96,6 +99,7 @@ export async function roll(client: DaemonClient, steps: RollStep[], options: Rol
   const expected = new Map([...(await replicaHolders(options.masterUrls)) ?? []].map(([id, nodes]) => [id, nodes.size]))
   const done: string[] = []
   for (const step of ordered) {
+    checkInterrupted(options.signal)
     // Never take a process down while another is not serving (e.g. still reconnecting after the last step).
     await waitForAllRunning(client, options, step, done, ordered)
     if (step.plan.kind === 'volume') await waitForReplicas(options, expected, step, done, ordered)

@@ -3,6 +3,7 @@ import {describe, test} from 'node:test'
 
 import {liveEndpoints} from '../../src/plan/endpoints.js'
 import {awaitedNot} from '../../src/services/rolling.js'
+import {surplusOn} from '../../src/services/drain.js'
 
 describe('endpoints from what runs', () => {
   const endpoints = {master: 'http://127.0.0.1:9333', filer: 'http://127.0.0.1:8888', s3: 'http://127.0.0.1:8333'}
@@ -22,5 +23,27 @@ describe('a roll never waits on what it is about to restart', () => {
     assert.deepEqual(awaitedNot([], ordered), ['filer-1', 's3-1', 's3-2'])
     assert.deepEqual(awaitedNot(['filer-1'], ordered), ['s3-1', 's3-2'])
     assert.deepEqual(awaitedNot(['filer-1', 's3-1', 's3-2'], ordered), [])
+  })
+})
+
+describe('surplus copies an interrupted move leaves on a drained server', () => {
+  const vol = (id: number, placement?: Record<string, number>) => ({Id: id, ...(placement ? {ReplicaPlacement: placement} : {})})
+  const status = (nodes: Record<string, Array<ReturnType<typeof vol>>>) => ({Volumes: {DataCenters: {dc1: {rack1: nodes}}}})
+
+  test('a 001 volume on three servers is surplus on the drained one only; a well-placed one never', () => {
+    const body = status({
+      'a:1': [vol(10, {node: 1}), vol(11, {node: 1})],
+      'b:2': [vol(10, {node: 1}), vol(11, {node: 1})],
+      'c:3': [vol(10, {node: 1})],
+    })
+    assert.deepEqual(surplusOn('c:3', body), [10])
+    assert.deepEqual(surplusOn('a:1', body), [10], 'the drained node is the one named; the caller names it')
+    assert.deepEqual(surplusOn('d:4', body), [])
+  })
+
+  test('000 on two servers is surplus; 010-style placements add up; no placement reported: never surplus', () => {
+    assert.deepEqual(surplusOn('b:2', status({'a:1': [vol(1, {})], 'b:2': [vol(1, {})]})), [1])
+    assert.deepEqual(surplusOn('b:2', status({'a:1': [vol(1, {rack: 1, node: 1})], 'b:2': [vol(1, {rack: 1, node: 1})], 'c:3': [vol(1, {rack: 1, node: 1})]})), [])
+    assert.deepEqual(surplusOn('b:2', status({'a:1': [vol(1)], 'b:2': [vol(1)], 'c:3': [vol(1)]})), [])
   })
 })
