@@ -41,11 +41,11 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     }
   }
 
-  async function put(name: string, collection?: string): Promise<void> {
+  async function put(name: string): Promise<void> {
     const data = randomBytes(300 + Math.floor(Math.random() * 8000))
     const form = new FormData()
     form.append('file', new Blob([data]), name)
-    const res = await fetch(`${FILER}/data/${name}${collection ? `?collection=${collection}` : ''}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
+    const res = await fetch(`${FILER}/data/${name}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
     // Only an acknowledged write must survive.
     if (res.ok) files.set(name, sha256(data))
   }
@@ -111,29 +111,21 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     return {code, stderr, exitMs: Date.now() - sent, journal}
   }
 
-  /**
-   * A server that came back empty gets volumes again only when new ones grow: files in new collections (each
-   * grows its own volumes over the servers) until volume-4 holds at least two.
-   */
-  async function growOntoVolume4(label: string): Promise<number> {
-    type Dir = {Topology?: {DataCenters?: Array<{Racks?: Array<{DataNodes?: Array<{Url: string; Volumes: number}>}>}>}}
-    const held = async () => {
-      const res = await fetch(`${MASTER}/dir/status`).then((r) => r.json() as Promise<Dir>)
-      return (res.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => r.DataNodes ?? [])).find((n) => n.Url === '127.0.0.5:11783')?.Volumes ?? 0
-    }
-    for (let c = 0; c < 6 && (await held()) < 2; c++) {
-      await Promise.all(Array.from({length: 12}, (_, k) => put(`${label}${c}-${k}.bin`, `${label}${c}`)))
-    }
-    const volumes = await held()
-    assert.ok(volumes >= 2, `volume-4 holds ${volumes} volumes after writing into 6 new collections`)
-    return volumes
-  }
-
   const status = async () => {
     const r = await cli(['status', '--json'], {cwd: dir})
     return {code: r.code, report: JSON.parse(r.stdout) as {operation?: {state: string; message: string; maintenance: string[]}; processes: Array<{name: string; state: string}>}}
   }
-  const drainStarted = (name: string) => (j: Journal) => j.steps.some((s) => s.action === 'drain' && s.process === name && s.state === 'active' && s.volumes && s.volumes.left < s.volumes.total)
+  /** The drain of `name` under way: a volume moved, or 2 s into it (a server may hold a single volume). */
+  const drainStarted = (name: string) => {
+    let seen: number | undefined
+    return (j: Journal) => {
+      const step = j.steps.find((s) => s.action === 'drain' && s.process === name && s.state === 'active' && s.volumes)
+      if (!step) return false
+      seen ??= Date.now()
+      return step.volumes!.left < step.volumes!.total || Date.now() - seen > 2000
+    }
+  }
+  const listed = (n: number) => waitFor(`the master to list ${n} volume servers`, async () => (await listedNodes(MASTER)).length === n || undefined, 90_000)
 
   test('up with 4 volume servers; 150 files through the filer', async () => {
     writeFileSync(join(dir, 'seaweed.yaml'), SPEC)
@@ -143,77 +135,78 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     assert.equal(files.size, 150)
   })
 
-  test('SIGINT while volume-3 drains (volume-4 already removed): exit 130, no maintenance mode, status and diff name both; `scale volume 4` undoes it', async () => {
+  test('SIGINT while volume-4 drains: exit 130 at once, no maintenance mode, status and diff name it; `up` finishes the scale', async () => {
     writer = startWriter('w1')
-    const run = await interruptScale(2, 'SIGINT', drainStarted('volume-3'), 'volume-3 to have moved a volume')
-    log(`SIGINT during volume-3's drain ${JSON.stringify(run.journal.steps[2].volumes)}: exit ${run.code} after ${run.exitMs} ms`)
+    const run = await interruptScale(3, 'SIGINT', drainStarted('volume-4'), 'volume-4\'s drain under way')
+    log(`SIGINT at ${JSON.stringify(run.journal.steps[0].volumes)} of volume-4's drain: exit ${run.code} after ${run.exitMs} ms`)
     assert.equal(run.code, 130, run.stderr)
     assert.match(run.stderr, /interrupted by SIGINT/)
     assert.deepEqual(await inMaintenance(), [])
     const {code, report} = await status()
     assert.equal(code, 3)
     assert.equal(report.operation?.state, 'interrupted')
-    assert.match(report.operation!.message, /volume-4 removed; volume-3 drained \d+ of \d+ volumes/)
+    assert.match(report.operation!.message, /volume-4 drained \d+ of \d+ volumes/)
     assert.match(report.operation!.message, /run `seaweedctl up` to finish or `seaweedctl scale volume 4` to undo/)
-    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/, 'seaweed.yaml says what runs')
-    // daemon.log tells the story afterwards: the command's steps and the daemon's stops, each with its time.
-    const daemonLog = readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8')
-    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 2, pid \d+\] draining volume-4 \(/m)
-    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 2, pid \d+\] draining volume-3 \(/m)
-    assert.match(daemonLog, /^\S+Z volume-4: stopped$/m)
     const diff = await cli(['diff'], {cwd: dir})
     assert.equal(diff.code, 1, diff.stdout)
     assert.match(diff.stdout, /interrupted by SIGINT/)
-    const undo = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
-    assert.equal(undo.code, 0, undo.stderr + undo.stdout)
-    assert.equal(existsSync(journalFile), false)
-    assert.equal((await status()).code, 0)
-    assert.equal((await listedNodes(MASTER)).length, 4)
-    assert.deepEqual(await inMaintenance(), [])
-    log(`writer: ${await writer.stop()} acknowledged writes during the drains and the undo`)
-    await everyFileIdentical()
-  })
-
-  test('SIGINT while volume-4 drains: exit 130 at once, no maintenance mode; `up` finishes the scale', async () => {
-    log(`volume-4 holds ${await growOntoVolume4('c')} volumes`)
-    writer = startWriter('w2')
-    const run = await interruptScale(3, 'SIGINT', drainStarted('volume-4'), 'volume-4 to have moved a volume')
-    log(`SIGINT at ${JSON.stringify(run.journal.steps[0].volumes)} of volume-4's drain: exit ${run.code} after ${run.exitMs} ms`)
-    assert.equal(run.code, 130, run.stderr)
-    assert.deepEqual(await inMaintenance(), [])
-    const {code, report} = await status()
-    assert.equal(code, 3)
-    assert.match(report.operation!.message, /volume-4 drained \d+ of \d+ volumes/)
+    // daemon.log tells the story afterwards: the command's steps, each with its time.
+    const daemonLog = readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8')
+    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 3, pid \d+\] draining volume-4 \(/m)
+    const started = Date.now()
     const finish = await cli(['up'], {cwd: dir, timeoutMs: 600_000})
+    log(`up after SIGINT: exit ${finish.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
     assert.equal(finish.code, 0, finish.stderr + finish.stdout)
     assert.equal(existsSync(journalFile), false)
-    assert.equal((await listedNodes(MASTER)).length, 3)
+    await listed(3)
     assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/)
+    assert.match(readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8'), /^\S+Z volume-4: stopped$/m)
     assert.deepEqual(await inMaintenance(), [])
+    assert.equal((await status()).code, 0)
     log(`writer: ${await writer.stop()} acknowledged writes`)
     await everyFileIdentical()
   })
 
-  test('kill -9 of the CLI while volume-4 drains: status says so; `up` ends maintenance mode and finishes', async () => {
-    const back = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
-    assert.equal(back.code, 0, back.stderr + back.stdout)
-    log(`volume-4 holds ${await growOntoVolume4('k')} volumes`)
-    writer = startWriter('w3')
-    const run = await interruptScale(3, 'SIGKILL', drainStarted('volume-4'), 'volume-4 to have moved a volume')
+  test('kill -9 of the CLI while volume-3 drains: status says so; `scale volume 3` ends maintenance mode and undoes it', async () => {
+    writer = startWriter('w2')
+    const run = await interruptScale(2, 'SIGKILL', drainStarted('volume-3'), 'volume-3\'s drain under way')
     assert.equal(run.code, null)
     const {code, report} = await status()
     assert.equal(code, 3)
     assert.equal(report.operation?.state, 'killed')
     assert.match(report.operation!.message, /ended without finishing/)
-    if (TEST_WEED_VERSION !== '4.30') assert.deepEqual(report.operation!.maintenance, ['volume-4'])
+    if (TEST_WEED_VERSION !== '4.30') assert.deepEqual(report.operation!.maintenance, ['volume-3'])
     const started = Date.now()
-    const finish = await cli(['up'], {cwd: dir, timeoutMs: 600_000})
-    log(`up after kill -9: exit ${finish.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
-    assert.equal(finish.code, 0, finish.stderr + finish.stdout)
+    const undo = await cli(['scale', 'volume', '3'], {cwd: dir, timeoutMs: 600_000})
+    log(`scale volume 3 after kill -9: exit ${undo.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+    assert.equal(undo.code, 0, undo.stderr + undo.stdout)
+    assert.match(undo.stdout, /settled the unfinished `seaweedctl scale volume 2`/)
     assert.equal(existsSync(journalFile), false)
     assert.deepEqual(await inMaintenance(), [])
-    assert.equal((await listedNodes(MASTER)).length, 3)
+    await listed(3)
     assert.equal((await status()).code, 0)
+    log(`writer: ${await writer.stop()} acknowledged writes`)
+    await everyFileIdentical()
+  })
+
+  test('SIGINT while volume-3 drains, volume-4 already removed: status names both; `up` finishes at 2', async () => {
+    const back = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
+    assert.equal(back.code, 0, back.stderr + back.stdout)
+    writer = startWriter('w3')
+    const run = await interruptScale(2, 'SIGINT', drainStarted('volume-3'), 'volume-3\'s drain under way')
+    log(`SIGINT during volume-3's drain ${JSON.stringify(run.journal.steps[2].volumes)}: exit ${run.code} after ${run.exitMs} ms`)
+    assert.equal(run.code, 130, run.stderr)
+    assert.deepEqual(await inMaintenance(), [])
+    const {code, report} = await status()
+    assert.equal(code, 3)
+    assert.match(report.operation!.message, /volume-4 removed; volume-3 drained \d+ of \d+ volumes/)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/, 'seaweed.yaml says what runs')
+    const finish = await cli(['up'], {cwd: dir, timeoutMs: 600_000})
+    assert.equal(finish.code, 0, finish.stderr + finish.stdout)
+    assert.equal(existsSync(journalFile), false)
+    await listed(2)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 2/)
+    assert.deepEqual(await inMaintenance(), [])
     log(`writer: ${await writer.stop()} acknowledged writes`)
     await everyFileIdentical()
   })
