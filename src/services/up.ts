@@ -187,7 +187,11 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       // A running cluster: first finish what an interrupted command left, then bring it onto the file, touching
       // only what differs. --timeout bounds each step of the change, then the final readiness check and canary.
       const say = loggedSay(plan.runDir, 'up', options.say ?? (() => {}))
-      await finishPending(plan, options, say)
+      if (await finishPending(plan, options, say)) {
+        // The file now says what the finished operation reached (a count): apply that, not what it said before.
+        loaded = loadSpecFile(loaded.source.file!)
+        plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+      }
       await found.client.close()
       const current = (await findRunningCluster(plan))!
       client = current.client
@@ -221,7 +225,10 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
 
     const report = await waitUntilRunning(client, plan, deadline, started, emit, options.signal)
     // A cluster stopped in the middle of an operation: settle it now that it runs (its maintenance mode, mainly).
-    if (!found) await finishPending(plan, options, options.say ?? (() => {}))
+    if (!found && await finishPending(plan, options, options.say ?? (() => {}))) {
+      loaded = loadSpecFile(loaded.source.file!)
+      plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+    }
     if (found) await checkConverged(plan)
     await createBuckets(plan, deadline)
     checkInterrupted(options.signal)
@@ -264,13 +271,15 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
  * Settle what an interrupted command left (converge.ts) and finish it: a scale goes on to the count it was
  * going to, before the file (which says the count reached so far) is applied.
  */
-async function finishPending(plan: Plan, options: UpOptions, say: (line: string) => void): Promise<void> {
+async function finishPending(plan: Plan, options: UpOptions, say: (line: string) => void): Promise<boolean> {
   const settled = await settlePending(plan, say)
   const scale = settled?.journal.scale
-  if (!scale) return
+  if (!settled) return false
+  if (!scale) return true
   say(`finishing \`seaweedctl ${settled.journal.command}\``)
   const {scaleLocked} = await import('./scale.js')
   await scaleLocked({file: plan.specFile!, kind: scale.kind, count: String(scale.to), purge: false, force: false, timeoutMs: options.timeoutMs, say, signal: options.signal}, scale.kind, scale.to)
+  return true
 }
 
 /**
