@@ -7,9 +7,13 @@ import {setNumberInSpecText} from '../spec/edit.js'
 import {loadSpecFile} from '../spec/load.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {has, NEWEST_KNOWN, parseVersionString} from '../weed/versions.js'
-import {finishInterruptedMoves, maintenanceOff} from './drain.js'
+import {inMaintenance, maintenanceOff, nodeOf} from './drain.js'
+import {httpGet} from '../supervisor/probes.js'
+import {SeaweedctlError} from '../lib/errors.js'
+import {runWeedShell} from '../weed/shell.js'
+import type {UpOptions} from './up.js'
 import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withStep, writeJournal} from './journal.js'
-import {findRunningCluster} from './running.js'
+import {findRunningCluster, type RunningCluster} from './running.js'
 
 /** This process, as a journal names it (pid and start time: a recycled pid is not mistaken for it). */
 export function selfIdentity(): {pid: number; startTime: number} {
@@ -155,4 +159,86 @@ async function endProcess(pid: number): Promise<void> {
   while (procIdentity(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   if (procIdentity(pid)) signal('SIGKILL')
   while (procIdentity(pid) && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 50))
+}
+
+/**
+ * Settle what an interrupted command left (converge.ts) and finish it: a scale goes on to the count it was
+ * going to, before the file (which says the count reached so far) is applied.
+ */
+export async function finishPending(plan: Plan, options: Pick<UpOptions, 'timeoutMs' | 'signal'>, say: (line: string) => void): Promise<boolean> {
+  const settled = await settlePending(plan, say)
+  const scale = settled?.journal.scale
+  if (!settled) return false
+  if (!scale) return true
+  say(`finishing \`seaweedctl ${settled.journal.command}\``)
+  const {scaleLocked} = await import('./scale.js')
+  await scaleLocked({file: plan.specFile!, kind: scale.kind, count: String(scale.to), purge: false, force: false, timeoutMs: options.timeoutMs, say, signal: options.signal}, scale.kind, scale.to)
+  return true
+}
+
+/**
+ * A volume server the plan keeps should never be in weed's maintenance mode outside an operation (one left so by
+ * an older seaweedctl, or by hand, takes no new volumes): `up` turns it off.
+ */
+export async function clearStrayMaintenance(cluster: RunningCluster, say: (line: string) => void): Promise<void> {
+  const {plan, weeds, weedPath} = cluster.running
+  const volumes = plan.processes.filter((p) => p.kind === 'volume' && cluster.report.processes.some((r) => r.name === p.name && r.pid !== null))
+  if (volumes.length === 0) return
+  const weed = weeds[volumes[0].name] ?? {path: weedPath, version: plan.weedVersion}
+  const master = plan.endpoints.master.replace(/^http:\/\//, '')
+  const on = await inMaintenance(volumes.map(nodeOf), master, weed.path, weed.version)
+  if (!on?.length) return
+  say(`turning weed's maintenance mode off on ${volumes.filter((p) => on.includes(nodeOf(p))).map((p) => p.name).join(', ')}`)
+  await maintenanceOff(on, master, weed.path)
+}
+
+export type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
+
+/** Volumes `node` holds a copy of beyond what their replication wants (from the master's /vol/status). Pure. */
+export function surplusOn(node: string, body: VolStatus): number[] {
+  const holders = new Map<number, {nodes: Set<string>; copies: number}>()
+  for (const racks of Object.values(body.Volumes?.DataCenters ?? {})) {
+    for (const nodes of Object.values(racks ?? {})) {
+      for (const [at, volumes] of Object.entries(nodes ?? {})) {
+        for (const v of volumes ?? []) {
+          // No placement reported: the wanted count is unknown, and then no copy is ever called surplus.
+          const copies = v.ReplicaPlacement ? 1 + Object.values(v.ReplicaPlacement).reduce((a, n) => a + (Number(n) || 0), 0) : Number.POSITIVE_INFINITY
+          const entry = holders.get(v.Id) ?? {nodes: new Set<string>(), copies}
+          entry.nodes.add(at)
+          holders.set(v.Id, entry)
+        }
+      }
+    }
+  }
+  return [...holders].filter(([, h]) => h.nodes.has(node) && h.nodes.size > h.copies).map(([id]) => id)
+}
+
+/**
+ * An interrupted `volume.move` (a drain stopped by Ctrl-C, or its shell killed) can leave a volume mounted on its
+ * new server and still on the drained one: one copy more than its replication wants, which weed's placement
+ * rules then refuse to move anywhere. The move's own last step was deleting the drained server's copy; this
+ * does that step, only for volumes whose other copies are all listed, so the count never drops below what the
+ * replication wants. Returns the volume ids trimmed.
+ */
+export async function finishInterruptedMoves(node: string, masterUrl: string, weedPath: string): Promise<number[]> {
+  const answer = await httpGet(`${masterUrl}/vol/status`, 5000)
+  if (answer.status !== 200) return []
+  let body: VolStatus
+  try {
+    body = JSON.parse(answer.body) as VolStatus
+  } catch {
+    return []
+  }
+  const surplus = surplusOn(node, body)
+  if (surplus.length === 0) return []
+  const master = masterUrl.replace(/^http:\/\//, '')
+  const result = await runWeedShell(weedPath, master, ['lock', ...surplus.map((id) => `volume.delete -node ${node} -volumeId ${id}`), 'unlock'], 60_000)
+  if (result.errors.length > 0) {
+    throw new SeaweedctlError('SHELL_FAILED', `could not remove the surplus copies of volumes ${surplus.join(', ')} from ${node} (an interrupted move left them): ${result.errors.join('; ')}`, {
+      hints: [`weed shell -master=${master}, then: lock; volume.fix.replication -apply; unlock`],
+      data: {node, volumes: surplus, errors: result.errors},
+      nothingChanged: false,
+    })
+  }
+  return surplus
 }

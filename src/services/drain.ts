@@ -2,7 +2,6 @@ import {SeaweedctlError} from '../lib/errors.js'
 import {checkInterrupted, pause} from '../lib/interrupt.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import {masterTopology} from '../supervisor/master-topology.js'
-import {httpGet} from '../supervisor/probes.js'
 import {runWeedShell} from '../weed/shell.js'
 import {has, parseVersionString, NEWEST_KNOWN} from '../weed/versions.js'
 
@@ -230,57 +229,6 @@ export async function maintenanceOff(nodes: string[], master: string, weedPath: 
       nothingChanged: false,
     })
   }
-}
-
-export type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
-
-/** Volumes `node` holds a copy of beyond what their replication wants (from the master's /vol/status). Pure. */
-export function surplusOn(node: string, body: VolStatus): number[] {
-  const holders = new Map<number, {nodes: Set<string>; copies: number}>()
-  for (const racks of Object.values(body.Volumes?.DataCenters ?? {})) {
-    for (const nodes of Object.values(racks ?? {})) {
-      for (const [at, volumes] of Object.entries(nodes ?? {})) {
-        for (const v of volumes ?? []) {
-          // No placement reported: the wanted count is unknown, and then no copy is ever called surplus.
-          const copies = v.ReplicaPlacement ? 1 + Object.values(v.ReplicaPlacement).reduce((a, n) => a + (Number(n) || 0), 0) : Number.POSITIVE_INFINITY
-          const entry = holders.get(v.Id) ?? {nodes: new Set<string>(), copies}
-          entry.nodes.add(at)
-          holders.set(v.Id, entry)
-        }
-      }
-    }
-  }
-  return [...holders].filter(([, h]) => h.nodes.has(node) && h.nodes.size > h.copies).map(([id]) => id)
-}
-
-/**
- * An interrupted `volume.move` (a drain stopped by Ctrl-C, or its shell killed) can leave a volume mounted on its
- * new server and still on the drained one: one copy more than its replication wants, which weed's placement
- * rules then refuse to move anywhere. The move's own last step was deleting the drained server's copy; this
- * does that step, only for volumes whose other copies are all listed, so the count never drops below what the
- * replication wants. Returns the volume ids trimmed.
- */
-export async function finishInterruptedMoves(node: string, masterUrl: string, weedPath: string): Promise<number[]> {
-  const answer = await httpGet(`${masterUrl}/vol/status`, 5000)
-  if (answer.status !== 200) return []
-  let body: VolStatus
-  try {
-    body = JSON.parse(answer.body) as VolStatus
-  } catch {
-    return []
-  }
-  const surplus = surplusOn(node, body)
-  if (surplus.length === 0) return []
-  const master = masterUrl.replace(/^http:\/\//, '')
-  const result = await runWeedShell(weedPath, master, ['lock', ...surplus.map((id) => `volume.delete -node ${node} -volumeId ${id}`), 'unlock'], 60_000)
-  if (result.errors.length > 0) {
-    throw new SeaweedctlError('SHELL_FAILED', `could not remove the surplus copies of volumes ${surplus.join(', ')} from ${node} (an interrupted move left them): ${result.errors.join('; ')}`, {
-      hints: [`weed shell -master=${master}, then: lock; volume.fix.replication -apply; unlock`],
-      data: {node, volumes: surplus, errors: result.errors},
-      nothingChanged: false,
-    })
-  }
-  return surplus
 }
 
 /** The nodes weed reports in maintenance mode (`volumeServer.state`, a read: no lock); undefined when the shell fails. */

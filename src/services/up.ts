@@ -22,10 +22,9 @@ import {checkSizingAgrees, loadSpecFile, newSpec, rawFromSizing, specExists} fro
 import {summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
 import {type ApplyResult, applyToRunning, runningVersions} from './apply.js'
-import {findRunningCluster, type RunningCluster} from './running.js'
+import {findRunningCluster} from './running.js'
 import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
-import {settlePending} from './converge.js'
-import {inMaintenance, maintenanceOff, nodeOf} from './drain.js'
+import {clearStrayMaintenance, finishPending} from './converge.js'
 import {describeJournal, readJournal} from './journal.js'
 import {loggedSay} from './oplog.js'
 import {diffPlans} from '../plan/diff.js'
@@ -265,37 +264,6 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
   } finally {
     if (!options.foreground) await client.close()
   }
-}
-
-/**
- * Settle what an interrupted command left (converge.ts) and finish it: a scale goes on to the count it was
- * going to, before the file (which says the count reached so far) is applied.
- */
-async function finishPending(plan: Plan, options: UpOptions, say: (line: string) => void): Promise<boolean> {
-  const settled = await settlePending(plan, say)
-  const scale = settled?.journal.scale
-  if (!settled) return false
-  if (!scale) return true
-  say(`finishing \`seaweedctl ${settled.journal.command}\``)
-  const {scaleLocked} = await import('./scale.js')
-  await scaleLocked({file: plan.specFile!, kind: scale.kind, count: String(scale.to), purge: false, force: false, timeoutMs: options.timeoutMs, say, signal: options.signal}, scale.kind, scale.to)
-  return true
-}
-
-/**
- * A volume server the plan keeps should never be in weed's maintenance mode outside an operation (one left so by
- * an older seaweedctl, or by hand, takes no new volumes): `up` turns it off.
- */
-async function clearStrayMaintenance(cluster: RunningCluster, say: (line: string) => void): Promise<void> {
-  const {plan, weeds, weedPath} = cluster.running
-  const volumes = plan.processes.filter((p) => p.kind === 'volume' && cluster.report.processes.some((r) => r.name === p.name && r.pid !== null))
-  if (volumes.length === 0) return
-  const weed = weeds[volumes[0].name] ?? {path: weedPath, version: plan.weedVersion}
-  const master = plan.endpoints.master.replace(/^http:\/\//, '')
-  const on = await inMaintenance(volumes.map(nodeOf), master, weed.path, weed.version)
-  if (!on?.length) return
-  say(`turning weed's maintenance mode off on ${volumes.filter((p) => on.includes(nodeOf(p))).map((p) => p.name).join(', ')}`)
-  await maintenanceOff(on, master, weed.path)
 }
 
 /** `up --foreground` next to a running daemon: a second supervisor of one cluster is never started. */

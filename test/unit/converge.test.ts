@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 
 import {liveEndpoints} from '../../src/plan/endpoints.js'
 import {awaitedNot} from '../../src/services/rolling.js'
-import {surplusOn} from '../../src/services/drain.js'
+import {surplusOn} from '../../src/services/converge.js'
 
 describe('endpoints from what runs', () => {
   const endpoints = {master: 'http://127.0.0.1:9333', filer: 'http://127.0.0.1:8888', s3: 'http://127.0.0.1:8333'}
