@@ -10,7 +10,7 @@ import {dirname, resolve} from 'node:path'
 
 import {DAEMON_ANSWER_MS} from './daemon/protocol.js'
 import {clusterNameFor, runDirOf, socketPathFor} from './plan/paths.js'
-import {allRunning, renderStatus} from './services/status.js'
+import {renderStatus, statusHealthy, withOperation} from './services/status.js'
 import type {StatusReport} from './supervisor/status-types.js'
 
 export async function fastStatus(json: boolean): Promise<boolean> {
@@ -25,7 +25,8 @@ export async function fastStatus(json: boolean): Promise<boolean> {
   if (dataDir === undefined) return false
   const runDir = runDirOf(resolve(dirname(file), dataDir))
   const socketPath = socketPathFor(runDir, 'seaweedctl.sock')
-  const report = await getStatus(socketPath)
+  const answer = await getStatus(socketPath)
+  const report = answer && answer !== 'hung' ? withOperation(answer, runDir) : answer
   if (report === 'hung') {
     // Same answer as the full command's, without making the user wait for it a second time. Loaded only here:
     // every module this file imports is start-up time of every `status`.
@@ -39,7 +40,7 @@ export async function fastStatus(json: boolean): Promise<boolean> {
   // A renamed cluster is the full command's case: it says so (see services/target.ts).
   if (!report || report.name !== simpleName(text, file)) return false
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(report)}\n`)
-  process.exitCode = allRunning(report) ? 0 : 3
+  process.exitCode = statusHealthy(report) ? 0 : 3
   return true
 }
 

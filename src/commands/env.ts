@@ -26,7 +26,8 @@ and before the first \`up\` only the URLs are printed. --format json adds "ident
   async run(): Promise<Record<string, unknown>> {
     const {planFromFile} = await import('../services/plan.js')
     const {appendGithubEnv, clusterEnv, renderEnv, s3Identities} = await import('../services/env.js')
-    const plan = planFromFile(this.flags.file)
+    const {runningEndpoints} = await import('../services/running.js')
+    const plan = runningEndpoints(planFromFile(this.flags.file))
     const env = clusterEnv(plan, this.flags.identity)
     if (this.flags.github) {
       for (const line of appendGithubEnv(env, process.env.GITHUB_ENV)) this.log(line)

@@ -30,11 +30,11 @@ seaweed.yaml changes only in the count; on a stopped cluster only the file chang
     const timeoutMs = parseDuration(this.flags.timeout)
     if (!timeoutMs) throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 10m`)
     const {args} = await this.parse(Scale)
-    const {scale} = await import('../services/scale.js')
-    const result = await scale({
-      file: this.flags.file, kind: args.kind, count: args.count, purge: this.flags.purge, force: this.flags.force, timeoutMs,
+    const [{scale}, {interruptible, interruptNotice}] = await Promise.all([import('../services/scale.js'), import('../lib/interrupt.js')])
+    const result = await interruptible((signal) => scale({
+      file: this.flags.file, kind: args.kind, count: args.count, purge: this.flags.purge, force: this.flags.force, timeoutMs, signal,
       say: (line) => this.say(line),
-    })
+    }), interruptNotice((line) => this.logToStderr(line)))
     if (result.running) {
       this.say(result.from === result.to
         ? `${result.kind}: already ${result.to}; nothing to do.`

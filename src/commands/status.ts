@@ -18,7 +18,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<StatusReport> {
     const {statusOf} = await import('../services/status-query.js')
-    const {allRunning, renderStatus} = await import('../services/status.js')
+    const {renderStatus, statusHealthy} = await import('../services/status.js')
     let report = await statusOf(this.flags.file)
     if (this.flags.watch) {
       let stop = false
@@ -37,7 +37,7 @@ export default class Status extends BaseCommand<typeof Status> {
     } else {
       this.say(renderStatus(report))
     }
-    if (!allRunning(report)) process.exitCode = EXIT.notHealthy
+    if (!statusHealthy(report)) process.exitCode = EXIT.notHealthy
     return report
   }
 }

@@ -55,13 +55,17 @@ On a running cluster it applies the file, touching only what differs (see \`seaw
     const {up} = await import('../services/up.js')
     const {upReporter} = await import('../ui/up-reporter.js')
     const reporter = await upReporter({json: this.jsonEnabled(), tty: Boolean(process.stdout.isTTY) && !process.env.CI, log: (l) => this.log(l)})
+    const {interruptible, interruptNotice} = await import('../lib/interrupt.js')
+    const run = (signal?: AbortSignal) => up({
+      file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets, reuse: this.flags.reuse, signal,
+      say: this.jsonEnabled() || process.stdout.isTTY ? undefined : (line) => this.log(`apply: ${line}`),
+      ...sizingFromFlags(this.flags),
+    }, reporter.event)
     let result: UpResult
     try {
-      result = await up({
-        file: this.flags.file, weed: this.flags.weed, timeoutMs, wait: this.flags.wait, foreground: this.flags.foreground, install: this.flags.install, buckets, reuse: this.flags.reuse,
-        say: this.jsonEnabled() || process.stdout.isTTY ? undefined : (line) => this.log(`apply: ${line}`),
-        ...sizingFromFlags(this.flags),
-      }, reporter.event)
+      // Detached: Ctrl-C stops what this `up` started (a running cluster it was changing keeps running). In the
+      // foreground the supervisor itself answers Ctrl-C by stopping the cluster.
+      result = this.flags.foreground ? await run() : await interruptible(run, interruptNotice((line) => this.logToStderr(line)))
     } catch (error) {
       await reporter.fail(error as Error)
       throw error

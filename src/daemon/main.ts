@@ -34,7 +34,10 @@ export async function runDaemon(runDir: string): Promise<void> {
     })
   }
   process.once('exit', claim.release)
+  const note = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
+  note(`daemon pid ${process.pid} supervises cluster "${plan.name}" (${plan.processes.length} processes)`)
   const supervisor = new Supervisor(plan, {
+    log: note,
     launcher: new ProcessLauncher(), probe: runProbe, clock: systemClock, weedPath: launch.weedPath, weeds: launch.weeds,
     // No kept-open connection to a process that stops, from now until well after it is back (see loopback-http.ts).
     beforeStopSignal: (process) => closeLoopbackConnections(ownOrigins(process.liveness), process.stopTimeoutMs + 30_000),
@@ -70,8 +73,10 @@ export async function runDaemon(runDir: string): Promise<void> {
   let shuttingDown: Promise<void> | undefined
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
+      note('stopping every process')
       await supervisor.stopAll()
       supervisor.forget()
+      note('daemon exits: every process stopped')
       server.close()
       rmSync(plan.socketPath, {force: true})
       rmSync(join(runDir, DAEMON_FILE), {force: true})
@@ -103,6 +108,7 @@ export async function runDaemon(runDir: string): Promise<void> {
       case 'POST /v1/control': {
         const {action, names} = JSON.parse(await readBody(req)) as {action: 'start' | 'stop' | 'restart'; names: string[]}
         const targets = supervisor.processes.filter((p) => names.includes(p.name))
+        note(`${action} requested: ${targets.map((p) => p.name).join(', ')}`)
         if (action === 'stop') {
           // Reverse start order, so a filer never outlives the masters it talks to by accident.
           for (const kind of ['s3', 'filer', 'volume', 'master']) await Promise.all(targets.filter((p) => p.plan.kind === kind).map((p) => p.stop()))
@@ -121,6 +127,7 @@ export async function runDaemon(runDir: string): Promise<void> {
         // Processes in both plans keep running as they are (and on their own plan); settings apply at once.
         const next = JSON.parse(await readBody(req)) as {plan: typeof plan; weed?: ProcessWeed}
         const change = supervisor.reconfigure(next.plan, next.weed)
+        if (change.added.length || change.removed.length) note(`plan changed:${change.added.length ? ` added ${change.added.join(', ')}` : ''}${change.removed.length ? ` removed ${change.removed.join(', ')}` : ''}`)
         record()
         reply(res, 200, change)
         return
@@ -163,6 +170,7 @@ export async function runDaemon(runDir: string): Promise<void> {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
+      note(`${signal} received`)
       void shutdown().then(() => process.exit(0))
     })
   }

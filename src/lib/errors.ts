@@ -16,6 +16,8 @@ export const EXIT = {
   environment: 4,
   /** Another seaweedctl command holds the cluster's lock, or the daemon could not be reached. */
   busy: 5,
+  /** Stopped by Ctrl-C or SIGTERM after cleaning up; what was left unfinished is named by `status`. */
+  interrupted: 130,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -65,6 +67,7 @@ export type ErrorCode =
   | 'BIND_NOT_LOCAL'
   | 'CONFIG_NOT_FOUND'
   | 'KEY_ROTATION_REFUSED'
+  | 'INTERRUPTED'
 
 const exitFor: Record<ErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: EXIT.badInput,
@@ -111,6 +114,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   PROCESS_FAILED: EXIT.notHealthy,
   CANARY_FAILED: EXIT.notHealthy,
   NOT_HEALTHY: EXIT.notHealthy,
+  INTERRUPTED: EXIT.interrupted,
 }
 
 export interface ErrorDetails {

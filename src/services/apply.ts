@@ -10,6 +10,7 @@ import {masterUrlsOf, roll, type RollStep} from './rolling.js'
 import type {RunningCluster} from './running.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
+import {checkInterrupted} from '../lib/interrupt.js'
 import {ensureCredentials, readCredentials} from '../s3/credentials.js'
 import {ensureSseKey} from '../s3/sse-key.js'
 
@@ -20,6 +21,8 @@ export interface ApplyOptions {
   goBack?: string
   /** Remove volume servers even when the others seem to lack free slots (the drain still fails if it must). */
   force?: boolean
+  /** Ctrl-C/SIGTERM: stop at the next safe point (a drain turns maintenance mode off first). */
+  signal?: AbortSignal
 }
 
 export interface ApplyResult {
@@ -77,7 +80,8 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
 
   for (const victim of removed.map(runningOf).sort((a, b) => b.index - a.index)) {
     const version = running.weeds[victim.name]
-    if (victim.kind === 'volume') await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say)
+    if (victim.kind === 'volume') await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say, {signal: options.signal})
+    checkInterrupted(options.signal)
     options.say(`stopping ${victim.name}`)
     await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
     await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
@@ -88,7 +92,9 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   if (changed.length > 0) {
     createDirectories(next)
     const steps: RollStep[] = changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))
-    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack})
+    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal})
+    // The cluster-wide part of the plan (its endpoints: a filer that moved) is the file's from now on.
+    await keep(next.processes.filter((p) => !added.includes(p.name)))
   }
 
   if (added.length > 0) {

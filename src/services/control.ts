@@ -85,7 +85,8 @@ export async function rollingRestart(file: string, targets: string[], timeoutMs:
       const {plan, weeds} = cluster.running
       const names = resolveTargets(plan, targets.length ? targets : ['all'])
       const steps = plan.processes.filter((p) => names.includes(p.name)).map((p) => ({name: p.name, plan: p, weed: weeds[p.name], previous: p, previousWeed: weeds[p.name]}))
-      await roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say})
+      const {loggedSay} = await import('./oplog.js')
+      await roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say: loggedSay(plan.runDir, 'restart --rolling', say)})
       const report = (await cluster.client.status())!
       return {action: 'restart', processes: report.processes.filter((p) => names.includes(p.name))}
     } finally {

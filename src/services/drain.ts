@@ -1,11 +1,10 @@
 import {SeaweedctlError} from '../lib/errors.js'
+import {checkInterrupted, pause} from '../lib/interrupt.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import {masterTopology} from '../supervisor/master-topology.js'
 import {runWeedShell} from '../weed/shell.js'
 import {has, parseVersionString, NEWEST_KNOWN} from '../weed/versions.js'
 
-/** A drain moves whole volumes between servers; give it time, but never forever. */
-const SHELL_TIMEOUT_MS = 10 * 60_000
 /**
  * The dry run only reads the topology and plans: a few hundred milliseconds. The bound is for a master that does
  * not answer; a loaded machine can take seconds, and a refusal then is still a refusal before anything changed.
@@ -112,60 +111,159 @@ export async function precheckDrain(plan: Plan, leaving: ProcessPlan[], weedPath
 export async function endMaintenance(nodes: string[], plan: Plan, weedPath: string, versionText: string): Promise<void> {
   const version = parseVersionString(versionText) ?? NEWEST_KNOWN
   if (nodes.length === 0 || !has(version, 'volumeMaintenance')) return
+  try {
+    await maintenanceOff(nodes, plan.endpoints.master.replace(/^http:\/\//, ''), weedPath)
+  } catch (error) {
+    if (error instanceof SeaweedctlError) throw new SeaweedctlError(error.code, `${error.message}. They run, but the master places no new volumes on them.`, {hints: error.hints, data: error.data, nothingChanged: false})
+    throw error
+  }
+}
+
+export interface DrainHooks {
+  signal?: AbortSignal
+  /** How many volumes the server still holds, whenever that changes (`total`: what it held when the drain began). */
+  progress?: (left: number, total: number) => void
+  /** The weed shell moving the volumes (its pid), and undefined once it ended. */
+  shell?: (pid: number | undefined) => void
+  /** Maintenance mode was turned on (true) or off again (false) on the server. */
+  maintenance?: (on: boolean) => void
+}
+
+/**
+ * Maintenance on, evacuate under the shell lock, then wait until the master shows the server empty, all within
+ * `timeoutMs`. However it ends short of empty (weed refused, the time ran out, Ctrl-C), maintenance mode is
+ * turned off again before it returns: it never outlives the drain that set it.
+ */
+export async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void, hooks: DrainHooks = {}): Promise<void> {
+  if (victim.readiness.kind !== 'volumeListed') return
+  const node = victim.readiness.node
   const master = plan.endpoints.master.replace(/^http:\/\//, '')
-  const result = await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${nodes.join(',')} -maintenanceOff`, 'unlock'], 60_000)
+  const version = parseVersionString(versionText) ?? NEWEST_KNOWN
+  const apply = has(version, 'shellApply') ? '-apply' : '-force'
+  const deadline = Date.now() + timeoutMs
+  const total = (await masterTopology([plan.endpoints.master], 5000))?.get(node)?.volumes ?? 0
+  hooks.progress?.(total, total)
+  say(`draining ${victim.name} (${node}): maintenance on, moving its ${total} volume${total === 1 ? '' : 's'} to the other servers`)
+  // Maintenance mode keeps new volumes off the server while it drains. Some weed versions (4.30) also refuse
+  // to move volumes out of a server in maintenance; then drain without it (the re-check before stopping
+  // still catches a volume grown there meanwhile).
+  let maintenance = has(version, 'volumeMaintenance')
+  let maintenanceSet = false
+  const watch = watchVolumes(plan, node, total, hooks)
+  try {
+    for (let attempt = 1; ; attempt++) {
+      checkInterrupted(hooks.signal)
+      const commands = [
+        'lock',
+        maintenance ? `volumeServer.state -nodes ${node} -maintenanceOn` : '',
+        `volumeServer.evacuate -node ${node} ${apply}`,
+        'unlock',
+      ].filter(Boolean)
+      if (maintenance && !maintenanceSet) {
+        maintenanceSet = true
+        hooks.maintenance?.(true)
+      }
+      const left = Math.max(1000, deadline - Date.now())
+      const result = await runWeedShell(weedPath, master, commands, left, {signal: hooks.signal, started: (pid) => hooks.shell?.(pid)})
+        .catch((error: unknown) => {
+          if (error instanceof SeaweedctlError && error.code === 'SHELL_FAILED' && Date.now() >= deadline) throw drainTimedOut(victim, node, timeoutMs)
+          throw error
+        })
+        .finally(() => hooks.shell?.(undefined))
+      if (maintenance && /is in maintenance mode/.test(`${result.stdout}\n${result.stderr}`)) {
+        maintenance = false
+        await maintenanceOff([node], master, weedPath)
+        maintenanceSet = false
+        hooks.maintenance?.(false)
+        say(`${victim.name}: this weed cannot move volumes out of a server in maintenance mode; draining without it`)
+        continue
+      }
+      const topology = await waitForEmpty(plan, node, Math.min(10_000, Math.max(0, deadline - Date.now())), hooks.signal)
+      if (topology === 'empty') {
+        // Stays in maintenance until it stops: nothing new may land on it in between.
+        maintenanceSet = false
+        return
+      }
+      if (Date.now() >= deadline) throw drainTimedOut(victim, node, timeoutMs, topology)
+      if (attempt >= 3) {
+        throw new SeaweedctlError('DRAIN_FAILED', `could not drain ${victim.name} (${node}): it still holds ${topology} volume(s) after ${attempt} evacuations${result.errors.length ? `; weed shell said:\n${result.errors.join('\n')}` : ''}\n${victim.name} keeps running (maintenance mode turned off again).`, {
+          hints: ['Check free slots and replication placement: seaweedctl status; weed shell volume.list'],
+          data: {process: victim.name, node, errors: result.errors},
+          nothingChanged: false,
+        })
+      }
+      say(`${victim.name} still holds ${topology} volume(s); evacuating again`)
+    }
+  } finally {
+    watch.stop()
+    if (maintenanceSet) {
+      say(`${victim.name}: turning maintenance mode off again`)
+      await maintenanceOff([node], master, weedPath)
+        .then(() => hooks.maintenance?.(false))
+        .catch((error: Error) => say(`${victim.name}: ${error.message}`))
+    }
+  }
+}
+
+function drainTimedOut(victim: ProcessPlan, node: string, timeoutMs: number, left?: number): SeaweedctlError {
+  return new SeaweedctlError('DRAIN_FAILED', `could not drain ${victim.name} (${node}) within --timeout ${Math.round(timeoutMs / 1000)}s${left === undefined ? '' : `: it still holds ${left} volume(s)`}. The volumes moved so far stay where they are; ${victim.name} keeps running (maintenance mode turned off again).`, {
+    hints: ['Give it longer: --timeout 20m (each volume takes weed several seconds to move)'],
+    data: {process: victim.name, node, timeoutMs},
+    nothingChanged: false,
+  })
+}
+
+/**
+ * Turn weed's maintenance mode off on `nodes`. Without the shell lock when weed allows it: a shell killed while
+ * holding the lock (an interrupted drain's) keeps it about 9 s more (measured, weed 4.48), and turning
+ * maintenance off changes no placement a lock holder relies on. Under the lock when weed insists.
+ */
+export async function maintenanceOff(nodes: string[], master: string, weedPath: string): Promise<void> {
+  const command = `volumeServer.state -nodes ${nodes.join(',')} -maintenanceOff`
+  let result = await runWeedShell(weedPath, master, [command], 30_000)
+  if (result.errors.some((e) => /lock/i.test(e))) result = await runWeedShell(weedPath, master, ['lock', command, 'unlock'], 60_000)
   if (result.errors.length > 0) {
-    throw new SeaweedctlError('SHELL_FAILED', `could not turn maintenance mode off on ${nodes.join(', ')}: ${result.errors.join('; ')}. They run, but the master places no new volumes on them.`, {
-      hints: [`Retry by hand: weed shell -master=${master}, then: lock; volumeServer.state -nodes ${nodes.join(',')} -maintenanceOff; unlock`],
+    throw new SeaweedctlError('SHELL_FAILED', `could not turn maintenance mode off on ${nodes.join(', ')}: ${result.errors.join('; ')}`, {
+      hints: [`Retry by hand: weed shell -master=${master}, then: lock; ${command}; unlock`],
       data: {nodes, errors: result.errors},
       nothingChanged: false,
     })
   }
 }
 
-/** Maintenance on, evacuate under the shell lock, then wait until the master shows the server empty. */
-export async function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void): Promise<void> {
-  if (victim.readiness.kind !== 'volumeListed') return
-  const node = victim.readiness.node
-  const master = plan.endpoints.master.replace(/^http:\/\//, '')
+/** The nodes weed reports in maintenance mode (`volumeServer.state`, a read: no lock); undefined when the shell fails. */
+export async function inMaintenance(nodes: string[], master: string, weedPath: string, versionText: string): Promise<string[] | undefined> {
   const version = parseVersionString(versionText) ?? NEWEST_KNOWN
-  const apply = has(version, 'shellApply') ? '-apply' : '-force'
-  say(`draining ${victim.name} (${node}): maintenance on, moving its volumes to the other servers`)
-  // Maintenance mode keeps new volumes off the server while it drains. Some weed versions (4.30) also refuse
-  // to move volumes out of a server in maintenance; then drain without it (the re-check before stopping
-  // still catches a volume grown there meanwhile).
-  let maintenance = has(version, 'volumeMaintenance')
-  const deadline = Date.now() + timeoutMs
-  for (let attempt = 1; ; attempt++) {
-    const commands = [
-      'lock',
-      maintenance ? `volumeServer.state -nodes ${node} -maintenanceOn` : '',
-      `volumeServer.evacuate -node ${node} ${apply}`,
-      'unlock',
-    ].filter(Boolean)
-    const result = await runWeedShell(weedPath, master, commands, SHELL_TIMEOUT_MS)
-    if (maintenance && /is in maintenance mode/.test(`${result.stdout}\n${result.stderr}`)) {
-      maintenance = false
-      await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${node} -maintenanceOff`, 'unlock'], 60_000)
-      say(`${victim.name}: this weed cannot move volumes out of a server in maintenance mode; draining without it`)
-      continue
-    }
-    const topology = await waitForEmpty(plan, node, Math.min(10_000, Math.max(0, deadline - Date.now())))
-    if (topology === 'empty') return
-    if (attempt >= 3 || Date.now() > deadline) {
-      if (has(version, 'volumeMaintenance')) await runWeedShell(weedPath, master, ['lock', `volumeServer.state -nodes ${node} -maintenanceOff`, 'unlock'], 60_000).catch(() => undefined)
-      throw new SeaweedctlError('DRAIN_FAILED', `could not drain ${victim.name} (${node}): it still holds ${topology} volume(s) after ${attempt} evacuations${result.errors.length ? `; weed shell said:\n${result.errors.join('\n')}` : ''}\n${victim.name} keeps running (maintenance mode turned off again).`, {
-        hints: ['Check free slots and replication placement: seaweedctl status; weed shell volume.list'],
-        data: {process: victim.name, node, errors: result.errors},
-        nothingChanged: false,
-      })
-    }
-    say(`${victim.name} still holds ${topology} volume(s); evacuating again`)
-  }
+  if (nodes.length === 0 || !has(version, 'volumeMaintenance')) return []
+  const result = await runWeedShell(weedPath, master, [`volumeServer.state -nodes ${nodes.join(',')}`], 15_000).catch(() => undefined)
+  if (!result || result.errors.length > 0) return undefined
+  // "127.0.0.2:8080	 -> Maintenance mode: yes" (4.30 and 4.48)
+  return [...result.stdout.matchAll(/^(\S+)\s+->\s+Maintenance mode:\s*yes/gm)].map((m) => m[1]).filter((n) => nodes.includes(n))
+}
+
+/** Poll the master once a second while a drain runs and report the server's volume count when it changes. */
+function watchVolumes(plan: Plan, node: string, total: number, hooks: DrainHooks): {stop: () => void} {
+  if (!hooks.progress) return {stop: () => {}}
+  let last = total
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    void masterTopology([plan.endpoints.master], 2000).then((t) => {
+      const info = t?.get(node)
+      if (info && info.volumes !== last) {
+        last = info.volumes
+        hooks.progress?.(info.volumes, Math.max(total, info.volumes))
+      }
+    }).finally(() => {
+      busy = false
+    })
+  }, 1000)
+  return {stop: () => clearInterval(timer)}
 }
 
 /** 'empty' once the master lists the node with no volumes and no EC shards (checked twice, a beat apart). */
-async function waitForEmpty(plan: Plan, node: string, timeoutMs: number): Promise<'empty' | number> {
+async function waitForEmpty(plan: Plan, node: string, timeoutMs: number, signal?: AbortSignal): Promise<'empty' | number> {
   const deadline = Date.now() + timeoutMs
   let remaining = -1
   while (true) {
@@ -174,11 +272,11 @@ async function waitForEmpty(plan: Plan, node: string, timeoutMs: number): Promis
     remaining = info ? info.volumes + info.ecShards : remaining
     if (info && info.volumes === 0 && info.ecShards === 0) {
       // Re-check just before stopping: a volume could have been grown on it in between.
-      await new Promise((r) => setTimeout(r, 300))
+      await pause(300, signal)
       const again = (await masterTopology([plan.endpoints.master], 5000))?.get(node)
       if (again && again.volumes === 0 && again.ecShards === 0) return 'empty'
     }
     if (Date.now() > deadline) return remaining
-    await new Promise((r) => setTimeout(r, 200))
+    await pause(200, signal)
   }
 }

@@ -1,6 +1,7 @@
 import type {DaemonClient} from '../daemon/client.js'
 import type {ProcessWeed, ReplaceRequest} from '../daemon/protocol.js'
 import {SeaweedctlError} from '../lib/errors.js'
+import {checkInterrupted} from '../lib/interrupt.js'
 import {KIND_ORDER, type Plan, type ProcessPlan} from '../plan/types.js'
 import {httpGet} from '../supervisor/probes.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
@@ -22,6 +23,8 @@ export interface RollOptions {
   say: (line: string) => void
   /** Shown when a step fails: how to go back (e.g. `seaweedctl weed upgrade 4.30`). */
   goBack?: string
+  /** Ctrl-C/SIGTERM: the roll stops before its next step (a step begun is finished: its process comes back). */
+  signal?: AbortSignal
 }
 
 /**
@@ -96,6 +99,7 @@ export async function roll(client: DaemonClient, steps: RollStep[], options: Rol
   const expected = new Map([...(await replicaHolders(options.masterUrls)) ?? []].map(([id, nodes]) => [id, nodes.size]))
   const done: string[] = []
   for (const step of ordered) {
+    checkInterrupted(options.signal)
     // Never take a process down while another is not serving (e.g. still reconnecting after the last step).
     await waitForAllRunning(client, options, step, done, ordered)
     if (step.plan.kind === 'volume') await waitForReplicas(options, expected, step, done, ordered)
@@ -132,14 +136,19 @@ async function replaceAndWait(client: DaemonClient, step: RollStep, plan: Proces
   return `not RUNNING after ${Math.round(options.timeoutMs / 1000)}s${last ? ` (${last.state}${last.health ? `, ${last.health}` : ''})` : ''}`
 }
 
+/**
+ * Wait until every process serves, except the ones this roll is still to restart: those may be failing only
+ * because of a step already taken (S3 gateways still pointed at a filer that moved), and their own step fixes them.
+ */
 async function waitForAllRunning(client: DaemonClient, options: RollOptions, step: RollStep, done: string[], ordered: RollStep[]): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
+  const ahead = new Set(awaitedNot(done, ordered))
   let version: number | undefined
   let waiting: ProcessStatus[] = []
   while (Date.now() < deadline) {
     const report = await client.next(version)
     version = report?.version ?? version
-    waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED') ?? []
+    waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED' && !ahead.has(p.name)) ?? []
     if (report && waiting.length === 0) return
   }
   throw new SeaweedctlError('ROLL_FAILED', `not restarting ${step.name}: ${waiting.map((p) => `${p.name} is ${p.state}`).join(', ')} after ${Math.round(options.timeoutMs / 1000)}s.${progress(done, ordered)}`, {
@@ -180,6 +189,11 @@ function rollFailed(step: RollStep, failure: string, back: string | undefined, d
     data: {process: step.name, failure, restored: back === undefined, done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
     nothingChanged: false,
   })
+}
+
+/** The steps not yet taken (the current one included): a roll never waits on what it is about to restart. Pure. */
+export function awaitedNot(done: string[], ordered: Array<{name: string}>): string[] {
+  return ordered.map((s) => s.name).filter((n) => !done.includes(n))
 }
 
 function progress(done: string[], ordered: RollStep[]): string {

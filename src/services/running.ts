@@ -4,7 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {DaemonClient} from '../daemon/client.js'
-import {type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
+import {DAEMON_FILE, type DaemonLaunchFile, type DaemonRecord, PLAN_FILE} from '../daemon/protocol.js'
+import {liveEndpoints} from '../plan/endpoints.js'
+import {procIdentity} from '../supervisor/proc.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import type {Plan} from '../plan/types.js'
 import type {StatusReport} from '../supervisor/status-types.js'
@@ -45,6 +47,21 @@ export async function findRunningCluster(filePlan: Plan): Promise<RunningCluster
     return {client, report, running: {...launch, weeds}}
   }
   return undefined
+}
+
+/**
+ * The file's plan with the endpoints of what runs, when its daemon lives (its record of each process's plan in
+ * runDir/plan.json): `env` then names the filer where it really is, even mid-roll or before the file is applied.
+ */
+export function runningEndpoints(filePlan: Plan): Plan {
+  try {
+    const daemon = JSON.parse(readFileSync(join(filePlan.runDir, DAEMON_FILE), 'utf8')) as DaemonRecord
+    if (procIdentity(daemon.pid)?.startTime !== daemon.startTime) return filePlan
+    const running = (JSON.parse(readFileSync(join(filePlan.runDir, PLAN_FILE), 'utf8')) as DaemonLaunchFile).plan
+    return {...filePlan, endpoints: liveEndpoints(running.endpoints, running.processes)}
+  } catch {
+    return filePlan
+  }
 }
 
 /** Remember which run directory a spec file's cluster uses (written when its daemon starts). */

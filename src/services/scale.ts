@@ -4,7 +4,6 @@ import {DaemonClient} from '../daemon/client.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {planCluster, portsOf} from '../plan/planner.js'
-import {weedFlagsFor} from './plan.js'
 import {preflight} from '../plan/preflight.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import {setNumberInSpecText} from '../spec/edit.js'
@@ -14,6 +13,11 @@ import type {StatusReport} from '../supervisor/status-types.js'
 import {createDirectories} from './cluster.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {withClusterLock} from './lock.js'
+import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
+import {describeJournal, type JournalStep, newJournal} from './journal.js'
+import {JournalWriter, selfIdentity, settlePending} from './converge.js'
+import {planFromFile, weedFlagsFor} from './plan.js'
+import {loggedSay} from './oplog.js'
 
 export type ScalableKind = 'volume' | 'filer' | 's3'
 
@@ -26,6 +30,8 @@ export interface ScaleOptions {
   timeoutMs: number
   /** Progress lines for people. */
   say?: (line: string) => void
+  /** Aborted by Ctrl-C/SIGTERM when a caller (up) already listens for them. */
+  signal?: AbortSignal
 }
 
 export interface ScaleResult {
@@ -73,10 +79,23 @@ export function parseScaleArgs(kind: string, count: string): {kind: ScalableKind
  * Change how many volume servers, filers or S3 gateways run. New instances get the next stable identity;
  * volume servers leaving are drained first (maintenance on, evacuate, wait until the master shows them
  * empty). Processes that are not affected are never restarted. seaweed.yaml changes only in the count.
+ * A scale-down is journalled (journal.ts): Ctrl-C or SIGTERM stops it at once with maintenance mode off, and an
+ * operation left unfinished by an earlier command (even one killed with -9) is settled first.
  */
 export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const {kind, count} = parseScaleArgs(options.kind, options.count)
   const say = options.say ?? (() => {})
+  const filePlan = planFromFile(options.file, 'existing')
+  return withClusterLock(filePlan, `scale ${kind} ${count}`, async () => {
+    const logged = loggedSay(filePlan.runDir, `scale ${kind} ${count}`, say)
+    await settlePending(filePlan, logged)
+    return scaleLocked({...options, say: logged}, kind, count)
+  })
+}
+
+/** `scale` once the cluster lock is held and no earlier operation is pending (`up` calls it to finish one). */
+export async function scaleLocked(options: ScaleOptions & {say: (line: string) => void; signal?: AbortSignal}, kind: ScalableKind, count: number): Promise<ScaleResult> {
+  const {say, signal} = options
   const loaded = loadSpecFile(options.file, 'existing')
   const text = readFileSync(loaded.source.file!, 'utf8')
   const from = loaded.spec[kind].count
@@ -101,67 +120,91 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const addedNames = newPlan.processes.filter((p) => !oldPlan.processes.some((q) => q.name === p.name)).map((p) => p.name)
   const removed = oldPlan.processes.filter((p) => !newPlan.processes.some((q) => q.name === p.name))
 
-  return withClusterLock(oldPlan, `scale ${kind} ${count}`, async () => {
-    const client = new DaemonClient(oldPlan.socketPath, oldPlan.runDir)
-    try {
-      const report = await client.status()
-      if (!report) {
-        writeFileAtomic(loaded.source.file!, newText)
-        say(`cluster "${oldPlan.name}" is not running: changed ${kind}.count ${from} → ${count} in seaweed.yaml only; \`seaweedctl up\` starts it that way.`)
-        return {kind, from, to: count, added: [], removed: [], running: false, counts, purged: [], drainMs: {}}
-      }
-      if (count === from) return {kind, from, to: count, added: [], removed: [], running: true, counts, purged: [], drainMs: {}}
-      const weedPath = (JSON.parse(readFileSync(`${oldPlan.runDir}/plan.json`, 'utf8')) as {weedPath: string}).weedPath
-      if (count > from) {
-        const ownPorts = new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => portsOf(p).map(([, port]) => port)))
-        preflight({...newPlan, processes: newPlan.processes.filter((p) => addedNames.includes(p.name)), directories: []}, {ownPorts})
-        createDirectories(newPlan)
-        await client.request('POST', '/v1/reconfigure', {plan: newPlan})
-        say(`starting ${addedNames.join(', ')}`)
-        await waitUntil(client, options.timeoutMs, (r) => addedNames.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), addedNames)
-        writeFileAtomic(loaded.source.file!, newText)
-        if (kind === 'volume') await endMaintenance(newPlan.processes.filter((p) => addedNames.includes(p.name)).map(nodeOf), newPlan, weedPath, loaded.spec.weed.version)
-        return {kind, from, to: count, added: addedNames, removed: [], running: true, counts, purged: [], drainMs: {}}
-      }
-
-      const leaving = [...removed].sort((a, b) => b.index - a.index)
-      if (kind === 'volume') await precheckDrain(oldPlan, leaving, weedPath, options.force)
-      const done: string[] = []
-      const drainMs: Record<string, number> = {}
-      try {
-        for (const victim of leaving) {
-          if (kind === 'volume') {
-            const started = Date.now()
-            await drain(victim, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say)
-            drainMs[victim.name] = Date.now() - started
-            say(`${victim.name} drained in ${(drainMs[victim.name] / 1000).toFixed(1)}s`)
-          }
-          say(`stopping ${victim.name}`)
-          await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
-          await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
-          done.push(victim.name)
-        }
-      } finally {
-        if (done.length > 0) {
-          // Record what really happened, even when a later drain failed: the plan and the spec match the running cluster.
-          const reached = from - done.length
-          const reachedSpec = {...loaded.spec, [kind]: {...loaded.spec[kind], count: reached}}
-          await client.request('POST', '/v1/reconfigure', {plan: planCluster(reachedSpec, loaded.source, {weedFlags})})
-          writeFileAtomic(loaded.source.file!, setNumberInSpecText(text, [kind, 'count'], reached))
-        }
-      }
-      const purged: string[] = []
-      if (options.purge) {
-        for (const victim of removed) {
-          rmSync(victim.dataDir, {recursive: true, force: true})
-          purged.push(victim.dataDir)
-        }
-      }
-      return {kind, from, to: count, added: [], removed: done, running: true, counts, purged, drainMs}
-    } finally {
-      await client.close()
+  const client = new DaemonClient(oldPlan.socketPath, oldPlan.runDir)
+  try {
+    const report = await client.status()
+    if (!report) {
+      writeFileAtomic(loaded.source.file!, newText)
+      say(`cluster "${oldPlan.name}" is not running: changed ${kind}.count ${from} → ${count} in seaweed.yaml only; \`seaweedctl up\` starts it that way.`)
+      return {kind, from, to: count, added: [], removed: [], running: false, counts, purged: [], drainMs: {}}
     }
-  })
+    if (count === from) return {kind, from, to: count, added: [], removed: [], running: true, counts, purged: [], drainMs: {}}
+    const weedPath = (JSON.parse(readFileSync(`${oldPlan.runDir}/plan.json`, 'utf8')) as {weedPath: string}).weedPath
+    if (count > from) {
+      const ownPorts = new Set(report.processes.filter((p) => p.pid !== null).flatMap((p) => portsOf(p).map(([, port]) => port)))
+      preflight({...newPlan, processes: newPlan.processes.filter((p) => addedNames.includes(p.name)), directories: []}, {ownPorts})
+      createDirectories(newPlan)
+      await client.request('POST', '/v1/reconfigure', {plan: newPlan})
+      say(`starting ${addedNames.join(', ')}`)
+      await waitUntil(client, options.timeoutMs, (r) => addedNames.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), addedNames, signal)
+      writeFileAtomic(loaded.source.file!, newText)
+      if (kind === 'volume') await endMaintenance(newPlan.processes.filter((p) => addedNames.includes(p.name)).map(nodeOf), newPlan, weedPath, loaded.spec.weed.version)
+      return {kind, from, to: count, added: addedNames, removed: [], running: true, counts, purged: [], drainMs: {}}
+    }
+
+    const leaving = [...removed].sort((a, b) => b.index - a.index)
+    if (kind === 'volume') await precheckDrain(oldPlan, leaving, weedPath, options.force)
+    const steps: JournalStep[] = leaving.flatMap((p): JournalStep[] => [
+      ...(kind === 'volume' ? [{action: 'drain' as const, process: p.name, node: nodeOf(p), state: 'pending' as const}] : []),
+      {action: 'stop', process: p.name, state: 'pending'},
+    ])
+    const journal = new JournalWriter(oldPlan.runDir, newJournal('scale', `scale ${kind} ${count}`, selfIdentity(), steps, new Date(), {kind, from, to: count}))
+    const done: string[] = []
+    const drainMs: Record<string, number> = {}
+    try {
+      for (const victim of leaving) {
+        if (kind === 'volume') {
+          const started = Date.now()
+          const step = journal.index('drain', victim.name)
+          journal.step(step, {state: 'active'})
+          await drain(victim, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say, {
+            signal,
+            progress: (left, total) => journal.step(step, {volumes: {total, left}}),
+            shell: (pid) => journal.shell(pid),
+            maintenance: (on) => journal.maintenance(victim.name, nodeOf(victim), on),
+          })
+          journal.step(step, {state: 'done'})
+          drainMs[victim.name] = Date.now() - started
+          say(`${victim.name} drained in ${(drainMs[victim.name] / 1000).toFixed(1)}s`)
+        }
+        checkInterrupted(signal)
+        const step = journal.index('stop', victim.name)
+        journal.step(step, {state: 'active'})
+        say(`stopping ${victim.name}`)
+        await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
+        await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
+        done.push(victim.name)
+        // Each removal is recorded at once: the daemon's plan and seaweed.yaml always match what runs.
+        const reached = from - done.length
+        await client.request('POST', '/v1/reconfigure', {plan: planCluster({...loaded.spec, [kind]: {...loaded.spec[kind], count: reached}}, loaded.source, {weedFlags})})
+        writeFileAtomic(loaded.source.file!, setNumberInSpecText(text, [kind, 'count'], reached))
+        journal.step(step, {state: 'done'})
+      }
+    } catch (error) {
+      if (!isInterrupted(error)) {
+        // A refusal or failure is reported as such; what was reached is recorded, nothing is left pending.
+        journal.clear()
+        throw error
+      }
+      const left = journal.interrupt(error.signal)
+      throw new SeaweedctlError('INTERRUPTED', `${describeJournal(left, 'interrupted')}.`, {
+        hints: ['See: seaweedctl status'],
+        data: {operation: left},
+        nothingChanged: done.length === 0 && !left.steps.some((s) => s.state !== 'pending'),
+      })
+    }
+    journal.clear()
+    const purged: string[] = []
+    if (options.purge) {
+      for (const victim of removed) {
+        rmSync(victim.dataDir, {recursive: true, force: true})
+        purged.push(victim.dataDir)
+      }
+    }
+    return {kind, from, to: count, added: [], removed: done, running: true, counts, purged, drainMs}
+  } finally {
+    await client.close()
+  }
 }
 
 /**
@@ -181,10 +224,11 @@ async function holdings(plan: Plan, leaving: ProcessPlan[]): Promise<{text: stri
   }
 }
 
-export async function waitUntil(client: DaemonClient, timeoutMs: number, done: (r: StatusReport) => boolean, names: string[]): Promise<void> {
+export async function waitUntil(client: DaemonClient, timeoutMs: number, done: (r: StatusReport) => boolean, names: string[], signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let version = -1
   while (true) {
+    checkInterrupted(signal)
     // Long poll: answered as soon as a state changes.
     const report = await client.next(version < 0 ? undefined : version)
     version = report?.version ?? version

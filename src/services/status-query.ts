@@ -3,6 +3,7 @@ import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {currentStatus, ensureDaemon, survivors} from './cluster.js'
 import {s3Status} from './env.js'
 import {resolveTarget} from './target.js'
+import {withOperation} from './status.js'
 
 /** How long `status` waits for a daemon that has just adopted running processes to confirm them. */
 const ADOPTION_SETTLE_MS = 15_000
@@ -10,7 +11,7 @@ const ADOPTION_SETTLE_MS = 15_000
 /** The daemon's report, or every planned process STOPPED when no daemon answers. */
 export async function statusOf(file: string): Promise<StatusReport> {
   const {plan, notice} = resolveTarget(file)
-  const report = await reportOf(plan)
+  const report = withOperation(await reportOf(plan), plan.runDir)
   return notice ? {...report, notice} : report
 }
 

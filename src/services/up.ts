@@ -24,6 +24,10 @@ import {hasExtraArgs, planSpec, summarisePlan} from './plan.js'
 import {withClusterLock} from './lock.js'
 import {type ApplyResult, applyToRunning, runningVersions} from './apply.js'
 import {findRunningCluster} from './running.js'
+import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
+import {clearStrayMaintenance, finishPending} from './converge.js'
+import {describeJournal, readJournal} from './journal.js'
+import {loggedSay} from './oplog.js'
 import {diffPlans} from '../plan/diff.js'
 
 export interface UpOptions extends SizingOptions {
@@ -45,6 +49,8 @@ export interface UpOptions extends SizingOptions {
   reuse?: boolean
   /** Stop the cluster when this process ends (the API's stopOnExit); the daemon watches it. */
   owner?: ClusterOwner
+  /** Aborted by Ctrl-C/SIGTERM: what this `up` started is stopped; a change to a running cluster stops at its next safe point. */
+  signal?: AbortSignal
 }
 
 export type UpEvent =
@@ -180,9 +186,19 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       })
     }
     if (found) {
-      // A running cluster: bring it onto the file, touching only what differs.
-      // --timeout bounds each step of the change, then the final readiness check and canary.
-      const applied = await applyToRunning(found, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say: options.say ?? (() => {})})
+      // A running cluster: first finish what an interrupted command left, then bring it onto the file, touching
+      // only what differs. --timeout bounds each step of the change, then the final readiness check and canary.
+      const say = loggedSay(plan.runDir, 'up', options.say ?? (() => {}))
+      if (await finishPending(plan, options, say)) {
+        // The file now says what the finished operation reached (a count): apply that, not what it said before.
+        loaded = loadSpecFile(loaded.source.file!)
+        plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+      }
+      await found.client.close()
+      const current = (await findRunningCluster(plan))!
+      client = current.client
+      await clearStrayMaintenance(current, say)
+      const applied = await applyToRunning(current, plan, {path: weed.path, version: plan.weedVersion}, {timeoutMs: options.timeoutMs, say, signal: options.signal})
       emit({type: 'applied', result: applied})
       deadline = Date.now() + options.timeoutMs
       await client.request('POST', '/v1/start')
@@ -212,10 +228,17 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       return result(plan, loaded, specText !== undefined, weed, started, false, report, null)
     }
 
-    const report = await waitUntilRunning(client, plan, deadline, started, emit)
+    const report = await waitUntilRunning(client, plan, deadline, started, emit, options.signal)
+    // A cluster stopped in the middle of an operation: settle it now that it runs (its maintenance mode, mainly).
+    if (!found && await finishPending(plan, options, options.say ?? (() => {}))) {
+      loaded = loadSpecFile(loaded.source.file!)
+      plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+    }
     if (found) await checkConverged(plan)
     await createBuckets(plan, deadline)
+    checkInterrupted(options.signal)
     const canary = await runCanary(plan, deadline)
+    checkInterrupted(options.signal)
     emit({type: 'canary', canary})
     if (!canary.ok) {
       throw new SeaweedctlError('CANARY_FAILED', `every process is RUNNING, but a canary write and read through the ${canary.via} failed after ${canary.attempts} attempts: ${canary.error}`, {
@@ -229,9 +252,19 @@ async function start(plan: Plan, loaded: LoadedSpec, specText: string | undefine
       // Leave nothing half-started: stop what this run started (data is kept).
       await client.request('POST', '/v1/shutdown', undefined, 120_000).catch(() => {})
       releaseClaim(plan.runDir)
+      if (isInterrupted(error)) {
+        throw new SeaweedctlError('INTERRUPTED', `interrupted by ${error.signal}: stopped everything this \`seaweedctl up\` had started; data was kept.`, {hints: ['Start it again with: seaweedctl up'], nothingChanged: false})
+      }
       if (error instanceof SeaweedctlError) {
         throw new SeaweedctlError(error.code, `${error.message}\nEverything this command started was stopped again; data was kept.`, {hints: error.hints, data: error.data, nothingChanged: false})
       }
+    }
+    if (isInterrupted(error)) {
+      const left = readJournal(plan.runDir)
+      throw new SeaweedctlError('INTERRUPTED', `interrupted by ${error.signal}: cluster "${plan.name}" keeps running${left ? `; ${describeJournal(left, 'interrupted')}` : ' (it was running before this `up`, which had not changed it yet)'}.`, {
+        hints: ['See: seaweedctl status; stop it with: seaweedctl down'],
+        nothingChanged: !left,
+      })
     }
     throw error
   } finally {
@@ -276,10 +309,11 @@ async function findOrInstallWeed(options: UpOptions, loaded: LoadedSpec, emit: (
   return find()
 }
 
-async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void): Promise<StatusReport> {
+async function waitUntilRunning(client: DaemonClient, plan: Plan, deadline: number, started: number, emit: (event: UpEvent) => void, signal?: AbortSignal): Promise<StatusReport> {
   const announced = new Set<ProcessKind>()
   let version = -1
   while (true) {
+    checkInterrupted(signal)
     // Long poll: the daemon answers as soon as a state changes (or after 2 s), so there is no polling lag.
     const report = await client.next(version < 0 ? undefined : version)
     version = report?.version ?? version

@@ -8,6 +8,7 @@ import {setStringInSpecText} from '../spec/edit.js'
 import {findWeed, type WeedBinary} from '../weed/binary.js'
 import {formatVersion, parseVersionString, supportVerdict} from '../weed/versions.js'
 import {type ApplyResult, applyToRunning, checkApplicable} from './apply.js'
+import {loggedSay} from './oplog.js'
 import {withClusterLock} from './lock.js'
 import {findRunningCluster} from './running.js'
 import {loadSpecFile} from './spec.js'
@@ -66,7 +67,7 @@ export async function upgradeWeed(options: UpgradeOptions): Promise<UpgradeResul
       checkApplicable(cluster.running.plan, next)
       // The file names the target first, so `diff` and `status` show where a roll that stops half-way stands.
       writeFileAtomic(loaded.source.file!, setStringInSpecText(text, ['weed', 'version'], to))
-      const applied = await applyToRunning(cluster, next, {path: weed.path, version: to}, {timeoutMs: options.timeoutMs, say: options.say, goBack})
+      const applied = await applyToRunning(cluster, next, {path: weed.path, version: to}, {timeoutMs: options.timeoutMs, say: loggedSay(next.runDir, `weed upgrade ${to}`, options.say), goBack})
       return {from, to, weed: {path: weed.path, version: to}, running: true, applied}
     } finally {
       await cluster.client.close()

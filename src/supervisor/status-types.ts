@@ -37,4 +37,33 @@ export interface StatusReport {
   processes: ProcessStatus[]
   /** Set when the running cluster is not the one the spec file describes now (its dataDir or name was edited, or the file deleted). */
   notice?: string
+  /** An operation (scale, applying the file) in progress or left unfinished; absent when none is (not from the daemon: the CLI adds it). */
+  operation?: OperationStatus
+}
+
+/** One step of a journalled operation (services/journal.ts). */
+export interface JournalStep {
+  action: 'drain' | 'stop' | 'restart' | 'start'
+  process: string
+  /** Volume servers: the ip:port weed knows it by (maintenance mode is set per node). */
+  node?: string
+  state: 'pending' | 'active' | 'done'
+  /** A drain: how many volumes the server held when it began, and how many it still holds. */
+  volumes?: {total: number; left: number}
+}
+
+/** Running while its command lives; interrupted when it cleaned up after a signal; killed when it just died. */
+export type JournalState = 'running' | 'interrupted' | 'killed'
+
+/** What `status` reports about an operation in progress or left unfinished. */
+export interface OperationStatus {
+  state: JournalState
+  command: string
+  pid: number
+  startedAt: string
+  /** For people: what was done, what is left, and the command that finishes it or undoes it. */
+  message: string
+  /** Volume servers that may still be in maintenance mode because of it. */
+  maintenance: string[]
+  steps: JournalStep[]
 }

@@ -15,6 +15,7 @@ import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
 import type {ProcessWeed} from '../daemon/protocol.js'
 import {s3Status} from '../services/env.js'
+import {liveEndpoints} from '../plan/endpoints.js'
 
 export interface SupervisorDeps {
   launcher: Launcher
@@ -25,6 +26,8 @@ export interface SupervisorDeps {
   weeds?: Record<string, ProcessWeed>
   beforeStopSignal?: ManagedProcessDeps['beforeStopSignal']
   afterStopSignal?: ManagedProcessDeps['afterStopSignal']
+  /** Told every lifecycle event (start, ready, stop, restart and why, exit, backoff, failure): daemon.log. */
+  log?: (line: string) => void
 }
 
 /** runDir/state.json: who runs (to find them again) and what a later daemon must not forget about them. */
@@ -208,7 +211,7 @@ export class Supervisor {
       name: this.plan.name,
       version: this.version,
       daemon: {pid: daemonPid, startedAt: new Date(this.startedAt).toISOString(), uptimeMs: now - this.startedAt},
-      endpoints: this.plan.endpoints,
+      endpoints: liveEndpoints(this.plan.endpoints, this.processes.map((p) => p.plan)),
       leader: this.leader() ?? null,
       s3: s3Status(this.plan),
       processes: this.processes.map((p): ProcessStatus => {
@@ -279,7 +282,21 @@ export class Supervisor {
     clearTimeout(timer)
   }
 
+  /** Each process's last logged state, so only transitions are logged (not every health probe). */
+  private readonly logged = new Map<string, string>()
+
+  private logTransitions(): void {
+    if (!this.deps.log) return
+    for (const p of this.processes) {
+      const line = lifecycleLine(p, this.deps.clock.now())
+      if (this.logged.get(p.name) === line) continue
+      this.logged.set(p.name, line)
+      this.deps.log(`${p.name}: ${line}`)
+    }
+  }
+
   private changed(): void {
+    this.logTransitions()
     this.version++
     this.dependencies.observe(this.processes.map(view))
     this.saveState()
@@ -300,6 +317,31 @@ export class Supervisor {
     } catch {
       // The run directory vanished (purge in progress); nothing to record.
     }
+  }
+}
+
+/** One process's state for daemon.log: what happened and why, in the words `status` uses. */
+function lifecycleLine(p: ManagedProcess, now: number): string {
+  const s = p.state
+  switch (s.name) {
+    case 'STARTING':
+      return `starting (pid ${s.pid}${s.attempt > 1 ? `, attempt ${s.attempt}` : ''})`
+    case 'RUNNING':
+      return `running (pid ${s.pid})`
+    case 'UNHEALTHY':
+      return `unhealthy: ${p.healthDetail || s.detail}`
+    case 'STOPPING':
+      return s.then === 'restart' ? `restarting: ${p.lastRestartReason ?? 'requested'}` : s.then === 'failure' ? `stopping after a failure: ${p.lastRestartReason ?? p.healthDetail}` : 'stopping'
+    case 'BACKOFF':
+      return `exited (${describeExit(s.lastExit)}); restarting in ${Math.max(0, Math.round((s.until - now) / 100) / 10)}s: ${s.reason}`
+    case 'EXITED':
+      return `exited: ${describeExit(s.exit)}`
+    case 'FATAL':
+      return `FATAL: ${s.reason}`
+    case 'STOPPED':
+      return 'stopped'
+    default:
+      return (s as {name: string}).name
   }
 }
 

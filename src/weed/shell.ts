@@ -9,17 +9,28 @@ export interface ShellResult {
   errors: string[]
 }
 
+export interface ShellControl {
+  /** Ends the shell and rejects with the signal's reason. */
+  signal?: AbortSignal
+  /** Told the shell's pid once it runs (a drain records it, so a later command can end an orphaned one). */
+  started?: (pid: number) => void
+}
+
 /**
  * Run `weed shell` non-interactively against a master, commands fed on stdin. Every call is bounded: the shell
  * blocks forever without a master, and `lock` blocks until it gets the lock. Plain child_process, not execa:
  * a refusal that asks weed's dry run should not pay for loading a process library.
  */
-export function runWeedShell(weedPath: string, master: string, commands: string[], timeoutMs: number): Promise<ShellResult> {
+export function runWeedShell(weedPath: string, master: string, commands: string[], timeoutMs: number, control: ShellControl = {}): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(weedPath, ['-logtostderr=false', 'shell', `-master=${master}`], {
       env: {PATH: '/usr/bin:/bin', HOME: '/nonexistent'},
       stdio: ['pipe', 'pipe', 'pipe'],
     })
+    if (child.pid !== undefined) control.started?.(child.pid)
+    // Interrupted: end the shell (SIGINT, as Ctrl-C in a terminal would) and report the interruption.
+    const onAbort = () => child.kill('SIGINT')
+    control.signal?.addEventListener('abort', onAbort, {once: true})
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (c: Buffer) => out.push(c))
@@ -35,6 +46,11 @@ export function runWeedShell(weedPath: string, master: string, commands: string[
     })
     child.on('close', () => {
       clearTimeout(timer)
+      control.signal?.removeEventListener('abort', onAbort)
+      if (control.signal?.aborted) {
+        reject(control.signal.reason)
+        return
+      }
       const stdout = Buffer.concat(out).toString('utf8')
       const stderr = Buffer.concat(err).toString('utf8')
       if (timedOut) {

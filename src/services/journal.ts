@@ -1,0 +1,132 @@
+// Loaded by the fast `status` path too: node built-ins only, besides fs-atomic.
+import {readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {writeFileAtomic} from '../lib/fs-atomic.js'
+import type {JournalState, JournalStep, OperationStatus} from '../supervisor/status-types.js'
+
+/**
+ * A multi-step operation (scale down, applying an edited file) writes what it is about to do to
+ * runDir/operation.json before doing it, and each step's progress as it goes. If the command is interrupted
+ * (Ctrl-C, SIGTERM, kill -9), the file remains: `status` names what was left unfinished, and the next `up` or
+ * `scale` settles it (maintenance mode off, the plan and seaweed.yaml made to match what runs) before acting.
+ */
+export const JOURNAL_FILE = 'operation.json'
+
+export type {JournalState, JournalStep} from '../supervisor/status-types.js'
+
+export interface Journal {
+  op: 'scale' | 'apply'
+  /** The command as typed, e.g. "scale volume 2". */
+  command: string
+  /** The seaweedctl process that runs it, recognised by pid and start time. */
+  pid: number
+  startTime: number
+  startedAt: string
+  updatedAt: string
+  /** Scale: the count before and the count asked for. */
+  scale?: {kind: 'volume' | 'filer' | 's3'; from: number; to: number}
+  /** The weed shell running the current drain, so a later command can end it if this one was killed. */
+  shell?: {pid: number; startTime: number}
+  /** Set when the command was stopped by a signal and cleaned up after itself (`maintenance`: what it could not clear). */
+  interrupted?: {signal: string; at: string; maintenance?: Array<{process: string; node: string}>}
+  steps: JournalStep[]
+}
+
+export function newJournal(op: Journal['op'], command: string, self: {pid: number; startTime: number}, steps: JournalStep[], now: Date, scale?: Journal['scale']): Journal {
+  const at = now.toISOString()
+  return {op, command, pid: self.pid, startTime: self.startTime, startedAt: at, updatedAt: at, ...(scale ? {scale} : {}), steps: steps.map((s) => ({...s}))}
+}
+
+/** The journal with step `index` changed; steps before it must be done (they run in order). */
+export function withStep(journal: Journal, index: number, change: Partial<JournalStep>, now: Date): Journal {
+  const step = journal.steps[index]
+  if (!step) throw new Error(`no step ${index} in the journal of ${journal.command}`)
+  if (journal.steps.slice(0, index).some((s) => s.state !== 'done')) throw new Error(`step ${index} of ${journal.command} before the steps ahead of it`)
+  const steps = journal.steps.map((s, i) => (i === index ? {...s, ...change} : s))
+  return {...journal, steps, updatedAt: now.toISOString()}
+}
+
+export function withShell(journal: Journal, shell: Journal['shell'] | undefined, now: Date): Journal {
+  const {shell: _old, ...rest} = journal
+  return {...rest, ...(shell ? {shell} : {}), updatedAt: now.toISOString()}
+}
+
+/** After a signal, once the command cleaned up: `stillOn` lists the servers it could not take out of maintenance. */
+export function interrupted(journal: Journal, signal: string, now: Date, stillOn: Array<{process: string; node: string}> = []): Journal {
+  const {shell: _gone, ...rest} = journal
+  return {...rest, interrupted: {signal, at: now.toISOString(), ...(stillOn.length ? {maintenance: stillOn} : {})}, updatedAt: now.toISOString()}
+}
+
+/** Running while its command lives; interrupted when it cleaned up after a signal; killed when it just died. */
+export function journalState(journal: Journal, alive: (pid: number, startTime: number) => boolean): JournalState {
+  if (alive(journal.pid, journal.startTime)) return 'running'
+  return journal.interrupted ? 'interrupted' : 'killed'
+}
+
+/**
+ * Volume servers that may still be in weed's maintenance mode because of this operation: one being drained,
+ * or drained and not yet stopped. After a clean interruption the command already turned it off.
+ */
+export function maintenanceNodes(journal: Journal): Array<{process: string; node: string}> {
+  if (journal.interrupted) return journal.interrupted.maintenance ?? []
+  return journal.steps
+    .filter((s) => s.action === 'drain' && s.state !== 'pending' && s.node)
+    .filter((s) => !journal.steps.some((t) => t.action === 'stop' && t.process === s.process && t.state === 'done'))
+    .map((s) => ({process: s.process, node: s.node!}))
+}
+
+/** The processes whose stop step is done. */
+export function stoppedBy(journal: Journal): string[] {
+  return journal.steps.filter((s) => s.action === 'stop' && s.state === 'done').map((s) => s.process)
+}
+
+/** One line for people: what happened and what to do. */
+export function describeJournal(journal: Journal, state: JournalState): string {
+  const parts: string[] = []
+  for (const s of journal.steps) {
+    if (s.state === 'pending') continue
+    if (s.action === 'drain') {
+      const moved = s.volumes ? s.volumes.total - s.volumes.left : undefined
+      if (s.state === 'done') {
+        if (!journal.steps.some((t) => t.action === 'stop' && t.process === s.process && t.state === 'done')) parts.push(`${s.process} drained${s.volumes ? ` (${s.volumes.total} volumes moved)` : ''}, not stopped`)
+      } else parts.push(`${s.process} drained ${moved ?? '?'} of ${s.volumes?.total ?? '?'} volumes`)
+    } else if (s.state === 'done') {
+      parts.push(`${s.process} ${s.action === 'stop' ? 'removed' : s.action === 'start' ? 'started' : 'restarted'}`)
+    } else parts.push(`${s.process} ${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}`)
+  }
+  const left = journal.steps.filter((s) => s.state !== 'done').length
+  const done = parts.length ? parts.join('; ') : 'nothing done yet'
+  if (state === 'running') return `in progress: \`seaweedctl ${journal.command}\` (pid ${journal.pid}): ${done}`
+  const how = state === 'interrupted' ? `interrupted by ${journal.interrupted!.signal} at ${journal.interrupted!.at}` : `interrupted: its command (pid ${journal.pid}) ended without finishing`
+  const maintenance = maintenanceNodes(journal).map((m) => m.process)
+  const undo = journal.scale ? ` or \`seaweedctl scale ${journal.scale.kind} ${journal.scale.from}\` to undo` : ''
+  return `${how}: \`seaweedctl ${journal.command}\`: ${done}${left ? ` (${left} step${left === 1 ? '' : 's'} left)` : ''}${maintenance.length ? `; ${maintenance.join(', ')} still in maintenance mode` : ''}; run \`seaweedctl up\` to finish${undo}`
+}
+
+export function journalPath(runDir: string): string {
+  return join(runDir, JOURNAL_FILE)
+}
+
+export function readJournal(runDir: string): Journal | undefined {
+  try {
+    return JSON.parse(readFileSync(journalPath(runDir), 'utf8')) as Journal
+  } catch {
+    return undefined
+  }
+}
+
+export function writeJournal(runDir: string, journal: Journal): void {
+  writeFileAtomic(journalPath(runDir), `${JSON.stringify(journal, null, 2)}\n`, 0o600)
+}
+
+export function clearJournal(runDir: string): void {
+  rmSync(journalPath(runDir), {force: true})
+}
+
+export function operationStatus(runDir: string, alive: (pid: number, startTime: number) => boolean): OperationStatus | undefined {
+  const journal = readJournal(runDir)
+  if (!journal) return undefined
+  const state = journalState(journal, alive)
+  return {state, command: journal.command, pid: journal.pid, startedAt: journal.startedAt, message: describeJournal(journal, state), maintenance: maintenanceNodes(journal).map((m) => m.process), steps: journal.steps}
+}

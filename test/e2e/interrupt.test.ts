@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, describe, test} from 'node:test'
+
+import {BIN, cli, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedBinary, weedSection} from '../helpers/cli.js'
+
+// Ports of this file: portOffset 3700 (master 13033, volumes 11780-11783, filer 12588).
+const MASTER = 'http://127.0.0.1:13033'
+const FILER = 'http://127.0.0.1:12588'
+const SPEC = `name: interrupted
+portOffset: 3700
+master: {defaultReplication: "001"}
+volume: {count: 4, preStopSeconds: 1}
+filer: {count: 1}
+${weedSection()}`
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
+const log = (line: string) => process.stdout.write(`# [weed ${TEST_WEED_VERSION}] ${line}\n`)
+
+interface JournalStep {action: string; process: string; state: string; volumes?: {total: number; left: number}}
+interface Journal {command: string; pid: number; interrupted?: {signal: string}; shell?: {pid: number}; steps: JournalStep[]}
+
+describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replication 001, a writer running)', () => {
+  const {dir, cleanup} = testDir('interrupt')
+  after(cleanup)
+  const journalFile = join(dir, '.seaweed', 'run', 'operation.json')
+  const files = new Map<string, string>()
+  let writer: {stop: () => Promise<number>} | undefined
+  after(async () => {
+    await writer?.stop()
+  })
+
+  const readJournal = (): Journal | undefined => {
+    try {
+      return JSON.parse(readFileSync(journalFile, 'utf8')) as Journal
+    } catch {
+      return undefined
+    }
+  }
+
+  async function put(name: string): Promise<void> {
+    const data = randomBytes(300 + Math.floor(Math.random() * 8000))
+    const form = new FormData()
+    form.append('file', new Blob([data]), name)
+    const res = await fetch(`${FILER}/data/${name}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
+    // Only an acknowledged write must survive.
+    if (res.ok) files.set(name, sha256(data))
+  }
+
+  /** Writes one file after another through the filer until stopped; returns how many were acknowledged. */
+  function startWriter(prefix: string): {stop: () => Promise<number>} {
+    let stopped = false
+    let n = 0
+    const before = files.size
+    const loop = (async () => {
+      while (!stopped) await put(`${prefix}-${n++}.bin`).catch(() => undefined)
+    })()
+    return {stop: async () => {
+      stopped = true
+      await loop
+      return files.size - before
+    }}
+  }
+
+  async function everyFileIdentical(): Promise<void> {
+    for (const [name, digest] of files) {
+      const data = await waitFor(`${name} readable`, async () => {
+        const res = await fetch(`${FILER}/data/${name}`, {signal: AbortSignal.timeout(10_000)}).catch(() => undefined)
+        return res?.ok ? Buffer.from(await res.arrayBuffer()) : undefined
+      }, 30_000)
+      assert.equal(sha256(data), digest, `${name} differs`)
+    }
+  }
+
+  /** The volume servers (of those the master lists) that weed itself reports in maintenance mode. */
+  async function inMaintenance(): Promise<string[]> {
+    const nodes = await listedNodes(MASTER)
+    const out = execFileSync(weedBinary(), ['-logtostderr=false', 'shell', `-master=${MASTER.slice(7)}`], {input: `volumeServer.state -nodes ${nodes.join(',')}\n`, encoding: 'utf8', timeout: 30_000})
+    return [...out.matchAll(/^(\S+)\s+->\s+Maintenance mode:\s*yes/gm)].map((m) => m[1])
+  }
+
+  /** `scale volume N` in the background, stopped with `signal` once `ready(journal)` holds. */
+  async function interruptScale(count: number, signal: NodeJS.Signals, ready: (j: Journal) => boolean, what: string): Promise<{code: number | null; stderr: string; exitMs: number; journal: Journal}> {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'scale', 'volume', String(count)], {cwd: dir, env: {...process.env, CI: 'true'}})
+    let stderr = ''
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    child.stdout!.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    let ended = false
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+      ended = true
+      resolve(code)
+    }))
+    const journal = await waitFor(what, () => {
+      if (ended) throw new Error(`scale ended first: ${stderr}`)
+      const j = readJournal()
+      return j && ready(j) ? j : undefined
+    }, 300_000).catch((error: Error) => {
+      child.kill('SIGKILL')
+      throw error
+    })
+    const sent = Date.now()
+    child.kill(signal)
+    const code = await exited
+    return {code, stderr, exitMs: Date.now() - sent, journal}
+  }
+
+  const status = async () => {
+    const r = await cli(['status', '--json'], {cwd: dir})
+    return {code: r.code, report: JSON.parse(r.stdout) as {operation?: {state: string; message: string; maintenance: string[]}; processes: Array<{name: string; state: string}>}}
+  }
+  /** The drain of `name` under way: a volume moved, or 2 s into it (a server may hold a single volume). */
+  const drainStarted = (name: string) => {
+    let seen: number | undefined
+    return (j: Journal) => {
+      const step = j.steps.find((s) => s.action === 'drain' && s.process === name && s.state === 'active' && s.volumes)
+      if (!step) return false
+      seen ??= Date.now()
+      return step.volumes!.left < step.volumes!.total || Date.now() - seen > 2000
+    }
+  }
+  const listed = (n: number) => waitFor(`the master to list ${n} volume servers`, async () => (await listedNodes(MASTER)).length === n || undefined, 90_000)
+
+  test('up with 4 volume servers; 150 files through the filer', async () => {
+    writeFileSync(join(dir, 'seaweed.yaml'), SPEC)
+    const result = await cli(['up'], {cwd: dir})
+    assert.equal(result.code, 0, result.stderr + result.stdout)
+    for (let i = 0; i < 150; i += 10) await Promise.all(Array.from({length: 10}, (_, k) => put(`a-${i + k}.bin`)))
+    assert.equal(files.size, 150)
+  })
+
+  test('SIGINT while volume-4 drains: exit 130 at once, no maintenance mode, status and diff name it; `up` finishes the scale', async () => {
+    writer = startWriter('w1')
+    const run = await interruptScale(3, 'SIGINT', drainStarted('volume-4'), 'volume-4\'s drain under way')
+    log(`SIGINT at ${JSON.stringify(run.journal.steps[0].volumes)} of volume-4's drain: exit ${run.code} after ${run.exitMs} ms`)
+    assert.equal(run.code, 130, run.stderr)
+    assert.match(run.stderr, /interrupted by SIGINT/)
+    assert.deepEqual(await inMaintenance(), [])
+    const {code, report} = await status()
+    assert.equal(code, 3)
+    assert.equal(report.operation?.state, 'interrupted')
+    assert.match(report.operation!.message, /volume-4 drained \d+ of \d+ volumes/)
+    assert.match(report.operation!.message, /run `seaweedctl up` to finish or `seaweedctl scale volume 4` to undo/)
+    const diff = await cli(['diff'], {cwd: dir})
+    assert.equal(diff.code, 1, diff.stdout)
+    assert.match(diff.stdout, /interrupted by SIGINT/)
+    // daemon.log tells the story afterwards: the command's steps, each with its time.
+    const daemonLog = readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8')
+    assert.match(daemonLog, /^\S+Z \[seaweedctl scale volume 3, pid \d+\] draining volume-4 \(/m)
+    const started = Date.now()
+    const finish = await cli(['up'], {cwd: dir, timeoutMs: 600_000})
+    log(`up after SIGINT: exit ${finish.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+    assert.equal(finish.code, 0, finish.stderr + finish.stdout)
+    assert.equal(existsSync(journalFile), false)
+    await listed(3)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/)
+    assert.match(readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8'), /^\S+Z volume-4: stopped$/m)
+    assert.deepEqual(await inMaintenance(), [])
+    assert.equal((await status()).code, 0)
+    log(`writer: ${await writer.stop()} acknowledged writes`)
+    await everyFileIdentical()
+  })
+
+  test('kill -9 of the CLI while volume-3 drains: status says so; `scale volume 3` ends maintenance mode and undoes it', async () => {
+    writer = startWriter('w2')
+    const run = await interruptScale(2, 'SIGKILL', drainStarted('volume-3'), 'volume-3\'s drain under way')
+    assert.equal(run.code, null)
+    const {code, report} = await status()
+    assert.equal(code, 3)
+    assert.equal(report.operation?.state, 'killed')
+    assert.match(report.operation!.message, /ended without finishing/)
+    if (TEST_WEED_VERSION !== '4.30') assert.deepEqual(report.operation!.maintenance, ['volume-3'])
+    const started = Date.now()
+    const undo = await cli(['scale', 'volume', '3'], {cwd: dir, timeoutMs: 600_000})
+    log(`scale volume 3 after kill -9: exit ${undo.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+    assert.equal(undo.code, 0, undo.stderr + undo.stdout)
+    assert.match(undo.stdout, /settled the unfinished `seaweedctl scale volume 2`/)
+    assert.equal(existsSync(journalFile), false)
+    assert.deepEqual(await inMaintenance(), [])
+    await listed(3)
+    assert.equal((await status()).code, 0)
+    log(`writer: ${await writer.stop()} acknowledged writes`)
+    await everyFileIdentical()
+  })
+
+  test('SIGINT while volume-3 drains, volume-4 already removed: status names both; `up` finishes at 2', async () => {
+    const back = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
+    assert.equal(back.code, 0, back.stderr + back.stdout)
+    writer = startWriter('w3')
+    const run = await interruptScale(2, 'SIGINT', drainStarted('volume-3'), 'volume-3\'s drain under way')
+    log(`SIGINT during volume-3's drain ${JSON.stringify(run.journal.steps[2].volumes)}: exit ${run.code} after ${run.exitMs} ms`)
+    assert.equal(run.code, 130, run.stderr)
+    assert.deepEqual(await inMaintenance(), [])
+    const {code, report} = await status()
+    assert.equal(code, 3)
+    assert.match(report.operation!.message, /volume-4 removed; volume-3 drained \d+ of \d+ volumes/)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 3/, 'seaweed.yaml says what runs')
+    const finish = await cli(['up'], {cwd: dir, timeoutMs: 600_000})
+    assert.equal(finish.code, 0, finish.stderr + finish.stdout)
+    assert.equal(existsSync(journalFile), false)
+    await listed(2)
+    assert.match(readFileSync(join(dir, 'seaweed.yaml'), 'utf8'), /count: 2/)
+    assert.deepEqual(await inMaintenance(), [])
+    log(`writer: ${await writer.stop()} acknowledged writes`)
+    await everyFileIdentical()
+  })
+})
