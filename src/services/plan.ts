@@ -13,7 +13,7 @@ import {loadSpecFile} from './spec.js'
 /** `cluster plan`: the spec's plan, refused (naming file:line:col) when this machine cannot run it. */
 export async function checkedPlan(file: string): Promise<Plan> {
   const loaded = loadSpecFile(file)
-  const plan = planCluster(loaded.spec, loaded.source)
+  const plan = planSpec(loaded)
   const [{preflight}, {runningPorts}] = await Promise.all([import('../plan/preflight.js'), import('./cluster.js')])
   preflight(plan, {ownPorts: await runningPorts(plan), source: loaded.source})
   return plan

@@ -349,7 +349,8 @@ describe('S3 without buckets of its own: no stray canary bucket; doctor knows th
     const doctor = await cli(['doctor', '--json'], {cwd: dir})
     const ports = (JSON.parse(doctor.stdout) as {checks: Array<{name: string; ok: boolean; detail: string}>}).checks.find((c) => c.name === 'ports')!
     assert.equal(ports.ok, true, ports.detail)
-    assert.match(ports.detail, /\(8 held by this cluster's own processes\)/)
+    // master, volume, filer and s3-1: HTTP, gRPC and metrics ports each, all held by the cluster's own processes.
+    assert.match(ports.detail, /\(12 held by this cluster's own processes\)/)
     assert.equal((await cli(['down'], {cwd: dir})).code, 0)
   })
 })
