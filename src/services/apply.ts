@@ -57,11 +57,12 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const {client, running, report} = cluster
   const diff = diffPlans(running.plan, next, runningVersions(cluster))
   const result: ApplyResult = {diff, added: [], removed: [], restarted: []}
+  // What cannot be applied is refused before anything is written (a new dataDir must not even be created).
+  if (!diff.same) checkApplicable(running.plan, next)
   // Even when nothing else changes: a kekFile that is not the cluster's key is refused; a cluster made before
   // SSE-S3 keys existed gets its key before any gateway (re)starts.
   if (next.s3) ensureSseKey(next.s3)
   if (diff.same) return result
-  checkApplicable(running.plan, next)
 
   const names = (change: string) => diff.processes.filter((p) => p.change === change).map((p) => p.name)
   const [added, removed, changed] = [names('added'), names('removed'), names('changed')]

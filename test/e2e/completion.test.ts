@@ -50,7 +50,7 @@ describe('seaweedctl autocomplete', () => {
   })
 
   test('bash completes the commands of a topic', () => {
-    assert.deepEqual(complete('seaweedctl', 'export', ''), ['compose', 'helm', 'k8s', 'operator', 'supervisor', 'systemd'])
+    assert.deepEqual(complete('seaweedctl', 'export', ''), ['compose', 'helm', 'k8s', 'operator', 'prometheus', 'supervisor', 'systemd'])
     assert.deepEqual(complete('seaweedctl', 'weed', 'u'), ['upgrade'])
   })
 
