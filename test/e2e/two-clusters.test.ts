@@ -35,12 +35,12 @@ describe('two clusters side by side', () => {
     assert.deepEqual(volumeAddresses(pa), ['127.0.0.2:9280', '127.0.0.3:9281'])
     assert.deepEqual((await listedNodes('http://127.0.0.1:10533')).sort(), volumeAddresses(pa))
     assert.deepEqual((await listedNodes('http://127.0.0.1:10633')).sort(), volumeAddresses(pb))
-    // Each S3 gateway listens on its own HTTP/gRPC pair only: the Iceberg (8181) and Lance (9101) ports that
-    // weed opens by default, and that two clusters would fight over, are turned off for this weed version.
+    // Each S3 gateway listens on its own HTTP, gRPC and metrics ports only: the Iceberg (8181) and Lance (9101)
+    // ports that weed opens by default, and that two clusters would fight over, are turned off for this weed version.
     for (const [report, offset] of [[pa, 1200], [pb, 1300]] as const) {
       const s3 = report.processes.find((p: {name: string}) => p.name === 's3-1')
       assert.equal(s3.state, 'RUNNING')
-      assert.deepEqual(listeningPortsOf(s3.pid), [8333 + offset, 18_333 + offset])
+      assert.deepEqual(listeningPortsOf(s3.pid), [8333 + offset, 18_333 + offset, 28_333 + offset])
       assert.equal((await fetch(`http://127.0.0.1:${8333 + offset}/status`)).status, 200)
     }
   })
