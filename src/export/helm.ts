@@ -30,6 +30,7 @@ export function renderHelm(plan: Plan, options: S3ExportOptions = {}): ExportRen
   if (perProcess) notes.push(perProcess)
   if (hasS3 && options.keys) files.push(s3SecretFile(plan, 'helm', helmSecretData(options.keys)))
   else if (hasS3) notes.push(s3SecretNote(plan, HELM_VALUES_FILE))
+  if (hasS3) notes.push(sseKekNote('the chart', 'its security-config holds JWT settings only'))
   return {files, prerequisites: [], notes}
 }
 
@@ -113,6 +114,14 @@ export function s3SecretFile(plan: Plan, target: 'helm' | 'operator' | 'k8s', da
     stringData: data,
   }
   return {path: S3_SECRET_FILE, kind: 'k8s-secret', content: `${header}${stringify(manifest, {lineWidth: 0})}`, mode: 0o600}
+}
+
+/**
+ * The chart and the operator have no setting for the gateways' SSE-S3 KEK (security.toml's [s3.sse] kek): said,
+ * not worked around, so nobody deploys believing SSE-S3 works there.
+ */
+export function sseKekNote(engine: string, why: string): string {
+  return `${engine} has no setting for the S3 gateway's SSE-S3 key-encryption key (${why}): SSE-S3 uploads (--sse AES256) fail with HTTP 500 there until you mount a security.toml with [s3.sse] kek = "<64 hex>" into the gateway's /etc/seaweedfs/ yourself`
 }
 
 export function s3SecretNote(plan: Plan, valuesFile: string): string {

@@ -4,7 +4,7 @@ import type {Plan, ProcessKind} from '../plan/types.js'
 import {perProcessArgsNote, sharedArgsOf} from './extra-args.js'
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
-import {s3SecretFile, s3SecretNote} from './helm.js'
+import {s3SecretFile, s3SecretNote, sseKekNote} from './helm.js'
 import {basePortOf, countOf, S3_SECRET_FILE, s3SecretName, storageFor, volumeGroupsOf, volumeSizeLimitMBOf} from './kube-common.js'
 import {type ProcessFileContents, S3_CONFIG_KEY} from './process-files.js'
 import {fill, template} from './template.js'
@@ -31,6 +31,7 @@ export function renderOperator(plan: Plan, options: S3ExportOptions = {}, conten
   if (perProcess) notes.push(perProcess)
   if (hasS3 && contents.s3Identities !== undefined) files.push(s3SecretFile(plan, 'operator', {[S3_CONFIG_KEY]: contents.s3Identities}))
   else if (hasS3) notes.push(s3SecretNote(plan, resourceFile(plan)))
+  if (hasS3) notes.push(sseKekNote('the Seaweed resource', 'its securityConfig holds JWT settings only'))
   if (hasS3 && options.buckets && options.buckets.length > 0) {
     notes.push(`the operator creates no buckets: create ${options.buckets.join(', ')} once the gateway runs (aws s3 mb s3://NAME --endpoint-url ...)`)
   }

@@ -41,7 +41,8 @@ export async function prepareExport(request: ExportRequest, warnings: string[]):
 
 /**
  * The files processes read, with keys new for the export: an identity whose key the spec names (accessKey and
- * secretKeyFile) keeps it, every other gets a fresh one; never the keys the local cluster made. The spec's
+ * secretKeyFile) keeps it, every other gets a fresh one, and so does the SSE-S3 KEK unless the spec names a
+ * kekFile; never the keys the local cluster made. The spec's
  * secret files are read (and a missing or unreadable one refused) even when printing, where nothing is written.
  */
 async function fileContents(plan: Plan, request: ExportRequest): Promise<ProcessFileContents> {
@@ -56,7 +57,11 @@ async function fileContents(plan: Plan, request: ExportRequest): Promise<Process
   const failure = {verb: 'written', where}
   const identities = resolveIdentities(plan.s3, () => generateKey(), failure)
   const config = weedS3Config(plan.s3, identities, failure)
-  return request.out === undefined ? {} : {s3Identities: `${JSON.stringify(config, null, 2)}\n`}
+  // The spec's own KEK when it names one (objects encrypted under it stay readable), else a new one: never the
+  // key the local cluster made in its run directory.
+  const {newKek, readKekFile, securityToml} = await import('../s3/sse-key.js')
+  const kek = plan.s3.kekFile ? readKekFile(plan.s3.kekFile, where('s3.sse.kekFile')) : newKek()
+  return request.out === undefined ? {} : {s3Identities: `${JSON.stringify(config, null, 2)}\n`, securityToml: securityToml(kek)}
 }
 
 async function prepareTarget(request: ExportRequest, warnings: string[]): Promise<{plan: Plan; context: Omit<RenderContext, 'files'>; weed?: ExportResult['weed']}> {

@@ -27,19 +27,26 @@ export interface ProcessFile {
 export interface ProcessFileContents {
   /** weed's S3 identities file, with keys new for this export. */
   s3Identities?: string
+  /** The gateways' security.toml: the spec's kekFile, else an SSE-S3 KEK new for this export. */
+  securityToml?: string
 }
 
 export const S3_IDENTITIES_FILE = 's3-identities.json'
 /** The key of the Secret that holds weed's S3 identities file (the operator's configSecret names it too). */
 export const S3_CONFIG_KEY = 'seaweedfs_s3_config'
+/** weed finds it by this name in -config_dir; the same name is its key in the Secret. */
+export const SECURITY_FILE = 'security.toml'
 
 /** Every file `p` reads, in the order of its flags. */
 export function processFiles(p: ProcessPlan, contents: ProcessFileContents): ProcessFile[] {
-  if (p.kind === 's3') return [{flag: '-config', name: S3_IDENTITIES_FILE, secretKey: S3_CONFIG_KEY, content: contents.s3Identities}]
-  return []
+  if (p.kind !== 's3') return []
+  return [
+    {flag: '-config', name: S3_IDENTITIES_FILE, secretKey: S3_CONFIG_KEY, content: contents.s3Identities},
+    {flag: '-config_dir', inDirectory: true, name: SECURITY_FILE, secretKey: SECURITY_FILE, content: contents.securityToml},
+  ]
 }
 
-/** The distinct files of the whole plan (every gateway reads the same identities file). */
+/** The distinct files of the whole plan (every gateway reads the same identities file and KEK). */
 export function planFiles(plan: Plan, contents: ProcessFileContents): ProcessFile[] {
   const byName = new Map<string, ProcessFile>()
   for (const p of plan.processes) for (const f of processFiles(p, contents)) byName.set(f.name, f)
@@ -69,5 +76,5 @@ export function writtenFiles(files: ProcessFile[]): ExportFile[] {
 export function unwrittenNote(files: ProcessFile[]): string[] {
   const missing = files.filter((f) => f.content === undefined)
   if (missing.length === 0) return []
-  return [`the processes read ${missing.map((f) => f.name).join(', ')} (S3 identities with keys new for this export): export with -o DIR to have ${missing.length === 1 ? 'it' : 'them'} written beside the other files, mode 0600`]
+  return [`the processes read ${missing.map((f) => f.name).join(', ')} (S3 identities and SSE-S3 key, new for this export): export with -o DIR to have ${missing.length === 1 ? 'it' : 'them'} written beside the other files, mode 0600`]
 }

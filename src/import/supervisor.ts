@@ -418,7 +418,10 @@ export function convertSupervisorConfig(doc: IniDocument, options: {name?: strin
       if (unused.length > 0) unmodelled.push({kind: p.kind, name, where: where(p), flags: new Map(unused.map((k) => [k, p.flags.get(k)!])), port: p.flags.get('port'), ip: p.flags.get('ip')})
       // -config_dir=dataDir/conf (for S3 gateways dataDir/run/s3/conf) is what seaweedctl passes itself.
       const ownConfigDir = p.kind === 's3' ? resolve(raw.dataDir, 'run', 's3', 'conf') : resolve(raw.dataDir, 'conf')
-      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && resolve(p.global.get(k)!) === ownConfigDir))
+      // An exported gateway finds its security.toml (SSE-S3 KEK) beside the config: the cluster makes its own.
+      const exportedConfigDir = p.kind === 's3' && p.global.has('config_dir') && resolve(dirname(p.section.file), p.global.get('config_dir')!) === dirname(resolve(p.section.file))
+      if (exportedConfigDir) note('changed', where(p), `-config_dir=${p.global.get('config_dir')} (the gateway's security.toml, as seaweedctl exports it) is not carried: the cluster makes its own SSE-S3 key; to keep that one, put it in a 0600 file and name it in s3.sse.kekFile`)
+      const globals = [...p.global.keys()].filter((k) => k !== 'logtostderr' && !(k === 'config_dir' && (exportedConfigDir || resolve(p.global.get(k)!) === ownConfigDir)))
       if (globals.length > 0) note('dropped', where(p), `global weed flags: ${globals.map((k) => `-${k}=${p.global.get(k)}`).join(' ')} (seaweedctl sets -logtostderr and -config_dir itself)`)
     }
   }

@@ -26,6 +26,18 @@ export function kekFileProblem(file: string): string | undefined {
   }
 }
 
+/** The key a spec's kekFile holds, as weed's hex; refused (SPEC_RANGE, `where` in front) as kekFileProblem says. */
+export function readKekFile(file: string, where = ''): string {
+  const problem = kekFileProblem(file)
+  if (problem) throw new SeaweedctlError('SPEC_RANGE', `${where}s3.sse.kekFile: ${problem}; nothing was written.`, {data: {file}})
+  return kekFromBytes(readFileSync(file), file)
+}
+
+/** A KEK new for a cluster (or an export), as weed's hex. */
+export function newKek(): string {
+  return randomBytes(KEK_BYTES).toString('hex')
+}
+
 /** The key as weed's hex, from the file's bytes (64 hex characters, or 32 raw bytes). */
 function kekFromBytes(bytes: Buffer, file: string): string {
   const text = bytes.toString('latin1').trim()
@@ -62,7 +74,7 @@ export function ensureSseKey(s3: S3Plan): void {
       })
     }
   }
-  wanted ??= randomBytes(KEK_BYTES).toString('hex')
+  wanted ??= newKek()
   for (const dir of [s3.dir, s3.configDir]) {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     chmodSync(dir, 0o700)
@@ -71,7 +83,8 @@ export function ensureSseKey(s3: S3Plan): void {
   writeFileAtomic(s3.securityFile, securityToml(wanted), 0o600)
 }
 
-function securityToml(kek: string): string {
+/** weed's security.toml holding only the SSE-S3 KEK (the gateways read it from -config_dir). */
+export function securityToml(kek: string): string {
   return [
     '# Written by seaweedctl for the S3 gateways (-config_dir); 0600. Keep it: every SSE-S3 object\'s data key is',
     '# wrapped with this KEK, and weed derives its STS signing key from it.',

@@ -57,8 +57,9 @@ describe('export k8s', () => {
 describe('export compose', () => {
   it('validates against the compose specification schema (gRPC published, restart unless-stopped)', () => {
     const files = exportTo('compose')
-    assert.deepEqual(files.map((f) => f.kind), ['compose-file', 'process-file'])
-    assert.equal(statSync(files[1].path).mode & 0o777, 0o600)
+    // The S3 identities and the gateways' security.toml (SSE-S3 KEK), both 0600.
+    assert.deepEqual(files.map((f) => f.kind), ['compose-file', 'process-file', 'process-file'])
+    for (const f of files.slice(1)) assert.equal(statSync(f.path).mode & 0o777, 0o600, f.path)
     const ok = run(join(VENV, 'check-jsonschema'), ['--builtin-schema', 'vendor.compose-spec', files[0].path])
     assert.equal(ok.status, 0, ok.stdout + ok.stderr)
     const broken = join(dir, 'broken-compose.yaml')
@@ -111,8 +112,9 @@ describe('export systemd: the install step', () => {
     const files: Array<{path: string; kind: string}> = JSON.parse(r.stdout).files
     const script = files.find((f) => f.kind === 'install-script')!
     assert.equal(statSync(script.path).mode & 0o777, 0o755)
-    const secret = files.find((f) => f.kind === 'process-file')!
-    assert.equal(statSync(secret.path).mode & 0o777, 0o600)
+    const secrets = files.filter((f) => f.kind === 'process-file')
+    assert.equal(secrets.length, 2, 'the S3 identities and security.toml')
+    for (const secret of secrets) assert.equal(statSync(secret.path).mode & 0o777, 0o600, secret.path)
 
     // A root the account can walk into, as / is.
     const root = mkdtempSync(join(tmpdir(), 'seaweedctl-install-root-'))
@@ -145,20 +147,29 @@ describe('export systemd: the install step', () => {
               const st = statSync(path)
               assert.equal(st.mode & 0o777, 0o600, `${value} (${f.path})`)
               assert.equal(st.uid, 65_534, `${value} is not owned by nobody`)
-              assert.equal(readFileSync(path, 'utf8'), readFileSync(secret.path, 'utf8'))
+              assert.equal(readFileSync(path, 'utf8'), readFileSync(secrets.find((g) => g.path.endsWith('s3-identities.json'))!.path, 'utf8'))
               assert.ok(asAccount('-r', path), `nobody cannot read ${value} (${f.path})`)
             } else if (flag === '-localSocket') {
               assert.ok(asAccount('-w', dirname(path)), `nobody cannot make ${value} (${f.path})`)
             } else {
               assert.ok(asAccount('-d', path) && asAccount('-r', path) && asAccount('-x', path), `nobody cannot use ${flag} ${value} (${f.path})`)
               if (flag !== '-config_dir') assert.ok(asAccount('-w', path), `nobody cannot write ${flag} ${value} (${f.path})`)
+              // An S3 gateway's -config_dir holds the installed security.toml (its SSE-S3 KEK): 0600, nobody's.
+              if (flag === '-config_dir' && /-s3-\d+\.service$/.test(f.path)) {
+                given++
+                const toml = join(path, 'security.toml')
+                assert.equal(statSync(toml).mode & 0o777, 0o600, toml)
+                assert.equal(statSync(toml).uid, 65_534, `${toml} is not owned by nobody`)
+                assert.equal(readFileSync(toml, 'utf8'), readFileSync(secrets.find((g) => g.path.endsWith('security.toml'))!.path, 'utf8'))
+                assert.ok(asAccount('-r', toml), `nobody cannot read ${toml}`)
+              }
             }
           }
         }
         const cwd = /^WorkingDirectory=-(.*)$/m.exec(unit)![1]
         assert.ok(asAccount('-d', join(root, cwd)), `${cwd} (${f.path})`)
       }
-      assert.equal(given, 1, 'the S3 gateway reads its identities file')
+      assert.equal(given, 2, 'the S3 gateway reads its identities file and its security.toml')
       // No other account reads the keys: the directory is root's and the group's, the file the account's alone.
       assert.ok(keysFile.startsWith(join(root, 'etc', 'seaweedfs') + '/'), keysFile)
       assert.equal(statSync(dirname(keysFile)).mode & 0o777, 0o750)

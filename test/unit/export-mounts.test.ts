@@ -58,9 +58,14 @@ const under = (path: string, root: string) => path === root || path.startsWith(`
 function assertProvided(target: string, processes: ProcessArgs[]): void {
   assert.ok(processes.length > 0, `${target}: no process found`)
   let inputs = 0
+  let keks = 0
   for (const {process, args, provided} of processes) {
     for (const {flag, path} of absolutePaths(args)) {
-      if (INPUT_FILE_FLAGS.has(flag)) {
+      // weed finds security.toml (the SSE-S3 KEK) in -config_dir: the export must provide it there.
+      if (flag === '-config_dir' && process.includes('s3')) {
+        keks++
+        assert.ok(provided.files.includes(join(path, 'security.toml')), `${target} ${process}: -config_dir=${path} holds no security.toml the export provides (it provides ${provided.files.join(', ') || 'none'})`)
+      } else if (INPUT_FILE_FLAGS.has(flag)) {
         inputs++
         assert.ok(provided.files.includes(path), `${target} ${process}: ${flag}=${path} is no file the export writes, mounts or installs (it provides ${provided.files.join(', ') || 'none'})`)
       } else {
@@ -70,10 +75,11 @@ function assertProvided(target: string, processes: ProcessArgs[]): void {
   }
   // The cluster has S3 gateways: each is given its identities file, so the file rule above was exercised.
   assert.ok(inputs >= 1, `${target}: no process is given a file (the S3 gateway's -config), so nothing was checked`)
+  assert.ok(keks >= 1, `${target}: no S3 gateway is given a -config_dir with security.toml (its SSE-S3 KEK)`)
 }
 
-async function exported(target: 'supervisor' | 'systemd' | 'compose' | 'k8s' | 'helm' | 'operator'): Promise<{out: string; result: ExportResult}> {
-  const out = join(dir, target)
+async function exported(target: 'supervisor' | 'systemd' | 'compose' | 'k8s' | 'helm' | 'operator', suffix = ''): Promise<{out: string; result: ExportResult}> {
+  const out = join(dir, `${target}${suffix}`)
   const result = await exportCluster({target, file: spec, out, force: false, ...(target === 'supervisor' || target === 'systemd' ? {weed: WEED} : {})})
   return {out, result}
 }
@@ -199,5 +205,37 @@ describe('every path a process is given is provided by its export', () => {
         assert.ok(ref.key in secret.stringData, `${target}: the Secret has no key ${ref.key}`)
       }
     }
+  })
+})
+
+describe('the S3 gateways\' SSE-S3 key travels with the export', () => {
+  it('a new KEK per export, in a 0600 security.toml (k8s: the Secret), on no command line, unit or config', async () => {
+    const keks: string[] = []
+    for (const target of ['supervisor', 'systemd', 'compose', 'k8s'] as const) {
+      const {result} = await exported(target, '-kek')
+      const holder = result.files.find((f) => f.path.endsWith(target === 'k8s' ? 's3-credentials.secret.yaml' : '/security.toml'))
+      assert.ok(holder, `${target}: no security.toml written`)
+      assert.equal(statSync(holder.path).mode & 0o777, 0o600, holder.path)
+      const text = readFileSync(holder.path, 'utf8')
+      const toml = target === 'k8s' ? parseAllDocuments(text).map((d) => d.toJS()).find((d) => d?.kind === 'Secret').stringData['security.toml'] : text
+      const kek = /^\[s3\.sse\]\nkek = "([0-9a-f]{64})"$/m.exec(toml)?.[1]
+      assert.ok(kek, `${target}: ${holder.path} holds no [s3.sse] kek`)
+      keks.push(kek)
+      for (const other of result.files.filter((f) => f !== holder)) {
+        assert.ok(!readFileSync(other.path, 'utf8').includes(kek), `${target}: the KEK appears in ${other.path}`)
+      }
+    }
+    assert.equal(new Set(keks).size, keks.length, 'each export makes its own KEK')
+  })
+
+  it('the spec\'s kekFile is the key the export carries', async () => {
+    const kekFile = join(dir, 'kek.hex')
+    const kek = 'ab'.repeat(32)
+    writeFileSync(kekFile, `${kek}\n`, {mode: 0o600})
+    const withKek = join(dir, 'with-kek.yaml')
+    writeFileSync(withKek, readFileSync(spec, 'utf8').replace(/^(\s+kekFile: )""/m, `$1${kekFile}`))
+    const out = join(dir, 'compose-kek-file')
+    await exportCluster({target: 'compose', file: withKek, out, force: false})
+    assert.match(readFileSync(join(out, 'security.toml'), 'utf8'), new RegExp(`^kek = "${kek}"$`, 'm'))
   })
 })

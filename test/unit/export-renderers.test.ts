@@ -20,6 +20,7 @@ import {planCluster} from '../../src/plan/planner.js'
 import {isSeaweedctlError} from '../../src/lib/errors.js'
 import {rawFromSizing} from '../../src/services/spec.js'
 import {specFromRaw} from '../../src/spec/load.js'
+import {securityToml} from '../../src/s3/sse-key.js'
 import {renderSpecYaml} from '../../src/spec/render.js'
 import type {SizingOptions} from '../../src/lib/spec-flags.js'
 
@@ -150,8 +151,9 @@ describe('export systemd', () => {
       assert.match(text, new RegExp(`^WorkingDirectory=-${p.cwd}$`, 'm'))
       assert.match(text, /^Restart=on-failure$/m)
       assert.equal(Number(/^TimeoutStopSec=(\d+)$/m.exec(text)![1]), Math.ceil(p.stopTimeoutMs / 1000))
-      // The S3 identities file is where the install step puts it, not where the local cluster keeps its own.
-      const args = p.args.map((a) => (a.startsWith('-config=') ? '-config=/etc/seaweedfs/dev/s3-identities.json' : a))
+      // The S3 identities file and the gateway's security.toml (-config_dir) are where the install step puts them,
+      // not where the local cluster keeps its own.
+      const args = p.args.map((a) => (a.startsWith('-config=') ? '-config=/etc/seaweedfs/dev/s3-identities.json' : p.kind === 's3' && a.startsWith('-config_dir=') ? '-config_dir=/etc/seaweedfs/dev' : a))
       assert.match(text, new RegExp(`^ExecStart=${WEED} ${args.join(' ').replaceAll('.', '\\.')}$`, 'm'))
     }
     const preStop = Number(plan.processes[1].args.find((a) => a.startsWith('-preStopSeconds='))!.split('=')[1])
@@ -172,7 +174,9 @@ describe('export compose', () => {
       const path = {master: '/cluster/status', volume: '/healthz', filer: '/healthz', s3: '/status'}[p.kind]
       assert.ok(test.includes(`:${p.ports.http}${path}`), test)
       assert.ok(s.command.includes(`-port=${p.ports.http}`))
-      assert.ok(!s.command.some((a: string) => a.startsWith('-config_dir') || a.startsWith('-localSocket')))
+      // The only -config_dir is the gateway's: the secrets directory that holds its security.toml.
+      assert.ok(!s.command.some((a: string) => (a.startsWith('-config_dir') && (p.kind !== 's3' || a !== '-config_dir=/run/secrets')) || a.startsWith('-localSocket')))
+      if (p.kind === 's3') assert.ok(s.command.indexOf('-config_dir=/run/secrets') < s.command.indexOf('s3'), 'a global flag, before the subcommand')
     }
     assert.match(doc.services['master-1'].healthcheck.test[1], /grep -q '"Leader"'/)
   })
@@ -293,8 +297,14 @@ describe('no local-only relaxation leaves the machine', () => {
 
   it('helm, operator and k8s: no relaxation, no loopback, and the S3 keys only in the 0600 Secret file', () => {
     const identities = s3IdentitiesFor(keys)
-    for (const rendering of [renderHelm(plan, {keys, buckets: ['photos']}), renderOperator(plan, {}, {s3Identities: identities}), renderK8s(plan, {s3Identities: identities})]) {
+    const kek = 'cd'.repeat(32)
+    const contents = {s3Identities: identities, securityToml: securityToml(kek)}
+    for (const rendering of [renderHelm(plan, {keys, buckets: ['photos']}), renderOperator(plan, {}, contents), renderK8s(plan, contents)]) {
       const [main, secret] = rendering.files
+      assert.ok(!main.content.includes(kek), `${main.path} carries the SSE-S3 key`)
+      // Only the k8s manifests mount a security.toml; the chart and the operator have no setting for it and say so.
+      if (main.kind === 'k8s-manifests') assert.ok(secret.content.includes(`kek = "${kek}"`), 'the Secret file lacks the SSE-S3 key')
+      else assert.match(rendering.notes!.join('\n'), /no setting for the S3 gateway's SSE-S3 key-encryption key/)
       // (The k8s probes run in the pod, on its own loopback; its arguments are checked above.)
       if (main.kind !== 'k8s-manifests') assert.doesNotMatch(main.content, /allowUntrustedRemoteEndpoints|127\.0\.0\./)
       for (const word of secretWords) assert.ok(!main.content.includes(word), `${main.path} carries a key`)
