@@ -2,40 +2,11 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import type {ProcessPlan} from '../../src/plan/types.js'
-import type {Clock} from '../../src/supervisor/clock.js'
 import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
 import {ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
 import type {ProbeResult} from '../../src/supervisor/probes.js'
 import type {ExitInfo, ProcessState} from '../../src/supervisor/state.js'
-
-/** Time that moves only when the test says so. */
-class FakeClock implements Clock {
-  private t = 0
-  private timers: Array<{at: number; fn: () => void; id: number}> = []
-  private nextId = 0
-  now = () => this.t
-  after(ms: number, fn: () => void): () => void {
-    const id = this.nextId++
-    this.timers.push({at: this.t + ms, fn, id})
-    return () => {
-      this.timers = this.timers.filter((x) => x.id !== id)
-    }
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms
-    while (true) {
-      this.timers.sort((a, b) => a.at - b.at)
-      const next = this.timers[0]
-      if (!next || next.at > end) break
-      this.timers.shift()
-      this.t = next.at
-      next.fn()
-      for (let i = 0; i < 10; i++) await Promise.resolve()
-    }
-    this.t = end
-  }
-}
+import {FakeClock} from '../helpers/fake-clock.js'
 
 class FakeHandle implements ProcessHandle {
   signals: NodeJS.Signals[] = []
