@@ -1,5 +1,5 @@
 // A test file whose setup starts a SeaweedFS cluster through seaweedctl's API and whose teardown removes it.
-// Run: node --test examples/node-test/   (the cluster goes away even when a test fails or the run is interrupted:
+// Run: node --test examples/node-test/cluster.test.mjs   (the cluster goes away even when a test fails or the run is interrupted:
 // stopOnExit makes the supervisor stop it, and purge delete its data, once this process is gone).
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
