@@ -80,13 +80,14 @@ export interface RunSelector {
 
 export const RUN = {
   quickStart: {file: 'README.md', lang: 'sh', contains: 'npm ci && bash scripts/install-weed.sh && npm run build', by: 'test/e2e/docs.test.ts'},
-  ciCommands: {file: 'README.md', lang: 'sh', contains: 'export FILER_URL=$(seaweedctl status --json', by: 'test/e2e/docs.test.ts'},
+  development: {file: 'README.md', lang: 'sh', contains: 'export FILER_URL=$(seaweedctl status --json', by: 'test/e2e/docs.test.ts'},
   s3ForCi: {file: 'README.md', lang: 'sh', contains: 'eval "$(seaweedctl env)"', by: 'test/e2e/docs.test.ts'},
-  githubEnv: {file: 'README.md', lang: 'sh', contains: 'seaweedctl env --github', by: 'test/e2e/docs.test.ts'},
-  exports: {file: 'README.md', lang: 'sh', contains: 'seaweedctl export compose -o deploy/', by: 'test/e2e/docs.test.ts'},
-  api: {file: 'README.md', lang: 'ts', contains: 'await using cluster = await startCluster(', by: 'test/e2e/docs.test.ts'},
   workflow: {file: 'README.md', lang: 'yaml', contains: 'uses: actions/checkout@', by: 'test/e2e/docs.test.ts'},
-  twoClusters: {file: 'README.md', lang: 'yaml', contains: 'steps.a.outputs.filer-url', by: 'test/e2e/docs.test.ts'},
+  api: {file: 'README.md', lang: 'ts', contains: 'await using cluster = await startCluster(', by: 'test/e2e/docs.test.ts'},
+  change: {file: 'README.md', lang: 'sh', contains: 'seaweedctl diff || true', by: 'test/e2e/docs.test.ts'},
+  exports: {file: 'README.md', lang: 'sh', contains: 'seaweedctl export compose -o deploy/', by: 'test/e2e/docs.test.ts'},
+  githubEnv: {file: 'docs/s3.md', lang: 'sh', contains: 'seaweedctl env --github', by: 'test/e2e/docs.test.ts'},
+  twoClusters: {file: 'docs/github-action.md', lang: 'yaml', contains: 'steps.a.outputs.filer-url', by: 'test/e2e/docs.test.ts'},
 } as const satisfies Record<string, RunSelector>
 
 /** The one block `selector` names, or an error saying what it matched. */
