@@ -104,3 +104,39 @@ export function runBlock(selector: RunSelector, blocks = allDocBlocks()): DocBlo
 export function matches(block: DocBlock, selector: RunSelector): boolean {
   return block.file === selector.file && block.info.split(/\s+/)[0] === selector.lang && block.body.includes(selector.contains)
 }
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes (`## Two commands: \`up\``: `two-commands-up`). */
+export function headingAnchors(text: string): string[] {
+  const seen = new Map<string, number>()
+  const anchors: string[] = []
+  let fence: string | undefined
+  for (const line of text.split('\n')) {
+    const f = /^ {0,3}(`{3,}|~{3,})/.exec(line)
+    if (f) fence = fence === undefined ? f[1][0] : (f[1][0] === fence ? undefined : fence)
+    const h = fence === undefined ? /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line) : null
+    if (!h) continue
+    const base = h[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+    const n = seen.get(base) ?? 0
+    seen.set(base, n + 1)
+    anchors.push(n === 0 ? base : `${base}-${n}`)
+  }
+  return anchors
+}
+
+/** The relative links and images of a Markdown text outside code: `[text](target)` with `target` a path and/or `#anchor`. */
+export function relativeLinks(text: string): {line: number; target: string}[] {
+  const out: {line: number; target: string}[] = []
+  let fence: string | undefined
+  for (const [i, line] of text.split('\n').entries()) {
+    const f = /^ {0,3}(`{3,}|~{3,})/.exec(line)
+    if (f) {
+      fence = fence === undefined ? f[1][0] : (f[1][0] === fence ? undefined : fence)
+      continue
+    }
+    if (fence !== undefined) continue
+    for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (!/^[a-z]+:/i.test(m[1])) out.push({line: i + 1, target: m[1]})
+    }
+  }
+  return out
+}
