@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 files=("$@")
 if (( ${#files[@]} == 0 )); then
   for f in test/e2e/*.test.ts; do
-    # docs: the README's examples pin weed 4.48 as written, so they would run the same thing twice.
+    # docs: the examples of README.md and docs/ pin weed 4.48 as written, so they would run the same thing twice.
     [[ "$f" == *auto-install* || "$f" == *export-compose-docker* || "$f" == */docs.test.ts ]] || files+=("$f")
   done
 fi

@@ -3,7 +3,7 @@
  * "User can fix" errors say what is wrong, where, what to do, and whether anything changed.
  */
 
-/** Exit codes, documented in README.md. One table for behaviour and docs. */
+/** Exit codes, documented in docs/commands.md. One table for behaviour and docs. */
 export const EXIT = {
   ok: 0,
   /** An unexpected failure: a bug, or an error without a more specific code. */

@@ -11,12 +11,12 @@ import {Job, runProcess} from '../helpers/actions-runner.js'
 import {BIN, pidsUnder, REPO} from '../helpers/cli.js'
 import {type DocBlock, RUN, runBlock} from '../helpers/doc-blocks.js'
 
-// The README's examples, extracted from README.md when the test runs (test/helpers/doc-blocks.ts) and run as
-// written: shell in a temp directory with `seaweedctl` on PATH (a bin directory with a link to bin/run.js, as
-// `npm link` makes), TypeScript with tsx in a project where `seaweedctl` resolves to this checkout, the workflow
-// through the Action's runner. Ports: those the examples name (the Quick start weed's defaults, "Commands"
-// 1000), else automatic. What a block needs around it (a file to upload, a running cluster for `env --github`)
-// the test provides before it, and checks after it.
+// The examples of README.md and docs/, each extracted from the page RUN names when the test runs
+// (test/helpers/doc-blocks.ts) and run as written: shell in a temp directory with `seaweedctl` on PATH (a bin
+// directory with a link to bin/run.js, as `npm link` makes), TypeScript with tsx in a project where `seaweedctl`
+// resolves to this checkout, the workflows through the Action's runner. Ports: those the examples name (the
+// Install example weed's defaults, "A cluster for development" 1000), else automatic. What a block needs around it
+// (a file to upload) the test provides before it, and checks after it.
 
 const root = mkdtempSync(join(tmpdir(), 'seaweedctl-docs-'))
 const bin = join(root, 'bin')
@@ -63,8 +63,8 @@ async function runShell(block: DocBlock, dir: string, options: {before?: string;
   return r.output
 }
 
-describe('the README\'s examples, as written', () => {
-  test('Quick start: in a copy of the checkout, npm ci, install weed, build, up; then the cluster serves', async () => {
+describe('the examples of README.md and docs/, as written', () => {
+  test('README, Install: in a copy of the checkout, npm ci, install weed, build, up; then the cluster serves', async () => {
     const block = runBlock(RUN.quickStart)
     const copy = scenarioDir('quick-start')
     // The checkout as a user has it, without node_modules or dist: the files git knows in this working tree, or
@@ -87,17 +87,19 @@ describe('the README\'s examples, as written', () => {
     assert.match(out, /volume-1\.\.4: RUNNING/)
   })
 
-  test('Commands: up on port offset 1000, FILER_URL from status --json, down', async () => {
-    const out = await runShell(runBlock(RUN.ciCommands), scenarioDir('commands'), {check: 'echo "FILER_URL=$FILER_URL"'})
+  test('README, a cluster for development: up on port offset 1000, status, a file through the filer, logs, down', async () => {
+    const out = await runShell(runBlock(RUN.development), scenarioDir('development'), {check: 'echo "FILER_URL=$FILER_URL"'})
     assert.match(out, /^FILER_URL=http:\/\/127\.0\.0\.1:9888$/m, 'the filer of port offset 1000')
+    assert.match(out, /^filer-1 +filer +RUNNING/m, 'status shows the filer')
+    assert.match(out, /^Stopped 6 processes of cluster "development" .*data kept\.$/m)
   })
 
-  test('S3 for CI: up with a bucket, eval env, aws s3 cp, down', async () => {
+  test('README, S3 for CI: up with a bucket, eval env, aws s3 cp, down', async () => {
     const out = await runShell(runBlock(RUN.s3ForCi), scenarioDir('s3-for-ci'), {before: 'head -c 100000 /dev/urandom > build.tar'})
     assert.match(out, /upload: \.\/build\.tar to s3:\/\/ci-data\/build\.tar/)
   })
 
-  test('S3 for CI: --bucket repeated and as a list; env --github writes GITHUB_ENV, which an S3 client can use', async () => {
+  test('docs/s3.md: --bucket repeated and as a list; env --github writes GITHUB_ENV, which an S3 client can use', async () => {
     const dir = scenarioDir('env-github')
     const githubEnv = join(dir, 'github_env')
     writeFileSync(githubEnv, '')
@@ -111,14 +113,24 @@ describe('the README\'s examples, as written', () => {
     for (const bucket of ['photos', 'logs', 'backups']) assert.match(out, new RegExp(` ${bucket}$`, 'm'))
   })
 
-  test('Exports: cluster init, export compose and systemd into directories', async () => {
+  test('README, change a running cluster: an edited count through diff and up, scale back down, a rolling restart', async () => {
+    const out = await runShell(runBlock(RUN.change), scenarioDir('change'), {timeoutMs: 600_000})
+    assert.match(out, /^volume-3 +added$/m, 'diff names the added volume server')
+    assert.match(out, /^unchanged \(keep running\): master-1, volume-1, volume-2, filer-1$/m)
+    assert.match(out, /^apply: started volume-3; 4 unchanged processes kept running$/m, 'up starts only volume-3')
+    assert.match(out, /^volume: 3 → 2; removed volume-3/m, 'scale drains and removes it')
+    assert.match(out, /^volume-1: RUNNING \(pid \d+\)$/m, 'the rolling restart')
+    assert.match(out, /^volume-2: RUNNING \(pid \d+\)$/m, 'the rolling restart')
+  })
+
+  test('README, go to Kubernetes, Compose or systemd: cluster init, export compose and systemd into directories', async () => {
     const dir = scenarioDir('exports')
     await runShell(runBlock(RUN.exports), dir)
     assert.match(readFileSync(join(dir, 'deploy', 'compose.yaml'), 'utf8'), /services:/)
     assert.ok(readdirSync(join(dir, 'units')).some((f) => f.endsWith('.service')), 'systemd units')
   })
 
-  test('the TypeScript API example type-checks, runs with tsx and leaves nothing behind', async () => {
+  test('README, from test code: the TypeScript API example type-checks, runs with tsx and leaves nothing behind', async () => {
     const block = runBlock(RUN.api)
     const project = scenarioDir('api')
     mkdirSync(join(project, 'node_modules'))
@@ -139,7 +151,7 @@ describe('the README\'s examples, as written', () => {
     assert.deepEqual(readdirSync(env.TMPDIR).filter((d) => d.startsWith('seaweed-') && existsSync(join(env.TMPDIR, d, '.seaweed'))), [], 'its data is purged')
   })
 
-  test('the GitHub Action workflow runs through the Action\'s runner: the later step sees S3 and the buckets, stop leaves nothing', async () => {
+  test('README, S3 for CI: the GitHub Action workflow runs through the Action\'s runner: the later step sees S3 and the buckets, stop leaves nothing', async () => {
     const block = runBlock(RUN.workflow)
     const dir = scenarioDir('workflow')
     // The user's repository: its `npm test` reads the variables the action exported.
@@ -166,7 +178,7 @@ describe('the README\'s examples, as written', () => {
     assert.deepEqual(pidsUnder(dir), [], 'nothing left running')
   })
 
-  test('two clusters in one job: each step\'s outputs name its own filer; the stop action stops both', async () => {
+  test('docs/github-action.md, two clusters in one job: each step\'s outputs name its own filer; the stop action stops both', async () => {
     const dir = scenarioDir('two-clusters')
     const workspace = join(dir, 'workspace')
     mkdirSync(workspace)

@@ -57,7 +57,7 @@ function hardOpenFilesLimit(): number {
 /**
  * The export's `ulimits: nofile` (65536, as the systemd units) cannot start a container where the engine may not
  * raise its hard limit that far (no CAP_SYS_RESOURCE: rootless Docker, a sandboxed CI machine; runc fails with
- * "error setting rlimit type 7"). Only there, what the README tells such an operator to do: a
+ * "error setting rlimit type 7"). Only there, what docs/exports.md tells such an operator to do: a
  * compose.override.yaml beside the file lowering nofile to what the machine allows (Compose merges it).
  */
 function openFilesOverride(project: ComposeFile, exportDir: string, say: (message: string) => void): void {
@@ -100,7 +100,7 @@ describe('the Compose export on a real Docker engine', () => {
       const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-compose-'))
       const exportDir = join(dir, 'export')
       const composeFile = join(exportDir, 'compose.yaml')
-      // As the README: `docker compose` in the export's directory (compose.yaml, and compose.override.yaml if any).
+      // As docs/exports.md: `docker compose` in the export's directory (compose.yaml, and compose.override.yaml if any).
       const compose = (args: string[], timeoutMs = 10 * MINUTE) => docker.docker(['compose', ...args], {cwd: exportDir, timeoutMs})
       const timed = async (what: string, args: string[]) => {
         const started = Date.now()

@@ -23,7 +23,7 @@ describe('every example in README.md and docs/ is run by a test or marked as not
     assert.deepEqual(problems, [])
   })
 
-  test('each block the tests run is found exactly once', () => {
+  test('each block the tests run is found exactly once, on the page its entry names', () => {
     for (const [name, selector] of Object.entries(RUN)) assert.doesNotThrow(() => runBlock(selector, blocks), name)
   })
 
@@ -32,6 +32,14 @@ describe('every example in README.md and docs/ is run by a test or marked as not
     const found = fencedBlocks(text, 'X.md')
     assert.deepEqual(found.map((b) => [b.line, b.info, b.notRun]), [[5, 'sh', 'needs a GitHub runner'], [9, 'ts', undefined], [14, '', undefined]])
     assert.equal(found[1].body, 'let x\n```', 'a ``` line does not close a ~~~ fence')
-    assert.throws(() => runBlock({lang: 'sh', contains: 'no such text anywhere', by: 'test/e2e/docs.test.ts'}, found), /0 ```sh blocks .* contain "no such text anywhere"/)
+    assert.throws(() => runBlock({file: 'X.md', lang: 'sh', contains: 'no such text anywhere', by: 'test/e2e/docs.test.ts'}, found), /0 ```sh blocks in X\.md contain "no such text anywhere"/)
+  })
+
+  test('a block is bound to its page: moved to another page, the test no longer finds it and says where it went', () => {
+    const block = (file: string) => fencedBlocks(['```sh', 'seaweedctl up --volumes 2', '```'].join('\n'), file)
+    const selector = {file: 'README.md', lang: 'sh', contains: 'seaweedctl up --volumes 2', by: 'test/e2e/docs.test.ts'} as const
+    assert.equal(runBlock(selector, block('README.md')).file, 'README.md')
+    assert.throws(() => runBlock(selector, block('docs/guide.md')), /0 ```sh blocks in README\.md .*; found in docs\/guide\.md:1;/)
+    assert.equal(matches(block('docs/guide.md')[0], selector), false, 'a copy on another page is not run by this entry')
   })
 })
