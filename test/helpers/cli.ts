@@ -51,6 +51,16 @@ export interface CliResult {
   stderr: string
 }
 
+/**
+ * How long the CLI takes to start and exit on its own (`--version`) right now. Tests that bound an operation's time
+ * subtract it: on a loaded CI machine a bare CLI start can take seconds, which is not what those bounds are about.
+ */
+export async function cliStartMs(cwd: string): Promise<number> {
+  const started = Date.now()
+  await cli(['--version'], {cwd})
+  return Date.now() - started
+}
+
 /** Run the built CLI as a user would, in `cwd`, without a TTY. */
 export function cli(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
   return new Promise((resolvePromise) => {
