@@ -177,12 +177,12 @@ export async function runDaemon(runDir: string): Promise<void> {
   // The daemon must outlive the terminal that started it.
   process.on('SIGHUP', () => {})
 
-  // Rotation happens here, off the children's write path: they append to their log and never wait on us.
-  const rotation = setInterval(() => {
+  // Rotation happens here, off the children's write path: they append to their log and never wait on us. It
+  // rides on the probes' wake-ups, about every 2 s.
+  supervisor.everyWave(() => {
     const {logs} = supervisor.plan
     for (const p of supervisor.plan.processes) rotateIfLarge(p.logFile, logs.maxBytes, logs.backups)
-  }, 1000)
-  rotation.unref()
+  })
 
   if (launch.owner) watchOwner(launch.owner, shutdown, plan.dataDir)
 

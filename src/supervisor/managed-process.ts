@@ -56,6 +56,13 @@ export interface ProcessMemory {
   lastRestartAt?: number
 }
 
+/**
+ * A liveness probe that may take a cheaper signal (see ProbeOptions.quick) still asks the process itself every
+ * this many probes: what the cheap signal cannot see (a volume server whose HTTP hangs while its heartbeat
+ * still reaches the master) is found within this many intervals.
+ */
+export const FULL_PROBE_EVERY = 10
+
 /** Readiness is polled fast at first (a volume server is listed ≈0.5 s after start), then more gently. */
 const READY_POLL_MS = [25, 25, 50, 50, 50, 100, 100, 200, 250]
 
@@ -83,9 +90,12 @@ export class ManagedProcess {
   private generation = 0
   /** An adopted process keeps the start time an earlier daemon saw. */
   private adoptedSince: number | undefined
+  /** Liveness probes so far; starts at a point of its own so the cluster's full probes spread over intervals. */
+  private livenessProbes: number
 
   constructor(public plan: ProcessPlan, private deps: ManagedProcessDeps) {
     this.backoff = new Backoff(deps.policy.backoff ?? DEFAULT_BACKOFF)
+    this.livenessProbes = [...plan.name].reduce((sum, c) => sum + c.charCodeAt(0), 0)
   }
 
   get name(): string {
@@ -241,8 +251,12 @@ export class ManagedProcess {
     const probe = async () => {
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
       const started = this.deps.clock.now()
-      // Liveness may share a topology read made earlier in this interval (one read serves every volume server).
-      const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000), {topologyMaxAgeMs: Math.max(0, interval - 100)})
+      // Liveness may share a topology read made earlier in this interval (one read serves every volume server),
+      // and after a pass a cheaper signal may stand in for the process's own answer (ProbeOptions.quick): not
+      // after a failed or waiting probe, and not on every FULL_PROBE_EVERY-th one.
+      const pid = this.pid
+      const quick = pid !== undefined && this.healthFailures === 0 && this.waiting === undefined && ++this.livenessProbes % FULL_PROBE_EVERY !== 0
+      const result = await this.deps.probe(this.plan.liveness, Math.min(Math.max(interval, 1000), 5000), {topologyMaxAgeMs: Math.max(0, interval - 100), ...(quick ? {quick: {pid}} : {})})
       if (generation !== this.generation || (this.state.name !== 'RUNNING' && this.state.name !== 'UNHEALTHY')) return
       if (result.ok) this.passed(result)
       else if (!this.failed(result)) return

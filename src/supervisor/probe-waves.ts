@@ -1,17 +1,16 @@
 import type {Clock} from './clock.js'
 
-/** Waves are about this far apart: 4 waves in a 2 s interval. */
-const WAVE_SPACING_MS = 500
+/** Waves are about this far apart: one wave in the default 2 s interval. */
+const WAVE_SPACING_MS = 2000
 
 /**
- * When each process's liveness probe fires. Probes go out in a few waves per health interval, each process in
- * its own wave (round robin), and each wave is one timer:
- * - spread, so 32 volume servers are never asked at the same instant: the machine sees a quarter of the
- *   cluster's probes at once, and the master's shared topology read lands in the first wave only;
- * - but not one timer per process, because on the small virtual machines this runs on a wake-up of the
- *   daemon costs about as much CPU as the probe it makes (17 wake-ups a second were a third of its idle CPU).
+ * When each process's liveness probe fires. Probes go out in waves, about one per WAVE_SPACING_MS of the health
+ * interval, each process in its own wave (round robin), and each wave is one timer: on the small virtual
+ * machines this runs on a wake-up of the daemon costs about as much CPU as a probe's request (~0.26 ms against
+ * ~0.3 ms), so an idle 34-process cluster is one wake-up per 2 s interval, not 34 (or the 4 of 500 ms waves,
+ * from when every volume server was asked its own /status: now one read of the master's topology serves them).
  * Wave times sit on the clock's own time line (t mod interval), so processes started at different moments
- * still share them.
+ * still share them, and so does the daemon's housekeeping (`every`: log rotation).
  */
 export class ProbeWaves {
   private readonly pending = new Map<number, {cancel: () => void; runs: Set<() => void>}>()
@@ -32,8 +31,37 @@ export class ProbeWaves {
     const interval = this.intervalMs()
     const waves = ProbeWaves.waves(interval, count)
     const offset = Math.round(((index % waves) * interval) / waves)
-    const earliest = from + interval / 2
-    const at = Math.round(earliest + ((((offset - earliest) % interval) + interval) % interval))
+    return this.join(nextOnGrid(from + interval / 2, offset, interval), fn)
+  }
+
+  /**
+   * Run `fn` at every wave time (one grid of waves, WAVE_SPACING_MS or a little less apart, whatever the
+   * interval), on the probes' own timers when they fire then. Returns a function that stops it.
+   */
+  every(fn: () => void): () => void {
+    let cancel = () => {}
+    let stopped = false
+    const next = () => {
+      const interval = this.intervalMs()
+      const spacing = interval / ProbeWaves.waves(interval, Number.POSITIVE_INFINITY)
+      cancel = this.join(nextOnGrid(this.clock.now() + spacing / 2, 0, spacing), () => {
+        if (stopped) return
+        try {
+          fn()
+        } finally {
+          next()
+        }
+      })
+    }
+    next()
+    return () => {
+      stopped = true
+      cancel()
+    }
+  }
+
+  /** Run `fn` at time `at`, on the one timer of everything due then. */
+  private join(at: number, fn: () => void): () => void {
     let wave = this.pending.get(at)
     if (!wave) {
       const runs = new Set<() => void>()
@@ -55,4 +83,9 @@ export class ProbeWaves {
       }
     }
   }
+}
+
+/** The first time at or after `earliest` that is `offset` past a multiple of `period`, in whole ms. */
+function nextOnGrid(earliest: number, offset: number, period: number): number {
+  return Math.round(earliest + ((((offset - earliest) % period) + period) % period))
 }

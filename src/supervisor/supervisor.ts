@@ -85,6 +85,14 @@ export class Supervisor {
     })
   }
 
+  /**
+   * Run `fn` about every 2 s on the liveness probes' own wake-ups (see probe-waves.ts): housekeeping such as log
+   * rotation costs no wake-up of its own. Returns a function that stops it.
+   */
+  everyWave(fn: () => void): () => void {
+    return this.waves.every(fn)
+  }
+
   /** What runs now: the cluster settings, and each process's own plan and weed (they differ mid-roll). */
   runningPlan(): {plan: Plan; weedPath: string; weeds: Record<string, ProcessWeed>} {
     return {

@@ -3,8 +3,8 @@ import {describe, test} from 'node:test'
 
 import type {ProcessPlan} from '../../src/plan/types.js'
 import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
-import {ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
-import type {ProbeResult} from '../../src/supervisor/probes.js'
+import {FULL_PROBE_EVERY, ManagedProcess, type SupervisionPolicy} from '../../src/supervisor/managed-process.js'
+import type {ProbeOptions, ProbeResult} from '../../src/supervisor/probes.js'
 import type {ExitInfo, ProcessState} from '../../src/supervisor/state.js'
 import {FakeClock} from '../helpers/fake-clock.js'
 
@@ -58,10 +58,13 @@ const plan = {
 function rig(policy: Partial<SupervisionPolicy> = {}, waitingOn?: () => string | undefined, holdRestart?: () => string | undefined) {
   const clock = new FakeClock()
   const launcher = new FakeLauncher()
-  const probe: {healthy: boolean; failure: ProbeResult} = {healthy: true, failure: {ok: false, detail: '/status timed out', blame: 'self'}}
+  const probe: {healthy: boolean; failure: ProbeResult; options: Array<ProbeOptions | undefined>} = {healthy: true, failure: {ok: false, detail: '/status timed out', blame: 'self'}, options: []}
   const process = new ManagedProcess(plan, {
     launcher, clock, weedPath: '/bin/weed',
-    probe: async () => (probe.healthy ? {ok: true, detail: '/status 200'} : probe.failure),
+    probe: async (_probe, _timeoutMs, options) => {
+      probe.options.push(options)
+      return probe.healthy ? {ok: true, detail: '/status 200'} : probe.failure
+    },
     policy: {restart: 'on-failure', startTimeoutMs: 60_000, healthIntervalMs: 2000, unhealthyThreshold: 3, ...policy},
     onChange: () => {},
     waitingOn,
@@ -321,5 +324,28 @@ describe('ManagedProcess state machine', () => {
     assert.equal(launcher.handles.length, 2)
     await clock.advance(1500)
     assert.equal(launcher.handles.length, 3, 'held 20 s at most')
+  })
+
+  test('liveness takes the quick signal after a pass, with a full probe every FULL_PROBE_EVERY-th; never after a failure, never for readiness', async () => {
+    const {clock, process, probe, launcher} = rig()
+    process.start()
+    await clock.advance(100)
+    assert.equal(process.state.name, 'RUNNING')
+    assert.deepEqual(probe.options.map((o) => o?.quick), [undefined], 'readiness always probes fully')
+    probe.options.length = 0
+    await clock.advance(2000 * FULL_PROBE_EVERY * 2)
+    assert.equal(probe.options.length, FULL_PROBE_EVERY * 2)
+    const full = probe.options.filter((o) => o?.quick === undefined)
+    assert.equal(full.length, 2, 'two full probes in 2 × FULL_PROBE_EVERY')
+    for (const o of probe.options.filter((o) => o?.quick)) assert.deepEqual(o!.quick, {pid: launcher.last.pid})
+    probe.options.length = 0
+    probe.healthy = false
+    await clock.advance(2000)
+    probe.healthy = true
+    const afterFailure = probe.options.length
+    await clock.advance(2000)
+    assert.equal(probe.options[afterFailure]?.quick, undefined, 'the probe after a failure is full')
+    await clock.advance(2000)
+    assert.equal(process.state.name, 'RUNNING')
   })
 })

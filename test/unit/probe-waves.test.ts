@@ -34,7 +34,7 @@ class FakeClock implements Clock {
 }
 
 describe('liveness probes go out in waves', () => {
-  test('34 processes that became RUNNING at scattered times: 4 wake-ups per 2 s interval, each process once', () => {
+  test('34 processes that became RUNNING at scattered times: 1 wake-up per 2 s interval, each process once', () => {
     const clock = new FakeClock()
     const waves = new ProbeWaves(clock, () => 2000)
     const probes = new Map<number, number[]>()
@@ -51,12 +51,54 @@ describe('liveness probes go out in waves', () => {
     const firedBefore = clock.fired
     probes.clear()
     clock.advance(20_000)
-    assert.equal(clock.fired - firedBefore, 40, '4 waves × 10 intervals')
+    assert.equal(clock.fired - firedBefore, 10, '1 wave × 10 intervals')
     for (let i = 0; i < 34; i++) {
       const times = probes.get(i)!
       assert.equal(times.length, 10, `process ${i} is probed once per interval`)
-      for (const t of times) assert.equal(t % 2000, (i % 4) * 500, `process ${i} keeps its wave`)
+      for (const t of times) assert.equal(t % 2000, 0, `process ${i} keeps its wave`)
     }
+  })
+
+  test('a 10 s interval holds 5 waves, 2 s apart, each process in its own', () => {
+    const clock = new FakeClock()
+    const waves = new ProbeWaves(clock, () => 10_000)
+    const seen = new Map<number, number>()
+    const loop = (index: number, from: number) =>
+      waves.schedule(index, 34, from, () => {
+        seen.set(index, clock.now() % 10_000)
+        loop(index, clock.now())
+      })
+    for (let i = 0; i < 34; i++) loop(i, clock.now())
+    clock.advance(30_000)
+    const firedBefore = clock.fired
+    clock.advance(30_000)
+    assert.equal(clock.fired - firedBefore, 15, '5 waves × 3 intervals')
+    for (let i = 0; i < 34; i++) assert.equal(seen.get(i), (i % 5) * 2000)
+  })
+
+  test('housekeeping (every) rides on the probe waves: no wake-up of its own; alone it keeps the 2 s grid; stop ends it', () => {
+    const clock = new FakeClock()
+    const waves = new ProbeWaves(clock, () => 2000)
+    const loop = (index: number, from: number) => waves.schedule(index, 34, from, () => loop(index, clock.now()))
+    for (let i = 0; i < 34; i++) loop(i, clock.now())
+    const ran: number[] = []
+    const stop = waves.every(() => ran.push(clock.now()))
+    clock.advance(10_000)
+    const firedBefore = clock.fired
+    ran.length = 0
+    clock.advance(20_000)
+    assert.equal(clock.fired - firedBefore, 10, 'the probes\' 10 wake-ups, none more')
+    assert.equal(ran.length, 10)
+    for (const t of ran) assert.equal(t % 2000, 0)
+    stop()
+    clock.advance(10_000)
+    assert.equal(ran.length, 10)
+
+    const quiet = new FakeClock()
+    const times: number[] = []
+    new ProbeWaves(quiet, () => 1000).every(() => times.push(quiet.now()))
+    quiet.advance(5000)
+    assert.deepEqual(times, [1000, 2000, 3000, 4000, 5000])
   })
 
   test('the first probe comes at least half an interval after the start; a cancelled one never fires', () => {
@@ -73,10 +115,11 @@ describe('liveness probes go out in waves', () => {
     assert.equal(cancelledRan, false)
   })
 
-  test('fewer processes than waves: one wave each; a 1 s interval holds 2 waves', () => {
-    assert.equal(ProbeWaves.waves(2000, 3), 3)
-    assert.equal(ProbeWaves.waves(2000, 34), 4)
-    assert.equal(ProbeWaves.waves(1000, 34), 2)
+  test('about one wave per 2 s of the interval; fewer processes than waves: one wave each', () => {
+    assert.equal(ProbeWaves.waves(2000, 34), 1)
+    assert.equal(ProbeWaves.waves(1000, 34), 1)
     assert.equal(ProbeWaves.waves(100, 34), 1)
+    assert.equal(ProbeWaves.waves(10_000, 34), 5)
+    assert.equal(ProbeWaves.waves(10_000, 3), 3)
   })
 })
