@@ -1,4 +1,4 @@
-import type {ExportRequest, ExportResult} from '../export/service.js'
+import type {ExportRequest, ExportResult} from '../export/types.js'
 import type {ExportTarget} from '../export/types.js'
 import {BaseCommand} from './base-command.js'
 

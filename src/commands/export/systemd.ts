@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {ExportRequest} from '../../export/service.js'
+import type {ExportRequest} from '../../export/types.js'
 import {ExportCommand} from '../../lib/export-command.js'
 import {exportFlags} from '../../lib/export-flags.js'
 
