@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 
 import {isSeaweedctlError, renderError, SeaweedctlError} from './errors.js'
+import {PROGRESS_ENV} from './progress.js'
 import {closest} from './suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -54,6 +55,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A line for people; silent under --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) this.log(line)
+  }
+
+  /** A step of a long command, for people; under --json on stderr when the caller asked for it (lib/progress.ts). */
+  protected progress(line: string): void {
+    if (!this.jsonEnabled()) this.log(line)
+    else if (process.env[PROGRESS_ENV] === 'stderr') this.logToStderr(line)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; flags?: string[]}): Promise<unknown> {
