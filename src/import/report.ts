@@ -1,4 +1,4 @@
-import {shortPath, type IniSection} from './ini.js'
+import type {IniSection} from './ini.js'
 
 /**
  * The import's report: the kinds of note it makes about the source, and supervisord's own sections ([supervisord],
