@@ -10,7 +10,7 @@ export default class WeedList extends BaseCommand<typeof WeedList> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<ListResult> {
-    const {listCachedVersions, weedDir} = await import('../../weed/install.js')
+    const {listCachedVersions, weedDir} = await import('../../weed/install-cache.js')
     const result: ListResult = {cacheDir: weedDir(), versions: await listCachedVersions()}
     if (result.versions.length === 0) {
       this.say(`no weed in the cache (${result.cacheDir}). Install one: seaweedctl weed install`)
