@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {sizingFlags, sizingFromFlags} from '../lib/spec-flags.js'
 import {parseDuration} from '../lib/units.js'

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../command-base/base-command.js'
 import {sizingFlags, sizingFromFlags} from '../../lib/spec-flags.js'
 import type {InitResult} from '../../services/init.js'
 

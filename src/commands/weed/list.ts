@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../command-base/base-command.js'
 
 export interface ListResult {
   cacheDir: string

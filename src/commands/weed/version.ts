@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../command-base/base-command.js'
 import {weedFlag} from '../../lib/weed-flag.js'
 import type {VersionResult} from '../../services/weed.js'
 

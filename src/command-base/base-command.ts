@@ -2,9 +2,9 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 
-import {isSeaweedctlError, renderError, SeaweedctlError} from './errors.js'
-import {PROGRESS_ENV} from './progress.js'
-import {closest} from './suggest.js'
+import {isSeaweedctlError, renderError, SeaweedctlError} from '../lib/errors.js'
+import {PROGRESS_ENV} from '../lib/progress.js'
+import {closest} from '../lib/suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
