@@ -16,7 +16,7 @@ export default class WeedList extends BaseCommand<typeof WeedList> {
       this.say(`no weed in the cache (${result.cacheDir}). Install one: seaweedctl weed install`)
       return result
     }
-    const {renderTable} = await import('../../ui/table.js')
+    const {renderTable} = await import('../../lib/table.js')
     this.say(renderTable(['VERSION', 'SIZE', 'PATH'], result.versions.map((v) => [
       v.version, `${(v.bytes / 1024 / 1024).toFixed(0)} MB`, v.elf ? v.path : `${v.path} (not an ELF executable: reinstall)`,
     ])))
