@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import type {DashboardResult} from '../services/dashboard.js'
 
 export default class Dashboard extends BaseCommand<typeof Dashboard> {

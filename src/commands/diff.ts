@@ -1,4 +1,4 @@
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import type {DiffResult} from '../services/diff.js'
 
 export default class Diff extends BaseCommand<typeof Diff> {

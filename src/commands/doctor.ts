@@ -1,6 +1,6 @@
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import {EXIT} from '../lib/errors.js'
-import {weedFlag} from '../lib/weed-flag.js'
+import {weedFlag} from '../command-base/weed-flag.js'
 import type {DoctorReport} from '../services/doctor.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {

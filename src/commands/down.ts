@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import {formatDuration} from '../lib/units.js'
 import type {DownResult} from '../services/down.js'
 

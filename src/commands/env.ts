@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 
 export default class Env extends BaseCommand<typeof Env> {
   static override summary = 'print the S3 endpoint, keys, bucket and cluster URLs for test code'

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import type {ListResult} from '../services/list.js'
 
 export default class Ls extends BaseCommand<typeof Ls> {

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import type {MetricsTarget} from '../services/metrics.js'
 
 export default class Metrics extends BaseCommand<typeof Metrics> {

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {ControlCommand} from '../lib/control-command.js'
+import {ControlCommand} from '../command-base/control-command.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {parseDuration} from '../lib/units.js'
 import type {ControlResult} from '../services/control.js'

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {parseDuration} from '../lib/units.js'
 import type {ScaleResult} from '../services/scale.js'
@@ -33,7 +33,7 @@ seaweed.yaml changes only in the count; on a stopped cluster only the file chang
     const [{scale}, {interruptible, interruptNotice}] = await Promise.all([import('../services/scale.js'), import('../lib/interrupt.js')])
     const result = await interruptible((signal) => scale({
       file: this.flags.file, kind: args.kind, count: args.count, purge: this.flags.purge, force: this.flags.force, timeoutMs, signal,
-      say: (line) => this.say(line),
+      say: (line) => this.progress(line),
     }), interruptNotice((line) => this.logToStderr(line)))
     if (result.running) {
       this.say(result.from === result.to

@@ -1,4 +1,4 @@
-import {ControlCommand} from '../lib/control-command.js'
+import {ControlCommand} from '../command-base/control-command.js'
 
 export default class Start extends ControlCommand {
   static override summary = 'start stopped processes and wait until they are RUNNING (a volume server: listed by the master)'

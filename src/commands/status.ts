@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {EXIT} from '../lib/errors.js'
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 
 export default class Status extends BaseCommand<typeof Status> {

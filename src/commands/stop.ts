@@ -1,4 +1,4 @@
-import {ControlCommand} from '../lib/control-command.js'
+import {ControlCommand} from '../command-base/control-command.js'
 
 export default class Stop extends ControlCommand {
   static override summary = 'stop processes gracefully; they stay stopped until started'

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../command-base/base-command.js'
 import {SeaweedctlError} from '../lib/errors.js'
-import {sizingFlags, sizingFromFlags} from '../lib/spec-flags.js'
+import {sizingFlags, sizingFromFlags} from '../command-base/spec-flags.js'
 import {parseDuration} from '../lib/units.js'
 import type {DiffResult} from '../services/diff.js'
 import type {UpResult} from '../services/up.js'

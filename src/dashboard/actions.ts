@@ -1,12 +1,23 @@
 import {isSeaweedctlError} from '../lib/errors.js'
-import type {ControlAction} from '../services/control.js'
 import type {Feed} from './feed.js'
+import {runCli} from './run-cli.js'
 import type {ActivityEntry} from './view.js'
 
 /** How many finished actions the page keeps showing. */
 const KEEP = 12
 
 export type Refusal = {status: 400 | 404 | 409; code: string; message: string}
+
+/** What the page reads of `start|stop|restart --json` and `scale --json`. */
+interface ControlAnswer {
+  processes: Array<{name: string; state: string; pid: number | null}>
+}
+interface ScaleAnswer {
+  from: number
+  to: number
+  added: string[]
+  removed: string[]
+}
 
 export interface ActionContext {
   /** The seaweed.yaml the CLI named when it started the dashboard. */
@@ -16,9 +27,10 @@ export interface ActionContext {
 }
 
 /**
- * What the page can do, done by the same services as the CLI's `start`/`stop`/`restart` and `scale`
- * (cluster lock, waiting until RUNNING or STOPPED, the drain and every refusal). Each runs in the background
- * and reports its progress and outcome on the page's feed.
+ * What the page can do: each action runs the CLI's own `start`/`stop`/`restart` or `scale` (run-cli.ts), so it is
+ * the same operation as from a terminal (cluster lock, journal, waiting until RUNNING or STOPPED, the drain and
+ * every refusal), and the daemon that serves the page imports none of the CLI's services. Each runs in the
+ * background and reports its progress and outcome on the page's feed.
  */
 export class Actions {
   private nextId = 1
@@ -30,9 +42,8 @@ export class Actions {
     if (!this.context.processNames().includes(name)) return {status: 404, code: 'UNKNOWN_PROCESS', message: `no process named "${name}"`}
     const file = this.context.specFile()
     if (!file) return noSpec()
-    return this.run(`${action} ${name}`, async () => {
-      const {control} = await import('../services/control.js')
-      const result = await control(file, action as ControlAction, [name])
+    return this.run(`${action} ${name}`, async (say) => {
+      const result = await runCli<ControlAnswer>([action, name], file, say)
       return result.processes.map((p) => `${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ''}`)
     })
   }
@@ -47,8 +58,7 @@ export class Actions {
     this.feed.scaling = true
     return this.run(`scale volume ${from} → ${to}`, async (say) => {
       try {
-        const {scale} = await import('../services/scale.js')
-        const result = await scale({file, kind: 'volume', count: String(to), purge: false, force: false, timeoutMs: 10 * 60_000, say})
+        const result = await runCli<ScaleAnswer>(['scale', 'volume', String(to), '--timeout', '10m'], file, say)
         const changed = [...result.added.map((n) => `added ${n}`), ...result.removed.map((n) => `removed ${n} (data kept)`)]
         return [`volume servers: ${result.from} → ${result.to}${changed.length ? `; ${changed.join(', ')}` : ''}`]
       } finally {

@@ -6,10 +6,9 @@ import type {Plan} from '../plan/types.js'
 import {planFromFile} from '../services/plan.js'
 import {findWeed} from '../weed/binary.js'
 import {bucketNames, generateS3Keys} from './kube-common.js'
-import type {ExportRequest, ExportResult} from './service.js'
 import {DEFAULT_SYSTEMD_USER, DEFAULT_SYSTEMD_WEED} from './systemd.js'
 import type {ProcessFileContents} from './process-files.js'
-import type {S3ExportOptions} from './types.js'
+import type {ExportRequest, ExportResult, S3ExportOptions} from './types.js'
 
 /** Exported files keep every process on the spec's bind address: on another engine each host is its own. */
 const EXPORT_PLAN = {distinctVolumeHosts: false, oneHost: false}

@@ -53,3 +53,35 @@ export interface ExportRendering {
   /** Things the user must do or know that the files alone do not say (printed as notes). */
   notes?: string[]
 }
+
+export interface ExportRequest {
+  target: ExportTarget
+  /** The spec file. */
+  file: string
+  /** Output directory; undefined prints to stdout. */
+  out?: string
+  force: boolean
+  /** --weed: the weed executable the host engines run. */
+  weed?: string
+  /** --bucket (helm, operator): buckets to create, besides the spec's s3.buckets. */
+  buckets?: string[]
+  /** systemd: the account the units run as, and where their data lives on the target host. */
+  user?: string
+  group?: string
+  dataDir?: string
+}
+
+export interface ExportResult {
+  target: ExportTarget
+  cluster: string
+  /** Absolute output directory, or null when the files went to stdout. */
+  outDir: string | null
+  files: Array<{path: string; kind: ExportFileKind; bytes: number; content?: string}>
+  /** Directories created so the engine can start (supervisord needs its socket and log directories). */
+  directories: string[]
+  /** The weed executable written into host-engine files, and where it was found. */
+  weed?: {path: string; source: string}
+  warnings: string[]
+  /** What to do besides applying the files (create an account, a Secret…). */
+  notes: string[]
+}

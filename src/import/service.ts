@@ -12,7 +12,8 @@ import {SPEC_SCHEMA} from '../spec/schema.js'
 import {parseSpecText} from '../spec/load.js'
 import {renderSpecYaml} from '../spec/render.js'
 import {readSupervisorConfig, shortPath, UnsetVariableError} from './ini.js'
-import {convertSupervisorConfig, type ImportedCluster, type ImportNote, relativeDataDir} from './supervisor.js'
+import type {ImportNote} from './report.js'
+import {convertSupervisorConfig, type ImportedCluster, relativeDataDir} from './supervisor.js'
 
 export interface ImportRequest {
   /** The supervisord config to read. */

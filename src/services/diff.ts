@@ -1,6 +1,6 @@
 import {diffPlans, type PlanDiff, type Refusal, refusalsOf} from '../plan/diff.js'
 import {EXIT} from '../lib/errors.js'
-import {renderTable} from '../ui/table.js'
+import {renderTable} from '../lib/table.js'
 import {runningVersions} from './apply.js'
 import {planFromFile} from './plan.js'
 import {findRunningCluster} from './running.js'

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 
 import {readRegistry, registryDir, unregisterCluster} from '../daemon/registry.js'
 import {procIdentity} from '../supervisor/proc.js'
-import {renderTable} from '../ui/table.js'
+import {renderTable} from '../lib/table.js'
 import {survivors} from './cluster.js'
 
 /**

@@ -1,5 +1,5 @@
 import type {Plan, ProcessKind} from '../plan/types.js'
-import {renderTable} from '../ui/table.js'
+import {renderTable} from '../lib/table.js'
 
 /** One process's Prometheus endpoint, with the labels a scrape config gives it. */
 export interface MetricsTarget {

@@ -1,7 +1,7 @@
 import type {Plan} from '../plan/types.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
 import {currentStatus, ensureDaemon, survivors} from './cluster.js'
-import {s3Status} from './env.js'
+import {s3Status} from '../s3/access.js'
 import {resolveTarget} from './target.js'
 import {withOperation} from './status.js'
 

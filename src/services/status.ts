@@ -1,7 +1,7 @@
 // Loaded by the fast `status` path (fast-status.ts): keep its imports few and light.
 import type {StatusReport} from '../supervisor/status-types.js'
 import {formatDuration} from '../lib/units.js'
-import {renderTable} from '../ui/table.js'
+import {renderTable} from '../lib/table.js'
 import {procIdentity} from '../supervisor/proc.js'
 import {operationStatus} from './journal.js'
 

@@ -14,7 +14,7 @@ import type {Probe} from '../plan/types.js'
 import {describeExit} from './state.js'
 import type {ProcessStatus, StatusReport} from './status-types.js'
 import type {ProcessWeed} from '../daemon/protocol.js'
-import {s3Status} from '../services/env.js'
+import {s3Status} from '../s3/access.js'
 import {liveEndpoints} from '../plan/endpoints.js'
 
 export interface SupervisorDeps {

@@ -12,7 +12,8 @@ import {after, before, describe, it} from 'node:test'
 
 import {parse, parseAllDocuments} from 'yaml'
 
-import {exportCluster, type ExportResult} from '../../src/export/service.js'
+import {exportCluster} from '../../src/export/service.js'
+import type {ExportResult} from '../../src/export/types.js'
 import {shellWords} from '../../src/import/weed-args.js'
 import {rawFromSizing} from '../../src/services/spec.js'
 import {renderSpecYaml} from '../../src/spec/render.js'

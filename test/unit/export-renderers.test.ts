@@ -22,7 +22,7 @@ import {rawFromSizing} from '../../src/services/spec.js'
 import {specFromRaw} from '../../src/spec/load.js'
 import {securityToml} from '../../src/s3/sse-key.js'
 import {renderSpecYaml} from '../../src/spec/render.js'
-import type {SizingOptions} from '../../src/lib/spec-flags.js'
+import type {SizingOptions} from '../../src/lib/sizing.js'
 
 const WEED = '/opt/weed/bin/weed'
 

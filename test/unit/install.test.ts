@@ -17,7 +17,9 @@ import {promisify} from 'node:util'
 
 import {isSeaweedctlError, type SeaweedctlError} from '../../src/lib/errors.js'
 import {readWeedVersion} from '../../src/weed/binary.js'
-import {installWeed, listCachedVersions, releaseAssetName, type InstallEvent, type InstallOptions} from '../../src/weed/install.js'
+import {installWeed, type InstallEvent, type InstallOptions} from '../../src/weed/install.js'
+import {listCachedVersions} from '../../src/weed/install-cache.js'
+import {releaseAssetName} from '../../src/weed/install-sources.js'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const VERSION = '4.48'

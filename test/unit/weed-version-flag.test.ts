@@ -11,7 +11,7 @@ import {after, before, describe, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
-import {sizingFromFlags, weedVersionFlag} from '../../src/lib/spec-flags.js'
+import {sizingFromFlags, weedVersionFlag} from '../../src/lib/sizing.js'
 import {planCluster} from '../../src/plan/planner.js'
 import {initSpec} from '../../src/services/init.js'
 import {checkSizingAgrees, newSpec} from '../../src/services/spec.js'

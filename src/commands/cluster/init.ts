@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {sizingFlags, sizingFromFlags} from '../../lib/spec-flags.js'
+import {BaseCommand} from '../../command-base/base-command.js'
+import {sizingFlags, sizingFromFlags} from '../../command-base/spec-flags.js'
 import type {InitResult} from '../../services/init.js'
 
 export default class ClusterInit extends BaseCommand<typeof ClusterInit> {

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../command-base/base-command.js'
 import type {Plan} from '../../plan/types.js'
 
 export default class ClusterPlan extends BaseCommand<typeof ClusterPlan> {

@@ -1,5 +1,5 @@
-import {ExportCommand} from '../../lib/export-command.js'
-import {bucketFlag, exportFlags} from '../../lib/export-flags.js'
+import {ExportCommand} from '../../command-base/export-command.js'
+import {bucketFlag, exportFlags} from '../../command-base/export-flags.js'
 
 export default class ExportHelm extends ExportCommand {
   static override summary = 'render values.yaml for the official SeaweedFS Helm chart'

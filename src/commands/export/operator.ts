@@ -1,5 +1,5 @@
-import {ExportCommand} from '../../lib/export-command.js'
-import {bucketFlag, exportFlags} from '../../lib/export-flags.js'
+import {ExportCommand} from '../../command-base/export-command.js'
+import {bucketFlag, exportFlags} from '../../command-base/export-flags.js'
 
 export default class ExportOperator extends ExportCommand {
   static override summary = 'render a Seaweed resource for the SeaweedFS operator'

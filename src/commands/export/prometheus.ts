@@ -1,5 +1,5 @@
-import {ExportCommand} from '../../lib/export-command.js'
-import {exportFlags} from '../../lib/export-flags.js'
+import {ExportCommand} from '../../command-base/export-command.js'
+import {exportFlags} from '../../command-base/export-flags.js'
 
 export default class ExportPrometheus extends ExportCommand {
   static override summary = 'render a Prometheus scrape configuration for the cluster'

@@ -1,5 +1,5 @@
-import {ExportCommand} from '../../lib/export-command.js'
-import {exportFlags, weedFlag} from '../../lib/export-flags.js'
+import {ExportCommand} from '../../command-base/export-command.js'
+import {exportFlags, weedFlag} from '../../command-base/export-flags.js'
 
 export default class ExportSupervisor extends ExportCommand {
   static override summary = 'render a supervisord config for the cluster'

@@ -1,8 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 
-import type {ExportRequest} from '../../export/service.js'
-import {ExportCommand} from '../../lib/export-command.js'
-import {exportFlags} from '../../lib/export-flags.js'
+import type {ExportRequest} from '../../export/types.js'
+import {ExportCommand} from '../../command-base/export-command.js'
+import {exportFlags} from '../../command-base/export-flags.js'
 
 export default class ExportSystemd extends ExportCommand {
   static override summary = 'render systemd units for the cluster'

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../command-base/base-command.js'
 
 export default class S3RotateKek extends BaseCommand<typeof S3RotateKek> {
   static override summary = 'rotate the SSE-S3 key-encryption key (refused: weed cannot re-wrap the objects written with it)'

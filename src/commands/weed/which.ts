@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {weedFlag} from '../../lib/weed-flag.js'
+import {BaseCommand} from '../../command-base/base-command.js'
+import {weedFlag} from '../../command-base/weed-flag.js'
 import type {WhichResult} from '../../services/weed.js'
 
 export default class WeedWhich extends BaseCommand<typeof WeedWhich> {

@@ -1,6 +1,6 @@
 import {relative} from 'node:path'
 
-import type {ExportResult} from '../export/service.js'
+import type {ExportResult} from '../export/types.js'
 
 /** What an export command prints for people: the files themselves, or what was written where. */
 export function describeExport(result: ExportResult): string[] {

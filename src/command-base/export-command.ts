@@ -1,5 +1,4 @@
-import type {ExportRequest, ExportResult} from '../export/service.js'
-import type {ExportTarget} from '../export/types.js'
+import type {ExportRequest, ExportResult, ExportTarget} from '../export/types.js'
 import {BaseCommand} from './base-command.js'
 
 type ExportFlagValues = {out?: string; force?: boolean; weed?: string; bucket?: string[]}

@@ -2,8 +2,9 @@ import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type * as Interfaces from '@oclif/core/interfaces'
 
-import {isSeaweedctlError, renderError, SeaweedctlError} from './errors.js'
-import {closest} from './suggest.js'
+import {isSeaweedctlError, renderError, SeaweedctlError} from '../lib/errors.js'
+import {PROGRESS_ENV} from '../lib/progress.js'
+import {closest} from '../lib/suggest.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -54,6 +55,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A line for people; silent under --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) this.log(line)
+  }
+
+  /** A step of a long command, for people; under --json on stderr when the caller asked for it (lib/progress.ts). */
+  protected progress(line: string): void {
+    if (!this.jsonEnabled()) this.log(line)
+    else if (process.env[PROGRESS_ENV] === 'stderr') this.logToStderr(line)
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}; flags?: string[]}): Promise<unknown> {

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {formatVersion, parseVersionString, supportVerdict} from '../weed/versions.js'
-import {SeaweedctlError} from './errors.js'
+import {SeaweedctlError} from '../lib/errors.js'
 
 export const MASTER_COUNTS = [1, 3, 5]
 /** Why only these: raft elects a leader with a majority, so an even count tolerates no more failures than one fewer. */
@@ -28,4 +28,4 @@ export const sizingFlags = {
   'weed-version': Flags.string({summary: 'weed version of a new spec, MAJOR.MINOR (default 4.48; `up` takes the version of --weed or $SEAWEEDCTL_WEED)'}),
 }
 
-export {portOffsetFlag, sizingFromFlags, type SizingOptions, weedVersionFlag} from './sizing.js'
+export {portOffsetFlag, sizingFromFlags, type SizingOptions, weedVersionFlag} from '../lib/sizing.js'
