@@ -1,22 +1,24 @@
 import {existsSync} from 'node:fs'
+import {Agent, request as httpRequest} from 'node:http'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {DAEMON_ANSWER_MS, daemonNotAnswering} from './unreachable.js'
 
 /**
- * The CLI's side of the daemon's unix socket: JSON over HTTP with undici. `undefined` from `status()` means
- * no daemon answers there (no socket, or a stale one).
+ * The CLI's side of the daemon's unix socket: JSON over HTTP with node:http (one kept-open connection; an HTTP
+ * client library would cost every `up` its load time). `undefined` from `status()` means no daemon answers
+ * there (no socket, or a stale one).
  */
 export class DaemonClient {
-  private client: import('undici').Client | undefined
+  private agent: Agent | undefined
 
   /** `runDir` names the daemon (its pid, its log) when it does not answer. */
   constructor(readonly socketPath: string, readonly runDir?: string) {}
 
   /** The daemon's report; undefined when none listens; DAEMON_UNREACHABLE (exit 5) when one listens but hangs. */
   async status(): Promise<StatusReport | undefined> {
-    // No socket file, no daemon: answer without loading the HTTP client.
+    // No socket file, no daemon: answer without connecting.
     if (!existsSync(this.socketPath)) return undefined
     try {
       return await this.request<StatusReport>('GET', '/v1/status', undefined, DAEMON_ANSWER_MS)
@@ -40,43 +42,61 @@ export class DaemonClient {
   }
 
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
-    const {Client} = await import('undici')
-    this.client ??= new Client('http://seaweedctl', {socketPath: this.socketPath, pipelining: 0})
-    let res: import('undici').Dispatcher.ResponseData
-    let text: string
-    try {
-      res = await this.client.request({
-        method, path,
-        headers: {'content-type': 'application/json'},
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      })
-      text = await res.body.text()
-    } catch (error) {
+    this.agent ??= new Agent({keepAlive: true, maxSockets: 1})
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const send = () => exchange(this.agent!, this.socketPath, method, path, payload, timeoutMs)
+    // A kept-open connection the daemon closed just then fails before any answer: ask once more, on a new one.
+    const answer = await send().catch((error: Error & {reused?: boolean}) => (error.reused && !isTimeout(error) ? send() : Promise.reject(error))).catch((error: Error) => {
       // A hung daemon (SIGSTOP, a deadlock) is reported as such, never as the HTTP client's own error.
       if (isTimeout(error)) throw daemonNotAnswering(this.runDir ?? '', timeoutMs)
       throw error
-    }
-    const parsed = text ? JSON.parse(text) : {}
-    if (res.statusCode >= 400) {
-      throw new SeaweedctlError('DAEMON_UNREACHABLE', `the daemon answered ${res.statusCode} to ${method} ${path}: ${parsed?.error?.message ?? text}`)
+    })
+    const parsed = answer.text ? JSON.parse(answer.text) : {}
+    if (answer.status >= 400) {
+      throw new SeaweedctlError('DAEMON_UNREACHABLE', `the daemon answered ${answer.status} to ${method} ${path}: ${parsed?.error?.message ?? answer.text}`)
     }
     return parsed as T
   }
 
   async close(): Promise<void> {
-    await this.client?.close().catch(() => {})
-    this.client = undefined
+    this.agent?.destroy()
+    this.agent = undefined
   }
+}
+
+/** One request on the socket; rejects with code TIMEOUT when no whole answer came within `timeoutMs`. */
+function exchange(agent: Agent, socketPath: string, method: string, path: string, payload: string | undefined, timeoutMs: number): Promise<{status: number; text: string}> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = {'content-type': 'application/json', host: 'seaweedctl'}
+    if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload)
+    const req = httpRequest({agent, socketPath, method, path, headers})
+    const timer = setTimeout(() => {
+      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), {code: 'TIMEOUT'}))
+    }, timeoutMs)
+    const fail = (error: Error) => {
+      clearTimeout(timer)
+      reject(Object.assign(error, {reused: req.reusedSocket}))
+    }
+    req.on('error', fail)
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', fail)
+      res.on('end', () => {
+        clearTimeout(timer)
+        resolve({status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8')})
+      })
+    })
+    req.end(payload)
+  })
 }
 
 function isTimeout(error: unknown): boolean {
   const code = (error as {code?: string})?.code
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'DAEMON_UNREACHABLE'
+  return code === 'TIMEOUT' || code === 'DAEMON_UNREACHABLE'
 }
 
 function isNoDaemon(error: unknown): boolean {
   const code = (error as {code?: string})?.code
-  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
+  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE'
 }

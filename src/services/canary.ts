@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 
+import {type LoopbackAnswer, loopbackRequest} from '../lib/loopback-http.js'
 import type {Plan} from '../plan/types.js'
 import {s3ErrorCode, s3Request} from '../s3/client.js'
 import {readAdminKey} from '../s3/credentials.js'
@@ -19,12 +20,11 @@ export interface CanaryResult {
  * filer (or the master without one), and through S3 when there is a gateway.
  */
 export async function runCanary(plan: Plan, deadline: number): Promise<CanaryResult> {
-  const undici = await import('undici')
   const started = Date.now()
   const data = randomBytes(1024)
   const direct = plan.endpoints.filer
-    ? retried(() => throughFiler(undici, plan.endpoints.filer!, data), deadline)
-    : retried(() => throughMaster(undici, plan.endpoints.master, data), deadline)
+    ? retried(() => throughFiler(plan.endpoints.filer!, data), deadline)
+    : retried(() => throughMaster(plan.endpoints.master, data), deadline)
   // Through S3 too (signed), in parallel: its bucket is its own collection, so it waits on its own volume growth.
   const [first, s3] = await Promise.all([direct, plan.s3 && plan.endpoints.s3 ? retried(() => throughS3(plan, data), deadline) : undefined])
   const via = plan.endpoints.filer ? (s3 ? 'filer and S3' : 'filer') : 'master'
@@ -77,37 +77,40 @@ async function throughS3(plan: Plan, data: Buffer): Promise<string | undefined> 
   return undefined
 }
 
-type Undici = typeof import('undici')
+/** A multipart/form-data body with one file part, as weed's upload handlers take it. */
+function formWith(data: Buffer): {body: Buffer; headers: Record<string, string>} {
+  const boundary = `seaweedctl-${randomBytes(12).toString('hex')}`
+  const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="canary.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`
+  const body = Buffer.concat([Buffer.from(head), data, Buffer.from(`\r\n--${boundary}--\r\n`)])
+  return {body, headers: {'content-type': `multipart/form-data; boundary=${boundary}`}}
+}
 
-async function throughFiler({request, FormData}: Undici, filer: string, data: Buffer): Promise<string | undefined> {
+/** An answer's status, or why none came. */
+const statusOf = (answer: LoopbackAnswer): string => answer.error ?? String(answer.status)
+
+async function throughFiler(filer: string, data: Buffer): Promise<string | undefined> {
   const url = `${filer}/.seaweedctl/canary-${process.pid}-${Date.now()}.bin`
-  const form = new FormData()
-  form.append('file', new Blob([data]), 'canary.bin')
-  const put = await request(url, {method: 'POST', body: form, headersTimeout: 10_000, bodyTimeout: 10_000})
-  const putText = await put.body.text()
-  if (put.statusCode >= 300) return `write ${put.statusCode}: ${putText.trim().slice(0, 200)}`
-  const get = await request(url, {method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000})
-  const body = Buffer.from(await get.body.arrayBuffer())
-  if (get.statusCode !== 200) return `read ${get.statusCode}`
-  if (!body.equals(data)) return `read back ${body.length} bytes that differ from the ${data.length} written`
-  const del = await request(url, {method: 'DELETE', headersTimeout: 10_000})
-  await del.body.dump()
+  const put = await loopbackRequest(url, {method: 'POST', ...formWith(data), timeoutMs: 10_000})
+  if (put.status === 0 || put.status >= 300) return `write ${statusOf(put)}: ${put.body.toString('utf8').trim().slice(0, 200)}`
+  const get = await loopbackRequest(url, {timeoutMs: 10_000})
+  if (get.status !== 200) return `read ${statusOf(get)}`
+  if (!get.body.equals(data)) return `read back ${get.body.length} bytes that differ from the ${data.length} written`
+  await loopbackRequest(url, {method: 'DELETE', timeoutMs: 10_000, keepBody: false})
   return undefined
 }
 
-async function throughMaster({request, FormData}: Undici, master: string, data: Buffer): Promise<string | undefined> {
-  const assign = await request(`${master}/dir/assign`, {method: 'GET', headersTimeout: 15_000})
-  const a = (await assign.body.json()) as {fid?: string; url?: string; error?: string}
-  if (!a.fid || !a.url) return `assign: ${a.error ?? assign.statusCode}`
+async function throughMaster(master: string, data: Buffer): Promise<string | undefined> {
+  const assign = await loopbackRequest(`${master}/dir/assign`, {timeoutMs: 15_000})
+  let a: {fid?: string; url?: string; error?: string} = {}
+  try {
+    a = JSON.parse(assign.body.toString('utf8')) as typeof a
+  } catch {}
+  if (!a.fid || !a.url) return `assign: ${a.error ?? statusOf(assign)}`
   const url = `http://${a.url}/${a.fid}`
-  const form = new FormData()
-  form.append('file', new Blob([data]), 'canary.bin')
-  const put = await request(url, {method: 'POST', body: form, headersTimeout: 10_000})
-  const putText = await put.body.text()
-  if (put.statusCode >= 300) return `write ${put.statusCode}: ${putText.trim().slice(0, 200)}`
-  const get = await request(url, {method: 'GET', headersTimeout: 10_000})
-  const body = Buffer.from(await get.body.arrayBuffer())
-  if (get.statusCode !== 200 || !body.equals(data)) return `read back failed (${get.statusCode})`
-  await (await request(url, {method: 'DELETE', headersTimeout: 10_000})).body.dump()
+  const put = await loopbackRequest(url, {method: 'POST', ...formWith(data), timeoutMs: 10_000})
+  if (put.status === 0 || put.status >= 300) return `write ${statusOf(put)}: ${put.body.toString('utf8').trim().slice(0, 200)}`
+  const get = await loopbackRequest(url, {timeoutMs: 10_000})
+  if (get.status !== 200 || !get.body.equals(data)) return `read back failed (${statusOf(get)})`
+  await loopbackRequest(url, {method: 'DELETE', timeoutMs: 10_000, keepBody: false})
   return undefined
 }
