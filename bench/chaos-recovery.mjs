@@ -6,8 +6,10 @@
 //            SIGSTOP of the leading master, of a following master and of a volume server, kill -9 of the filer
 //            and of the S3 gateway. Each fault's recovery is measured two ways:
 //              writes    from the fault to the first acknowledged write that was sent after the fault
+//              (and the outage: the longest time without an acknowledged write until both below hold)
 //              healthy   from the fault until the victim runs under a new pid, every process is RUNNING and
-//                        `status --json` names a leader
+//                        `status --json` names a leader (polled: on a loaded machine a status call takes seconds)
+//              daemon    from the fault to daemon.log's "running" line of the victim's new pid (exact)
 //            and recovery = the later of the two.
 //   restart  `up --s3 --bucket data` on a new 1-master cluster, a write through the filer, then `down` and `up`
 //            twice; each `up` is timed from its --json (elapsedMs, canary.elapsedMs, canary.attempts), and
@@ -16,7 +18,8 @@
 // copies the cluster's weed logs, daemon.log, state files and every `status --json` taken meanwhile into
 // bench/results/chaos-<timestamp>/<event>/ (bench/results is gitignored) and prints where.
 //   usage: node bench/chaos-recovery.mjs [faults|restart|both] [--seconds N] [--rounds N] [--threshold S]
-//          [--slow-up S] [--faults 'SIGSTOP leader,kill-9 leader'] [--weed 4.48|4.30] [--json]
+//          [--slow-up S] [--faults 'SIGSTOP leader,kill-9 leader'] [--weed 4.48|4.30]
+//          [--election-timeout 10s] [--json]
 //   Run it in a network namespace of its own:
 //     unshare -n bash -c 'ip link set lo up && exec node bench/chaos-recovery.mjs both --seconds 600'
 //   Port offsets 4700 (faults) and 4800 (restart).
@@ -30,7 +33,7 @@ import {BIN, ROOT, emit, fmtS, log, runBenchmark, sleep} from './lib.mjs'
 
 const {values: opts, positionals} = parseArgs({allowPositionals: true, options: {
   seconds: {type: 'string', default: '600'}, rounds: {type: 'string', default: '5'}, threshold: {type: 'string', default: '40'},
-  'slow-up': {type: 'string', default: '10'}, faults: {type: 'string'}, weed: {type: 'string', default: '4.48'}, json: {type: 'boolean'}}})
+  'slow-up': {type: 'string', default: '10'}, faults: {type: 'string'}, weed: {type: 'string', default: '4.48'}, 'election-timeout': {type: 'string'}, json: {type: 'boolean'}}})
 const scenario = positionals[0] ?? 'both'
 if (!['faults', 'restart', 'both'].includes(scenario)) {
   console.error(`chaos-recovery: unknown scenario ${scenario} (faults, restart or both)`)
@@ -126,6 +129,17 @@ function startWriter(filer, everyMs = 100) {
   return {
     /** The first write sent at or after `since` that was acknowledged: its acknowledgement time. */
     firstAckAfter: (since) => writes.filter((w) => w.sent >= since && w.acked !== undefined).reduce((t, w) => Math.min(t, w.acked), Infinity),
+    /** The longest time without an acknowledgement between `from` and `to` (the write outage of a fault). */
+    longestGap(from, to) {
+      const acks = writes.map((w) => w.acked).filter((t) => t !== undefined && t >= from && t <= to).sort((a, b) => a - b)
+      let longest = 0
+      let last = from
+      for (const t of [...acks, to]) {
+        longest = Math.max(longest, t - last)
+        last = t
+      }
+      return longest
+    },
     failuresBetween: (from, to) => writes.filter((w) => w.sent >= from && w.sent <= to && w.acked === undefined).length,
     count: () => writes.filter((w) => w.acked !== undefined).length,
     async stop() {
@@ -148,7 +162,9 @@ if (unknownFault) {
 async function faults(ws) {
   const dir = ws.cluster(join(ws.root, 'faults'))
   mkdirSync(dir, {recursive: true})
-  writeFileSync(join(dir, 'seaweed.yaml'), ['portOffset: 4700', `weed: {version: "${opts.weed}"}`, 'master:', '  count: 3', '  defaultReplication: "001"', 'volume:', '  count: 3',
+  writeFileSync(join(dir, 'seaweed.yaml'), ['portOffset: 4700', `weed: {version: "${opts.weed}"}`, 'master:', '  count: 3', '  defaultReplication: "001"',
+    // --election-timeout 10s: weed's default, which one-host plans replaced by 1 s (ONE_HOST_ELECTION_TIMEOUT).
+    ...(opts['election-timeout'] ? [`  args: ["-electionTimeout=${opts['election-timeout']}"]`] : []), 'volume:', '  count: 3',
     's3:', '  count: 1', '  buckets: [chaos]', 'supervise:', '  healthInterval: 1s', ''].join('\n'))
   const up = await ctlAsync(['up', '--timeout', '180s', '--weed', weed(), '--json'], dir, 300_000)
   if (up.code !== 0) throw new Error(`up exited ${up.code}: ${up.stderr}${up.stdout.slice(0, 2000)}`)
@@ -188,10 +204,12 @@ async function faults(ws) {
       while (writer.firstAckAfter(at) === Infinity && performance.now() < writesDeadline) await sleep(100)
       const writesMs = writer.firstAckAfter(at) - at
       const recoveryMs = Math.max(healthyMs, writesMs)
-      const row = {kind, victim: victim.name, pid: victim.pid, at: wall, writesMs, healthyMs, recoveryMs, failedWrites: writer.failuresBetween(at, performance.now()), load: load()}
+      const outageMs = writer.longestGap(at, performance.now())
+      const daemonMs = runningAgainMs(dir, victim, Date.parse(wall))
+      const row = {kind, victim: victim.name, pid: victim.pid, at: wall, writesMs, outageMs, healthyMs, daemonMs, recoveryMs, failedWrites: writer.failuresBetween(at, performance.now()), load: load()}
       results.push(row)
       if (Number.isFinite(recoveryMs)) byKind[kind].push(recoveryMs)
-      log(`${wall} ${kind} ${victim.name}: writes again after ${fmtS(writesMs)}, healthy after ${fmtS(healthyMs)} (load ${row.load})`)
+      log(`${wall} ${kind} ${victim.name}: writes again after ${fmtS(writesMs)} (longest gap ${fmtS(outageMs)}), healthy after ${fmtS(healthyMs)}, running again by daemon.log after ${fmtS(daemonMs ?? NaN)} (load ${row.load})`)
       if (!(recoveryMs <= THRESHOLD_MS)) row.logs = keepLogs(dir, `${wall.replace(/[:.]/g, '-')}-${kind.replace(/ /g, '-')}-${victim.name}`, {...row, snapshots: after.snapshots})
       if (!after.ok) log(`  ${victim.name} not recovered after ${GIVE_UP_MS / 1000} s`)
     }
@@ -201,6 +219,20 @@ async function faults(ws) {
   log(`faults: ${results.length} in ${SECONDS} s, ${writer.count()} writes acknowledged`)
   for (const k of FAULTS) log(`  ${k.padEnd(17)} recovery ${summary(byKind[k])}`)
   return {results, byKind: Object.fromEntries(FAULTS.map((k) => [k, {n: byKind[k].length, medianMs: median(byKind[k]), maxMs: Math.max(...byKind[k])}]))}
+}
+
+/**
+ * From daemon.log: ms from the fault (epoch ms) until the victim was "running" under another pid. Exact where
+ * `status --json` is not: on a loaded machine one status call took up to 11 s.
+ */
+function runningAgainMs(dir, victim, faultAt) {
+  const file = join(dir, '.seaweed', 'run', 'daemon.log')
+  if (!existsSync(file)) return undefined
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(\S+) (\S+): running \(pid (\d+)\)/.exec(line)
+    if (m && m[2] === victim.name && Number(m[3]) !== victim.pid && Date.parse(m[1]) >= faultAt) return Date.parse(m[1]) - faultAt
+  }
+  return undefined
 }
 
 /**
@@ -228,7 +260,7 @@ function leaderPath(dir) {
   if (!existsSync(file)) return 'no log'
   const text = readFileSync(file, 'utf8')
   const last = text.slice(text.lastIndexOf('--- seaweedctl: starting master-1'))
-  return /I am the leader!/.test(last) ? 'at start-up (warm-up armed)' : /becomes leader/.test(last) ? 'by leader change event' : 'unknown'
+  return /I am the leader!/.test(last) ? 'at start-up ("I am the leader!": the warm-up applies if volumes exist)' : /becomes leader/.test(last) ? 'by leader change event' : 'unknown'
 }
 
 /** daemon.log of the last daemon: ms from its first line to each process's "running". */
