@@ -59,8 +59,8 @@ async function lookupStatus({request}: Undici, url: string): Promise<number> {
  * it registered as leader. A write sent meanwhile hangs in the filer's own assign retry, whose back-off (1 s, 1.5 s,
  * 2.25 s, …) lands up to seconds after the warm-up ends. So: ask every master for a volume that does not exist
  * (the leader answers 503 with Retry-After while it warms up, 404 otherwise) every 250 ms until none warms up,
- * then write. Returns the milliseconds waited (0 when no master was warming up); a master that does not answer counts as not warming up (the
- * writes' own retries deal with it). Never waits past `deadline`.
+ * then write. Returns the milliseconds waited (0 when no master was warming up); a master that does not answer
+ * counts as not warming up (the writes' own retries deal with it). Never waits past `deadline`.
  */
 export async function waitForWarmup(masters: string[], deadline: number, deps: {lookup: (url: string) => Promise<number>; clock?: Clock}): Promise<number> {
   const clock = deps.clock ?? systemClock
