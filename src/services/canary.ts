@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {type LoopbackAnswer, loopbackRequest} from '../lib/loopback-http.js'
 import type {Plan} from '../plan/types.js'
+import {type Clock, systemClock} from '../supervisor/clock.js'
 import {s3ErrorCode, s3Request} from '../s3/client.js'
 import {readAdminKey} from '../s3/credentials.js'
 import {CANARY_BUCKET, canaryBucket} from './buckets.js'
@@ -12,6 +13,8 @@ export interface CanaryResult {
   bytes: number
   elapsedMs: number
   attempts: number
+  /** How long the writes waited for weed's master warm-up (see waitForWarmup); absent when there was none. */
+  warmupMs?: number
   error?: string
 }
 
@@ -21,6 +24,7 @@ export interface CanaryResult {
  */
 export async function runCanary(plan: Plan, deadline: number): Promise<CanaryResult> {
   const started = Date.now()
+  const warmupMs = await waitForWarmup(masterUrls(plan), deadline, {lookup: (url) => lookupStatus(undici, url)})
   const data = randomBytes(1024)
   const direct = plan.endpoints.filer
     ? retried(() => throughFiler(plan.endpoints.filer!, data), deadline)
@@ -30,7 +34,48 @@ export async function runCanary(plan: Plan, deadline: number): Promise<CanaryRes
   const via = plan.endpoints.filer ? (s3 ? 'filer and S3' : 'filer') : 'master'
   const attempts = first.attempts + (s3?.attempts ?? 0)
   const error = first.error ?? (s3?.error ? `through S3: ${s3.error}` : undefined)
-  return {ok: !error, via, bytes: data.length, elapsedMs: Date.now() - started, attempts, ...(error ? {error} : {})}
+  return {ok: !error, via, bytes: data.length, elapsedMs: Date.now() - started, attempts, ...(warmupMs > 0 ? {warmupMs} : {}), ...(error ? {error} : {})}
+}
+
+/** A volume id no cluster has: looking it up reads nothing and changes nothing. */
+const NO_SUCH_VOLUME = 4_294_967_295
+const WARMUP_POLL_MS = 250
+
+function masterUrls(plan: Plan): string[] {
+  const readiness = plan.processes.find((p) => p.kind === 'master')?.readiness
+  return readiness?.kind === 'masterLeader' ? readiness.urls : [plan.endpoints.master]
+}
+
+async function lookupStatus({request}: Undici, url: string): Promise<number> {
+  const res = await request(url, {method: 'GET', headersTimeout: 2000, bodyTimeout: 2000})
+  await res.body.dump()
+  return res.statusCode
+}
+
+/**
+ * weed's master refuses every assign (so every write) for 15 s after it became the leader of a cluster that already
+ * had volumes ("master is warming up", weed/topology/topology.go IsWarmingUp: 3 pulses of 5 s, no flag). That
+ * follows a failover, and also a restart of a cluster with data whenever the master loaded its raft state before
+ * it registered as leader. A write sent meanwhile hangs in the filer's own assign retry, whose back-off (1 s, 1.5 s,
+ * 2.25 s, …) lands up to seconds after the warm-up ends. So: ask every master for a volume that does not exist
+ * (the leader answers 503 with Retry-After while it warms up, 404 otherwise) every 250 ms until none warms up,
+ * then write. Returns the milliseconds waited (0 when no master was warming up); a master that does not answer
+ * counts as not warming up (the writes' own retries deal with it). Never waits past `deadline`.
+ */
+export async function waitForWarmup(masters: string[], deadline: number, deps: {lookup: (url: string) => Promise<number>; clock?: Clock}): Promise<number> {
+  const clock = deps.clock ?? systemClock
+  const started = clock.now()
+  const warming = async () => {
+    const statuses = await Promise.all(masters.map((m) => deps.lookup(`${m}/dir/lookup?volumeId=${NO_SUCH_VOLUME}`).catch(() => 0)))
+    return statuses.includes(503)
+  }
+  let waited = false
+  while (await warming()) {
+    if (clock.now() + WARMUP_POLL_MS > deadline) break
+    waited = true
+    await new Promise<void>((resolve) => clock.after(WARMUP_POLL_MS, resolve))
+  }
+  return waited ? clock.now() - started : 0
 }
 
 /** The first write can fail while the master grows the first volumes, so it is retried until the deadline. */

@@ -2,6 +2,7 @@ import {relative} from 'node:path'
 
 import {formatDuration} from '../lib/units.js'
 import type {UpEvent, UpResult} from '../services/up.js'
+import type {CanaryResult} from '../services/canary.js'
 import {describeSource} from '../weed/binary.js'
 import {appliedSummary} from '../services/apply.js'
 
@@ -59,7 +60,7 @@ export async function upReporter(options: {json: boolean; tty: boolean; log: (li
           return
         }
         case 'canary':
-          line('canary', event.canary.ok ? `wrote and read back ${event.canary.bytes / 1024} KiB through the ${event.canary.via}  ${formatDuration(event.canary.elapsedMs)}` : `failed: ${event.canary.error}`)
+          line('canary', event.canary.ok ? canaryLine(event.canary) : `failed: ${event.canary.error}`)
           return
         default: {
           const unknown: never = event
@@ -150,7 +151,7 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
           return
         }
         case 'canary':
-          if (event.canary.ok) finish('canary', `${'canary'.padEnd(12)} wrote and read back ${event.canary.bytes / 1024} KiB through the ${event.canary.via}  ${formatDuration(event.canary.elapsedMs)}`)
+          if (event.canary.ok) finish('canary', `${'canary'.padEnd(12)} ${canaryLine(event.canary)}`)
           return
         case 'daemon':
           finish('daemon', event.started ? 'checks passed; supervisor started' : `supervisor already running; ${applied || 'starting what is stopped'}`)
@@ -190,4 +191,10 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
       await running
     },
   }
+}
+
+/** The canary's line; a wait for weed's master warm-up (writes refused for 15 s after a restart with data) is named. */
+function canaryLine(canary: CanaryResult): string {
+  const warmup = canary.warmupMs ? ` (${formatDuration(canary.warmupMs)} of it weed's master warm-up after a restart)` : ''
+  return `wrote and read back ${canary.bytes / 1024} KiB through the ${canary.via}  ${formatDuration(canary.elapsedMs)}${warmup}`
 }
