@@ -24,7 +24,7 @@ export interface CanaryResult {
  */
 export async function runCanary(plan: Plan, deadline: number): Promise<CanaryResult> {
   const started = Date.now()
-  const warmupMs = await waitForWarmup(masterUrls(plan), deadline, {lookup: (url) => lookupStatus(undici, url)})
+  const warmupMs = await waitForWarmup(masterUrls(plan), deadline, {lookup: lookupStatus})
   const data = randomBytes(1024)
   const direct = plan.endpoints.filer
     ? retried(() => throughFiler(plan.endpoints.filer!, data), deadline)
@@ -46,10 +46,8 @@ function masterUrls(plan: Plan): string[] {
   return readiness?.kind === 'masterLeader' ? readiness.urls : [plan.endpoints.master]
 }
 
-async function lookupStatus({request}: Undici, url: string): Promise<number> {
-  const res = await request(url, {method: 'GET', headersTimeout: 2000, bodyTimeout: 2000})
-  await res.body.dump()
-  return res.statusCode
+async function lookupStatus(url: string): Promise<number> {
+  return (await loopbackRequest(url, {timeoutMs: 2000, keepBody: false})).status
 }
 
 /**

@@ -23,7 +23,7 @@ export class TopologyCache<T> {
     const key = [...masterUrls].sort().join(',')
     const entry = this.entries.get(key)
     // A failed read is never reused: the next asker tries again.
-    if (entry && (!entry.settled || this.now() - entry.at <= maxAgeMs)) return entry.value
+    if (entry && (!entry.settled || this.now() - entry.at < maxAgeMs)) return entry.value
     const started = this.now()
     const fresh: Entry<T> = {at: started, settled: false, value: this.read(masterUrls, timeoutMs)}
     fresh.value.then((topology) => {
