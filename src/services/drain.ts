@@ -97,6 +97,16 @@ export async function precheckDrain(plan: Plan, leaving: ProcessPlan[], weedPath
       refusals.push(`${victim.name} (${node}): weed shell said ${dryRun.errors.join('; ')}`)
     }
   }
+  // All leaving servers at once, as the drain will move them: each copy onto a server that stays.
+  if (refusals.length === 0) {
+    const layout = await readLayout(plan)
+    const together = planDrain(layout.nodes, layout.replicas, leaving.map(nodeOf))
+    for (const u of together.unmoveable) {
+      const victim = leaving.find((p) => nodeOf(p) === u.node)!
+      unmoveable.push({process: victim.name, node: u.node, volume: u.volume, replication: u.replication})
+    }
+    if (together.unmoveable.length > 0) refusals.push(`with all of them leaving at once, ${together.unmoveable.length} volume copies have no server that stays to go to: ${together.unmoveable.map((u) => `${u.volume} on ${u.node} (replication ${u.replication})`).join(', ')}`)
+  }
   if (refusals.length > 0) {
     const stay = [...topology.keys()].filter((n) => !leavingNodes.has(n))
     throw new SeaweedctlError('SCALE_REFUSED', `refusing to remove ${names}: weed's dry run of the drain (volumeServer.evacuate) says it cannot succeed.\n  ${refusals.join('\n  ')}\nA replica may only move to a server with a free slot on another host (and rack or data center, as its replication requires) than its other copies; ${stay.length} server${stay.length === 1 ? '' : 's'} would stay (${stay.join(', ')}) with ${free} free slots. Nothing was changed.`, {
