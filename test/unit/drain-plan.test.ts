@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {type DrainMove, type PlacementNode, planDrain, replicasOf, satisfiesPlacement, startable, type VolumeReplica} from '../../src/services/drain-plan.js'
+import {type DrainMove, type PlacementNode, planDrain, replicasOf, satisfiesPlacement, startable, type VolStatusBody, type VolumeReplica} from '../../src/services/drain-plan.js'
 
 const P001 = {dc: 0, rack: 0, node: 1}
 const node = (n: number, volumes: number, max = 8, rack = 'r1', dc = 'dc1'): PlacementNode => ({node: `127.0.0.${n + 1}:808${n - 1}`, dc, rack, volumes, max})
@@ -122,7 +122,7 @@ describe('startable: which moves run at the same time', () => {
 
 describe('replicasOf: the master\'s /vol/status', () => {
   test('every copy with its collection and placement (zeros left out of weed\'s JSON)', () => {
-    const body = {Volumes: {DataCenters: {dc1: {r1: {
+    const body: VolStatusBody = {Volumes: {DataCenters: {dc1: {r1: {
       [at(1)]: [{Id: 3, Collection: 'b', ReplicaPlacement: {node: 1}}],
       [at(2)]: [{Id: 3, Collection: 'b', ReplicaPlacement: {node: 1}}, {Id: 4, Collection: '', ReplicaPlacement: {dc: 1, rack: 2}}],
       [at(3)]: null,
