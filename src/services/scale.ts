@@ -77,8 +77,8 @@ export function parseScaleArgs(kind: string, count: string): {kind: ScalableKind
 
 /**
  * Change how many volume servers, filers or S3 gateways run. New instances get the next stable identity;
- * volume servers leaving are drained first (maintenance on, evacuate, wait until the master shows them
- * empty). Processes that are not affected are never restarted. seaweed.yaml changes only in the count.
+ * volume servers leaving are drained first, all together (drainAll: maintenance on, each volume moved once onto a
+ * server that stays, wait until the master shows them empty). Processes that are not affected are never restarted. seaweed.yaml changes only in the count.
  * A scale-down is journalled (journal.ts): Ctrl-C or SIGTERM stops it at once with maintenance mode off, and an
  * operation left unfinished by an earlier command (even one killed with -9) is settled first.
  */
