@@ -70,6 +70,14 @@ export const scaleFigures = (r) => [pairFigure({
   bound: 'a fixed cost over weed\'s own start of the 12 servers (the difference row): the CLI\'s start, the spec edit and plan, and the daemon starting the new servers and confirming each listed by the master.',
 })]
 
+export const scaleDownFigures = (r) => [pairFigure({
+  title: '`scale volume 2` from 4 (replication 001, 60 files of 30 KB) vs weed\'s own two `volumeServer.evacuate -apply` on the same layout', unit: 's',
+  subject: ['seaweedctl scale volume 2', r.scaleDownS], baseline: ['weed: evacuate 4th, then 3rd', r.evacuateS], max: 0.6, targetNote: '#24',
+  extraRows: [['volume copies on the two servers', r.volumesMoved], ...(r.beforeS ? [['an earlier build, scale volume 2', r.beforeS]] : [])],
+  note: 'Both sides read every file back afterwards. weed moves one volume at a time, and evacuating servers one after the other can move a volume twice; seaweedctl moves each copy once, onto a server that stays, several at a time.',
+  bound: 'one move is weed\'s volume.move: copy, then a tail that ends only after the source has been idle for 5 polls 2 s apart (weed/server/volume_grpc_tail.go), so ≥ 10 s however small the volume; seaweedctl runs the moves together, so its drain is about one move plus the CLI\'s start, weed\'s dry run, maintenance mode and stopping the two servers.',
+})]
+
 export function s3Figures(r) {
   const figures = [
     pairFigure({title: '`up --volumes 2 --s3 --bucket bkt` vs `weed mini -s3 -bucket bkt`, to a signed PutObject', unit: 's', subject: ['seaweedctl up --s3', seconds(r.ctlUp)], baseline: ['weed mini', seconds(r.miniUp)], max: 1.0, targetNote: 'first release',

@@ -2,7 +2,7 @@
 // so that the whole suite stays under 15 minutes on a 2-core machine), and how its JSON result becomes figures.
 // Port offsets, each clear of the others and of the end-to-end tests' (300, 1000–2400, 3300):
 //   up 3000 · api-start 3100 · daemon-idle 3400 · scale 4000 (plain servers 4100) · dashboard 4300 · recovery 4500 ·
-//   failover 4600 · status 5000 · down 5500 (plain 5600) · s3-up weed's defaults (as weed mini has them).
+//   failover 4600 · status 5000 · down 5500 (plain 5600) · scale-down 5800 (plain 5900) · s3-up weed's defaults (as weed mini has them).
 import * as f from './figures.mjs'
 
 const node = (script, ...args) => [process.execPath, `bench/${script}`, ...args.map(String), '--json']
@@ -15,6 +15,8 @@ export const SUITE = [
   // Rounds here are pairs of (node -e 0, status): cheap, so many.
   {name: 'status', rounds: 20, command: (n) => bash('status.sh', n, 32), figures: f.statusFigures},
   {name: 'scale', rounds: 3, command: (n) => bash('scale.sh', n), figures: f.scaleFigures},
+  // Each round: weed's two evacuations on a plain cluster, then seaweedctl's scale-down (about 2 minutes a round).
+  {name: 'scale-down', rounds: 2, command: (n) => node('scale-down.mjs', n), figures: f.scaleDownFigures},
   {name: 's3-up', rounds: 3, command: (n) => node('s3-up.mjs', n), figures: f.s3Figures},
   {name: 'down', rounds: 2, command: (n) => node('down.mjs', n, 32), figures: f.downFigures},
   {name: 'recovery', rounds: 3, command: (n) => node('recovery.mjs', n), figures: f.recoveryFigures},

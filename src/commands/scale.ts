@@ -9,7 +9,7 @@ import type {ScaleResult} from '../services/scale.js'
 export default class Scale extends BaseCommand<typeof Scale> {
   static override summary = 'change how many volume servers, filers or S3 gateways run, without restarting the others'
   static override description = `Scaling up starts the next instances (stable names, ports and directories) and returns once they are RUNNING (volume servers: listed by the master).
-Scaling volume servers down drains the highest-numbered first: maintenance mode, volumeServer.evacuate under the shell lock, and a check that the master shows it empty, before it is stopped. Its data directory is kept unless --purge.
+Scaling volume servers down drains the highest-numbered ones, all at once: maintenance mode on all of them, then under the shell lock each of their volumes moves once (weed's volume.move, several at a time) onto a server that stays, chosen by weed's placement rules, and a check that the master shows them empty, before they are stopped. --timeout bounds the whole drain. Their data directories are kept unless --purge.
 Refused, with the numbers, when the remaining servers could not place the replication (never overridable) or hold the volumes (--force).
 seaweed.yaml changes only in the count; on a stopped cluster only the file changes.`
 

@@ -12,7 +12,7 @@ import {httpGet} from '../supervisor/probes.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {runWeedShell} from '../weed/shell.js'
 import type {UpOptions} from './up.js'
-import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withStep, writeJournal} from './journal.js'
+import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withShells, withStep, writeJournal} from './journal.js'
 import {findRunningCluster, type RunningCluster} from './running.js'
 
 /** This process, as a journal names it (pid and start time: a recycled pid is not mistaken for it). */
@@ -44,6 +44,15 @@ export class JournalWriter {
   shell(pid: number | undefined): void {
     const startTime = pid === undefined ? undefined : procIdentity(pid)?.startTime
     this.save(withShell(this.journal, pid !== undefined && startTime !== undefined ? {pid, startTime} : undefined, new Date()))
+  }
+
+  shells(pids: number[]): void {
+    const known = new Map((this.journal.shells ?? []).map((s) => [s.pid, s.startTime]))
+    const shells = pids.flatMap((pid) => {
+      const startTime = known.get(pid) ?? procIdentity(pid)?.startTime
+      return startTime === undefined ? [] : [{pid, startTime}]
+    })
+    this.save(withShells(this.journal, shells, new Date()))
   }
 
   maintenance(process: string, node: string, on: boolean): void {
@@ -89,9 +98,10 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
   const journal = readJournal(filePlan.runDir)
   if (!journal) return undefined
   if (journal.pid !== process.pid && isAliveAs(journal.pid, journal.startTime)) return undefined // cannot be: it would hold the lock
-  if (journal.shell && isAliveAs(journal.shell.pid, journal.shell.startTime)) {
-    say(`ending the weed shell (pid ${journal.shell.pid}) that \`seaweedctl ${journal.command}\` left moving volumes`)
-    await endProcess(journal.shell.pid)
+  const shells = [...(journal.shell ? [journal.shell] : []), ...(journal.shells ?? [])].filter((s) => isAliveAs(s.pid, s.startTime))
+  if (shells.length > 0) {
+    say(`ending the weed shell${shells.length === 1 ? '' : 's'} (pid ${shells.map((s) => s.pid).join(', ')}) that \`seaweedctl ${journal.command}\` left moving volumes`)
+    await Promise.all(shells.map((s) => endProcess(s.pid)))
   }
   const cluster = await findRunningCluster(filePlan)
   if (!cluster) return undefined

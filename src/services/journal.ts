@@ -28,6 +28,8 @@ export interface Journal {
   scale?: {kind: 'volume' | 'filer' | 's3'; from: number; to: number}
   /** The weed shell running the current drain, so a later command can end it if this one was killed. */
   shell?: {pid: number; startTime: number}
+  /** The weed shells of a drain moving several volumes at once (and the one holding the lock): ended the same way. */
+  shells?: Array<{pid: number; startTime: number}>
   /** Set when the command was stopped by a signal and cleaned up after itself (`maintenance`: what it could not clear). */
   interrupted?: {signal: string; at: string; maintenance?: Array<{process: string; node: string}>}
   steps: JournalStep[]
@@ -38,11 +40,16 @@ export function newJournal(op: Journal['op'], command: string, self: {pid: numbe
   return {op, command, pid: self.pid, startTime: self.startTime, startedAt: at, updatedAt: at, ...(scale ? {scale} : {}), steps: steps.map((s) => ({...s}))}
 }
 
-/** The journal with step `index` changed; steps before it must be done (they run in order). */
+/**
+ * The journal with step `index` changed; steps before it must be done (they run in order), except steps of the same
+ * action listed together just before it, which run at the same time (the drains of a scale-down, then its stops).
+ */
 export function withStep(journal: Journal, index: number, change: Partial<JournalStep>, now: Date): Journal {
   const step = journal.steps[index]
   if (!step) throw new Error(`no step ${index} in the journal of ${journal.command}`)
-  if (journal.steps.slice(0, index).some((s) => s.state !== 'done')) throw new Error(`step ${index} of ${journal.command} before the steps ahead of it`)
+  let first = index
+  while (first > 0 && journal.steps[first - 1].action === step.action) first--
+  if (journal.steps.slice(0, first).some((s) => s.state !== 'done')) throw new Error(`step ${index} of ${journal.command} before the steps ahead of it`)
   const steps = journal.steps.map((s, i) => (i === index ? {...s, ...change} : s))
   return {...journal, steps, updatedAt: now.toISOString()}
 }
@@ -52,9 +59,14 @@ export function withShell(journal: Journal, shell: Journal['shell'] | undefined,
   return {...rest, ...(shell ? {shell} : {}), updatedAt: now.toISOString()}
 }
 
+export function withShells(journal: Journal, shells: NonNullable<Journal['shells']>, now: Date): Journal {
+  const {shells: _old, ...rest} = journal
+  return {...rest, ...(shells.length ? {shells} : {}), updatedAt: now.toISOString()}
+}
+
 /** After a signal, once the command cleaned up: `stillOn` lists the servers it could not take out of maintenance. */
 export function interrupted(journal: Journal, signal: string, now: Date, stillOn: Array<{process: string; node: string}> = []): Journal {
-  const {shell: _gone, ...rest} = journal
+  const {shell: _gone, shells: _all, ...rest} = journal
   return {...rest, interrupted: {signal, at: now.toISOString(), ...(stillOn.length ? {maintenance: stillOn} : {})}, updatedAt: now.toISOString()}
 }
 

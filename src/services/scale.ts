@@ -11,7 +11,7 @@ import {closest, loadSpecFile} from '../spec/load.js'
 import {masterTopology} from '../supervisor/master-topology.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {createDirectories} from './cluster.js'
-import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
+import {drainAll, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {withClusterLock} from './lock.js'
 import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
 import {describeJournal, type JournalStep, newJournal} from './journal.js'
@@ -77,8 +77,8 @@ export function parseScaleArgs(kind: string, count: string): {kind: ScalableKind
 
 /**
  * Change how many volume servers, filers or S3 gateways run. New instances get the next stable identity;
- * volume servers leaving are drained first (maintenance on, evacuate, wait until the master shows them
- * empty). Processes that are not affected are never restarted. seaweed.yaml changes only in the count.
+ * volume servers leaving are drained first, all together (drainAll: maintenance on, each volume moved once onto a
+ * server that stays, wait until the master shows them empty). Processes that are not affected are never restarted. seaweed.yaml changes only in the count.
  * A scale-down is journalled (journal.ts): Ctrl-C or SIGTERM stops it at once with maintenance mode off, and an
  * operation left unfinished by an earlier command (even one killed with -9) is settled first.
  */
@@ -144,42 +144,44 @@ export async function scaleLocked(options: ScaleOptions & {say: (line: string) =
 
     const leaving = [...removed].sort((a, b) => b.index - a.index)
     if (kind === 'volume') await precheckDrain(oldPlan, leaving, weedPath, options.force)
-    const steps: JournalStep[] = leaving.flatMap((p): JournalStep[] => [
-      ...(kind === 'volume' ? [{action: 'drain' as const, process: p.name, node: nodeOf(p), state: 'pending' as const}] : []),
-      {action: 'stop', process: p.name, state: 'pending'},
-    ])
+    // All leaving servers drain together (each volume moves once, onto a server that stays), then all stop together.
+    const steps: JournalStep[] = [
+      ...(kind === 'volume' ? leaving.map((p): JournalStep => ({action: 'drain', process: p.name, node: nodeOf(p), state: 'pending'})) : []),
+      ...leaving.map((p): JournalStep => ({action: 'stop', process: p.name, state: 'pending'})),
+    ]
     const journal = new JournalWriter(oldPlan.runDir, newJournal('scale', `scale ${kind} ${count}`, selfIdentity(), steps, new Date(), {kind, from, to: count}))
     const done: string[] = []
     const drainMs: Record<string, number> = {}
+    const names = leaving.map((p) => p.name)
     try {
-      for (const victim of leaving) {
-        if (kind === 'volume') {
-          const started = Date.now()
-          const step = journal.index('drain', victim.name)
-          journal.step(step, {state: 'active'})
-          await drain(victim, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say, {
-            signal,
-            progress: (left, total) => journal.step(step, {volumes: {total, left}}),
-            shell: (pid) => journal.shell(pid),
-            maintenance: (on) => journal.maintenance(victim.name, nodeOf(victim), on),
-          })
-          journal.step(step, {state: 'done'})
-          drainMs[victim.name] = Date.now() - started
-          say(`${victim.name} drained in ${(drainMs[victim.name] / 1000).toFixed(1)}s`)
+      if (kind === 'volume') {
+        const started = Date.now()
+        const drainStep = (name: string) => journal.index('drain', name)
+        for (const name of names) journal.step(drainStep(name), {state: 'active'})
+        const byNode = new Map(leaving.map((p) => [nodeOf(p), p.name]))
+        await drainAll(leaving, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say, {
+          signal,
+          progress: (node, left, total) => journal.step(drainStep(byNode.get(node)!), {volumes: {total, left}}),
+          shells: (pids) => journal.shells(pids),
+          maintenance: (nodes, on) => nodes.forEach((n) => journal.maintenance(byNode.get(n)!, n, on)),
+        })
+        for (const name of names) {
+          journal.step(drainStep(name), {state: 'done'})
+          drainMs[name] = Date.now() - started
         }
-        checkInterrupted(signal)
-        const step = journal.index('stop', victim.name)
-        journal.step(step, {state: 'active'})
-        say(`stopping ${victim.name}`)
-        await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
-        await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
-        done.push(victim.name)
-        // Each removal is recorded at once: the daemon's plan and seaweed.yaml always match what runs.
-        const reached = from - done.length
-        await client.request('POST', '/v1/reconfigure', {plan: planCluster({...loaded.spec, [kind]: {...loaded.spec[kind], count: reached}}, loaded.source, {weedFlags})})
-        writeFileAtomic(loaded.source.file!, setNumberInSpecText(text, [kind, 'count'], reached))
-        journal.step(step, {state: 'done'})
+        say(`${names.join(', ')} drained in ${((Date.now() - started) / 1000).toFixed(1)}s`)
       }
+      checkInterrupted(signal)
+      for (const name of names) journal.step(journal.index('stop', name), {state: 'active'})
+      say(`stopping ${names.join(', ')}`)
+      const stopMs = Math.max(...leaving.map((p) => p.stopTimeoutMs)) + 30_000
+      await client.request('POST', '/v1/control', {action: 'stop', names}, stopMs)
+      await waitUntil(client, stopMs, (r) => names.every((n) => r.processes.find((p) => p.name === n)?.state === 'STOPPED'), names)
+      done.push(...names)
+      // The removals are recorded at once: the daemon's plan and seaweed.yaml match what runs.
+      await client.request('POST', '/v1/reconfigure', {plan: newPlan})
+      writeFileAtomic(loaded.source.file!, newText)
+      for (const name of names) journal.step(journal.index('stop', name), {state: 'done'})
     } catch (error) {
       if (!isInterrupted(error)) {
         // A refusal or failure is reported as such; what was reached is recorded, nothing is left pending.

@@ -6,7 +6,7 @@ import {describe, test} from 'node:test'
 
 import {
   clearJournal, describeJournal, interrupted, type Journal, journalState, maintenanceNodes, newJournal, operationStatus, readJournal,
-  stoppedBy, withShell, withStep, writeJournal,
+  stoppedBy, withShell, withShells, withStep, writeJournal,
 } from '../../src/services/journal.js'
 
 const T = new Date('2026-01-02T03:04:05Z')
@@ -60,6 +60,32 @@ describe('journal of a multi-step operation', () => {
     assert.equal(interrupted(j, 'SIGTERM', T).shell, undefined)
     j = withShell(j, undefined, T)
     assert.equal('shell' in j, false)
+  })
+
+  test('a concurrent scale-down: its drains run together, then its stops; both in maintenance until stopped', () => {
+    let j = newJournal('scale', 'scale volume 2', me, [
+      {action: 'drain', process: 'volume-4', node: '127.0.0.5:8083', state: 'pending'},
+      {action: 'drain', process: 'volume-3', node: '127.0.0.4:8082', state: 'pending'},
+      {action: 'stop', process: 'volume-4', state: 'pending'},
+      {action: 'stop', process: 'volume-3', state: 'pending'},
+    ], T, {kind: 'volume', from: 4, to: 2})
+    j = withStep(withStep(j, 0, {state: 'active'}, T), 1, {state: 'active', volumes: {total: 4, left: 3}}, T)
+    assert.throws(() => withStep(j, 2, {state: 'active'}, T), /before the steps ahead of it/, 'no stop while a drain runs')
+    assert.deepEqual(maintenanceNodes(j), [{process: 'volume-4', node: '127.0.0.5:8083'}, {process: 'volume-3', node: '127.0.0.4:8082'}])
+    assert.match(describeJournal(j, 'killed'), /volume-4 drained \? of \? volumes; volume-3 drained 1 of 4 volumes .*volume-4, volume-3 still in maintenance mode/)
+    j = withStep(withStep(j, 0, {state: 'done'}, T), 1, {state: 'done'}, T)
+    j = withStep(withStep(j, 3, {state: 'active'}, T), 2, {state: 'active'}, T)
+    j = withStep(j, 3, {state: 'done'}, T)
+    assert.deepEqual(maintenanceNodes(j), [{process: 'volume-4', node: '127.0.0.5:8083'}])
+    assert.deepEqual(stoppedBy(j), ['volume-3'])
+  })
+
+  test('the weed shells of a concurrent drain are recorded together and forgotten with an interruption', () => {
+    let j = withShells(scaleDown(), [{pid: 7, startTime: 1}, {pid: 8, startTime: 2}], T)
+    assert.deepEqual(j.shells, [{pid: 7, startTime: 1}, {pid: 8, startTime: 2}])
+    assert.equal(interrupted(j, 'SIGINT', T).shells, undefined)
+    j = withShells(j, [], T)
+    assert.equal('shells' in j, false)
   })
 
   test('status line: what was done, what is left, how to finish or undo', () => {
