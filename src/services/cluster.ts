@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -32,6 +32,32 @@ export function survivors(plan: Pick<Plan, 'runDir'>): Array<{name: string} & Pr
   } catch {
     return []
   }
+}
+
+/**
+ * weed processes working under `dataDir` (their cwd is their own directory there) that no record names: one the
+ * daemon was starting when it was killed, before it could write state.json. Only for `down --purge`, which deletes
+ * that directory anyway: nothing of another cluster or user has its cwd inside it.
+ */
+export function unrecordedWeeds(dataDir: string, recorded: Set<number>): number[] {
+  const found: number[] = []
+  let root: string
+  try {
+    root = `${realpathSync(dataDir)}/`
+  } catch {
+    return found
+  }
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || recorded.has(pid) || pid === process.pid) continue
+    try {
+      if (!readlinkSync(`/proc/${pid}/exe`).endsWith('/weed')) continue
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(root)) found.push(pid)
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found
 }
 
 /** Ports that our own running processes hold (so preflight does not report them as taken). */

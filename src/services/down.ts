@@ -8,7 +8,7 @@ import type {Plan} from '../plan/types.js'
 import {DaemonClient} from '../daemon/client.js'
 import {hastenFilerStop} from '../supervisor/filer-stop.js'
 import {isAlive} from '../supervisor/proc.js'
-import {survivors} from './cluster.js'
+import {survivors, unrecordedWeeds} from './cluster.js'
 import {releaseClaim} from './ports.js'
 import {withClusterLock} from './lock.js'
 import {resolveTarget} from './target.js'
@@ -93,7 +93,9 @@ async function killAndPurge(plan: Plan, started: number): Promise<Omit<DownResul
   }
   const victims = survivors(plan)
   for (const v of victims) signalGroup(v.pid, 'SIGKILL')
-  await Promise.all(victims.map((v) => waitForExit(v.pid, 10_000)))
+  const strays = unrecordedWeeds(plan.dataDir, new Set(victims.map((v) => v.pid)))
+  for (const pid of strays) signalGroup(pid, 'SIGKILL')
+  await Promise.all([...victims.map((v) => v.pid), ...strays].map((pid) => waitForExit(pid, 10_000)))
   rmSync(plan.dataDir, {recursive: true, force: true})
   rmSync(plan.socketPath, {force: true})
   return {name: plan.name, stopped: victims.map((v) => v.name), wasRunning: daemonPid !== undefined || victims.length > 0, purged: plan.dataDir, elapsedMs: Date.now() - started}
