@@ -76,7 +76,8 @@ function isTimeout(error: unknown): boolean {
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'DAEMON_UNREACHABLE'
 }
 
-function isNoDaemon(error: unknown): boolean {
+/** No daemon listens (its socket is gone or refuses): it exited or was killed. */
+export function isNoDaemon(error: unknown): boolean {
   const code = (error as {code?: string})?.code
   return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
 }

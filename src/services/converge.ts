@@ -12,7 +12,8 @@ import {httpGet} from '../supervisor/probes.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {runWeedShell} from '../weed/shell.js'
 import type {UpOptions} from './up.js'
-import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withStep, writeJournal} from './journal.js'
+import {clearJournal, failed, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withStep, writeJournal} from './journal.js'
+import type {DrainHooks} from './drain.js'
 import {findRunningCluster, type RunningCluster} from './running.js'
 
 /** This process, as a journal names it (pid and start time: a recycled pid is not mistaken for it). */
@@ -56,6 +57,23 @@ export class JournalWriter {
     const stillOn = [...this.maintenanceOn].map(([process, node]) => ({process, node}))
     this.save(interrupted(this.journal, signal, new Date(), stillOn))
     return this.journal
+  }
+
+  /** Record a failure that leaves the operation to be finished later (the daemon died under it). */
+  fail(reason: string): Journal {
+    this.save(failed(this.journal, reason, new Date()))
+    return this.journal
+  }
+
+  /** A drain's progress, weed shell and maintenance mode, recorded in its drain step (which must be next). */
+  drainHooks(process: string, node: string, signal: AbortSignal | undefined): DrainHooks {
+    const step = this.index('drain', process)
+    return {
+      signal,
+      progress: (left, total) => this.step(step, {volumes: {total, left}}),
+      shell: (pid) => this.shell(pid),
+      maintenance: (on) => this.maintenance(process, node, on),
+    }
   }
 
   clear(): void {
@@ -111,7 +129,7 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
       const trimmed = await finishInterruptedMoves(step.node!, running.plan.endpoints.master, weed.path)
       if (trimmed.length) result.trimmed.push(`${step.process}: volume${trimmed.length === 1 ? '' : 's'} ${trimmed.join(', ')}`)
     }
-    if (journal.scale) {
+    if (journal.scale || journal.op === 'apply') {
       // Stopped by the operation (its stop step done, or sent before the command died): forget them as scale does.
       const stopped = new Set([...stoppedBy(journal), ...journal.steps.filter((s) => s.action === 'stop' && report.processes.find((p) => p.name === s.process)?.state === 'STOPPED').map((s) => s.process)])
       const inPlan = running.plan.processes.filter((p) => stopped.has(p.name))
@@ -119,7 +137,7 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
         await cluster.client.request('POST', '/v1/reconfigure', {plan: {...running.plan, processes: running.plan.processes.filter((p) => !stopped.has(p.name))}})
         result.removed = inPlan.map((p) => p.name)
       }
-      recordCount(filePlan, journal.scale, running.plan.processes.filter((p) => p.kind === journal.scale!.kind && !stopped.has(p.name)).length)
+      if (journal.scale) recordCount(filePlan, journal.scale, running.plan.processes.filter((p) => p.kind === journal.scale!.kind && !stopped.has(p.name)).length)
     }
     clearJournal(filePlan.runDir)
     const what = [
