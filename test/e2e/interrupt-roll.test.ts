@@ -52,7 +52,7 @@ describe('Ctrl-C and kill -9 in the middle of an apply, a rolling restart and a 
     filer = report.endpoints.filer!
     for (let i = 0; i < 60; i += 10) await Promise.all(Array.from({length: 10}, (_, k) => data.put(`base-${i + k}.bin`)))
     assert.equal(data.files.size, 60)
-    writer = data.startWriter('w', 50)
+    writer = data.startWriter('w', 250)
   })
   after(async () => {
     log(`writer: ${await writer?.stop()} acknowledged writes; file took ${secs(started)}`)
