@@ -7,7 +7,8 @@ import type {ControlResult} from '../services/control.js'
 
 export default class Restart extends ControlCommand {
   static override summary = 'restart processes and wait until they are RUNNING again (a volume server: listed by the master)'
-  static override description = `--rolling restarts one process at a time, each RUNNING again before the next: masters followers first and the leader last, then volume servers (each only while every volume it holds has its other replicas listed, so two holders of one volume are never down at once), filers, S3 gateways.`
+  static override description = `--rolling restarts one process at a time, each RUNNING again before the next: masters followers first and the leader last, then volume servers (each only while every volume it holds has its other replicas listed, so two holders of one volume are never down at once), filers, S3 gateways.
+Ctrl-C (or SIGTERM) stops the roll once the process being restarted is back (exit 130); \`status\` then says how far it got, and running the same command again restarts only the rest.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> volume-2',
     '<%= config.bin %> <%= command.id %> volume',
@@ -26,8 +27,8 @@ export default class Restart extends ControlCommand {
     if (!this.flags.rolling) return super.run()
     const timeoutMs = parseDuration(this.flags.timeout)
     if (!timeoutMs) throw new SeaweedctlError('BAD_ARGUMENT', `--timeout ${this.flags.timeout} is not a duration; use e.g. 2m`)
-    const {rollingRestart} = await import('../services/control.js')
-    const result = await rollingRestart(this.flags.file, this.argvList, timeoutMs, (line) => this.say(line))
+    const [{rollingRestart}, {interruptible, interruptNotice}] = await Promise.all([import('../services/control.js'), import('../lib/interrupt.js')])
+    const result = await interruptible((signal) => rollingRestart(this.flags.file, this.argvList, timeoutMs, (line) => this.say(line), signal), interruptNotice((line) => this.logToStderr(line)))
     for (const p of result.processes) this.say(`${p.name}: ${p.state}${p.pid ? ` (pid ${p.pid})` : ''}`)
     return result
   }

@@ -96,7 +96,8 @@ function isTimeout(error: unknown): boolean {
   return code === 'TIMEOUT' || code === 'DAEMON_UNREACHABLE'
 }
 
-function isNoDaemon(error: unknown): boolean {
+/** No daemon listens (its socket is gone or refuses): it exited or was killed. */
+export function isNoDaemon(error: unknown): boolean {
   const code = (error as {code?: string})?.code
   return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE'
 }

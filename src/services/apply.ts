@@ -6,7 +6,10 @@ import {preflight} from '../plan/preflight.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {createDirectories} from './cluster.js'
-import {masterUrlsOf, roll, type RollStep} from './rolling.js'
+import {masterUrlsOf, orderRoll, roll, type RollStep} from './rolling.js'
+import {JournalWriter, selfIdentity} from './journal-writer.js'
+import {type JournalStep, newJournal} from './journal.js'
+import {recordRoll, runJournalled} from './journalled.js'
 import type {RunningCluster} from './running.js'
 import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
@@ -23,6 +26,8 @@ export interface ApplyOptions {
   force?: boolean
   /** Ctrl-C/SIGTERM: stop at the next safe point (a drain turns maintenance mode off first). */
   signal?: AbortSignal
+  /** How the journal names the change (default: applying the file, `up`). */
+  operation?: {op: 'apply' | 'upgrade'; command: string; upgrade?: {from: string; to: string}}
 }
 
 export interface ApplyResult {
@@ -78,40 +83,61 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
     await keep(running.plan.processes)
     options.say(`applied ${diff.settings.map((s) => `${s.field} ${s.old} → ${s.new}`).join(', ')} (no restart)`)
   }
+  if (removed.length + changed.length + added.length === 0) return result
 
-  for (const victim of removed.map(runningOf).sort((a, b) => b.index - a.index)) {
-    const version = running.weeds[victim.name]
-    if (victim.kind === 'volume') await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say, {signal: options.signal})
-    checkInterrupted(options.signal)
-    options.say(`stopping ${victim.name}`)
-    await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
-    await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
-    result.removed.push(victim.name)
-    await keep(running.plan.processes.filter((p) => !result.removed.includes(p.name)))
-  }
+  // Every step is in the journal before the first is taken (removals, then the roll in its order, then starts).
+  const victims = removed.map(runningOf).sort((a, b) => b.index - a.index)
+  const rolled: RollStep[] = changed.length ? await orderRoll(changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))) : []
+  const steps: JournalStep[] = [
+    ...victims.flatMap((p): JournalStep[] => [...(p.kind === 'volume' ? [{action: 'drain' as const, process: p.name, node: nodeOf(p), state: 'pending' as const}] : []), {action: 'stop', process: p.name, state: 'pending'}]),
+    ...rolled.map((r): JournalStep => ({action: 'restart', process: r.name, state: 'pending'})),
+    ...added.map((name): JournalStep => ({action: 'start', process: name, state: 'pending'})),
+  ]
+  const {op, command, upgrade} = options.operation ?? {op: 'apply', command: 'up'}
+  const journal = new JournalWriter(running.plan.runDir, newJournal(op, command, selfIdentity(), steps, new Date(), undefined, upgrade))
+  return runJournalled(journal, async () => {
+    for (const victim of victims) {
+      const version = running.weeds[victim.name]
+      if (victim.kind === 'volume') {
+        journal.step(journal.index('drain', victim.name), {state: 'active'})
+        await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say, journal.drainHooks(victim.name, nodeOf(victim), options.signal))
+        journal.step(journal.index('drain', victim.name), {state: 'done'})
+      }
+      checkInterrupted(options.signal)
+      journal.step(journal.index('stop', victim.name), {state: 'active'})
+      options.say(`stopping ${victim.name}`)
+      await client.request('POST', '/v1/control', {action: 'stop', names: [victim.name]}, victim.stopTimeoutMs + 30_000)
+      await waitUntil(client, victim.stopTimeoutMs + 30_000, (r) => r.processes.find((p) => p.name === victim.name)?.state === 'STOPPED', [victim.name])
+      result.removed.push(victim.name)
+      await keep(running.plan.processes.filter((p) => !result.removed.includes(p.name)))
+      journal.step(journal.index('stop', victim.name), {state: 'done'})
+    }
 
-  if (changed.length > 0) {
-    createDirectories(next)
-    const steps: RollStep[] = changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))
-    result.restarted = await roll(client, steps, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal})
-    // The cluster-wide part of the plan (its endpoints: a filer that moved) is the file's from now on.
-    await keep(next.processes.filter((p) => !added.includes(p.name)))
-  }
+    if (rolled.length > 0) {
+      createDirectories(next)
+      result.restarted = await roll(client, rolled, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal, ordered: true, onStep: recordRoll(journal)})
+      // The cluster-wide part of the plan (its endpoints: a filer that moved) is the file's from now on.
+      await keep(next.processes.filter((p) => !added.includes(p.name)))
+    }
 
-  if (added.length > 0) {
-    createDirectories(next)
-    // S3 turned on in the file: its keys are made before its gateway starts. Existing keys are left alone: the
-    // running gateways serve them, and a new key in the environment would make `env` name one they refuse.
-    if (next.s3 && !readCredentials(next.s3.credentialsFile)) ensureCredentials(next.s3, next.s3.buckets)
-    options.say(`starting ${added.join(', ')}`)
-    await keep(next.processes)
-    await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)
-    // A server drained by an earlier scale-down keeps maintenance mode in its state across restarts.
-    const addedVolumes = next.processes.filter((p) => p.kind === 'volume' && added.includes(p.name))
-    if (addedVolumes.length > 0) await endMaintenance(addedVolumes.map(nodeOf), next, weed.path, weed.version)
-    result.added = added
-  }
-  return result
+    if (added.length > 0) {
+      checkInterrupted(options.signal)
+      createDirectories(next)
+      // S3 turned on in the file: its keys are made before its gateway starts. Existing keys are left alone: the
+      // running gateways serve them, and a new key in the environment would make `env` name one they refuse.
+      if (next.s3 && !readCredentials(next.s3.credentialsFile)) ensureCredentials(next.s3, next.s3.buckets)
+      options.say(`starting ${added.join(', ')}`)
+      journal.step(journal.index('start', added[0]), {state: 'active'})
+      await keep(next.processes)
+      await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)
+      // A server drained by an earlier scale-down keeps maintenance mode in its state across restarts.
+      const addedVolumes = next.processes.filter((p) => p.kind === 'volume' && added.includes(p.name))
+      if (addedVolumes.length > 0) await endMaintenance(addedVolumes.map(nodeOf), next, weed.path, weed.version)
+      for (const name of added) journal.step(journal.index('start', name), {state: 'done'})
+      result.added = added
+    }
+    return result
+  })
 }
 
 function ownPorts(report: StatusReport): Set<number> {

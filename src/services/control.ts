@@ -72,21 +72,31 @@ export async function control(file: string, action: ControlAction, targets: stri
 /**
  * `restart --rolling`: the targets one at a time in dependency order (masters followers first, the leader last;
  * a volume server only while every volume it holds has its other replicas listed), each RUNNING again before
- * the next; the plan and weed of every process stay as they are.
+ * the next; the plan and weed of every process stay as they are. Journalled (journal.ts) before the first step:
+ * Ctrl-C stops it once the process being restarted is back (exit 130), and running the same command again
+ * restarts only what an interrupted (or killed) run had not.
  */
-export async function rollingRestart(file: string, targets: string[], timeoutMs: number, say: (line: string) => void): Promise<ControlResult> {
+export async function rollingRestart(file: string, targets: string[], timeoutMs: number, say: (line: string) => void, signal?: AbortSignal): Promise<ControlResult> {
   const filePlan = planFromFile(file)
+  const command = ['restart', '--rolling', ...targets].join(' ')
   return withClusterLock(filePlan, 'restart --rolling', async () => {
-    const {findRunningCluster} = await import('./running.js')
-    const {masterUrlsOf, roll} = await import('./rolling.js')
+    const [{findRunningCluster}, {masterUrlsOf, orderRoll, roll}, {loggedSay}, {readJournal, newJournal}, {settlePending}, {JournalWriter, selfIdentity}, journalled] = await Promise.all([
+      import('./running.js'), import('./rolling.js'), import('./oplog.js'), import('./journal.js'), import('./converge.js'), import('./journal-writer.js'), import('./journalled.js'),
+    ])
+    const logged = loggedSay(filePlan.runDir, command, say)
+    const leftover = readJournal(filePlan.runDir)
+    // Another operation left unfinished is settled first; an interrupted run of this same command is resumed.
+    if (leftover && (leftover.op !== 'restart' || leftover.command !== command)) await settlePending(filePlan, logged)
     const cluster = await findRunningCluster(filePlan)
     if (!cluster) throw new SeaweedctlError('DAEMON_UNREACHABLE', `cluster "${filePlan.name}" is not running; nothing was changed.`, {hints: ['Start it with: seaweedctl up']})
     try {
       const {plan, weeds} = cluster.running
       const names = resolveTargets(plan, targets.length ? targets : ['all'])
-      const steps = plan.processes.filter((p) => names.includes(p.name)).map((p) => ({name: p.name, plan: p, weed: weeds[p.name], previous: p, previousWeed: weeds[p.name]}))
-      const {loggedSay} = await import('./oplog.js')
-      await roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say: loggedSay(plan.runDir, 'restart --rolling', say)})
+      const done = journalled.alreadyRestarted(leftover, command, cluster.report).filter((n) => names.includes(n))
+      if (done.length) logged(`resuming the interrupted \`seaweedctl ${command}\`: ${done.join(', ')} already restarted`)
+      const steps = await orderRoll(plan.processes.filter((p) => names.includes(p.name) && !done.includes(p.name)).map((p) => ({name: p.name, plan: p, weed: weeds[p.name], previous: p, previousWeed: weeds[p.name]})))
+      const journal = new JournalWriter(plan.runDir, newJournal('restart', command, selfIdentity(), journalled.restartSteps(steps.map((s) => s.name), done), new Date()))
+      await journalled.runJournalled(journal, () => roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say: logged, signal, ordered: true, onStep: journalled.recordRoll(journal)}))
       const report = (await cluster.client.status())!
       return {action: 'restart', processes: report.processes.filter((p) => names.includes(p.name))}
     } finally {

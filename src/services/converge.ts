@@ -11,71 +11,9 @@ import {inMaintenance, maintenanceOff, nodeOf} from './drain.js'
 import {httpGet} from '../supervisor/probes.js'
 import {SeaweedctlError} from '../lib/errors.js'
 import {runWeedShell} from '../weed/shell.js'
-import type {UpOptions} from './up.js'
-import {clearJournal, interrupted, type Journal, type JournalStep, maintenanceNodes, readJournal, stoppedBy, withShell, withShells, withStep, writeJournal} from './journal.js'
+import {clearJournal, type Journal, maintenanceNodes, readJournal, stoppedBy} from './journal.js'
+import {isAliveAs} from './journal-writer.js'
 import {findRunningCluster, type RunningCluster} from './running.js'
-
-/** This process, as a journal names it (pid and start time: a recycled pid is not mistaken for it). */
-export function selfIdentity(): {pid: number; startTime: number} {
-  return {pid: process.pid, startTime: procIdentity(process.pid)?.startTime ?? 0}
-}
-
-export function isAliveAs(pid: number, startTime: number): boolean {
-  const live = procIdentity(pid)
-  return live !== undefined && live.startTime === startTime
-}
-
-/** The journal of the operation this command runs: every change is on disk (atomically) before the next action. */
-export class JournalWriter {
-  private maintenanceOn = new Map<string, string>()
-
-  constructor(private readonly runDir: string, private journal: Journal) {
-    writeJournal(runDir, journal)
-  }
-
-  index(action: JournalStep['action'], process: string): number {
-    return this.journal.steps.findIndex((s) => s.action === action && s.process === process)
-  }
-
-  step(index: number, change: Partial<JournalStep>): void {
-    this.save(withStep(this.journal, index, change, new Date()))
-  }
-
-  shell(pid: number | undefined): void {
-    const startTime = pid === undefined ? undefined : procIdentity(pid)?.startTime
-    this.save(withShell(this.journal, pid !== undefined && startTime !== undefined ? {pid, startTime} : undefined, new Date()))
-  }
-
-  shells(pids: number[]): void {
-    const known = new Map((this.journal.shells ?? []).map((s) => [s.pid, s.startTime]))
-    const shells = pids.flatMap((pid) => {
-      const startTime = known.get(pid) ?? procIdentity(pid)?.startTime
-      return startTime === undefined ? [] : [{pid, startTime}]
-    })
-    this.save(withShells(this.journal, shells, new Date()))
-  }
-
-  maintenance(process: string, node: string, on: boolean): void {
-    if (on) this.maintenanceOn.set(process, node)
-    else this.maintenanceOn.delete(process)
-  }
-
-  /** Record a clean interruption: what is still in maintenance mode (what could not be turned off). */
-  interrupt(signal: string): Journal {
-    const stillOn = [...this.maintenanceOn].map(([process, node]) => ({process, node}))
-    this.save(interrupted(this.journal, signal, new Date(), stillOn))
-    return this.journal
-  }
-
-  clear(): void {
-    clearJournal(this.runDir)
-  }
-
-  private save(journal: Journal): void {
-    this.journal = journal
-    writeJournal(this.runDir, journal)
-  }
-}
 
 export interface Settled {
   journal: Journal
@@ -121,7 +59,7 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
       const trimmed = await finishInterruptedMoves(step.node!, running.plan.endpoints.master, weed.path)
       if (trimmed.length) result.trimmed.push(`${step.process}: volume${trimmed.length === 1 ? '' : 's'} ${trimmed.join(', ')}`)
     }
-    if (journal.scale) {
+    if (journal.scale || journal.op === 'apply') {
       // Stopped by the operation (its stop step done, or sent before the command died): forget them as scale does.
       const stopped = new Set([...stoppedBy(journal), ...journal.steps.filter((s) => s.action === 'stop' && report.processes.find((p) => p.name === s.process)?.state === 'STOPPED').map((s) => s.process)])
       const inPlan = running.plan.processes.filter((p) => stopped.has(p.name))
@@ -129,7 +67,7 @@ export async function settlePending(filePlan: Plan, say: (line: string) => void)
         await cluster.client.request('POST', '/v1/reconfigure', {plan: {...running.plan, processes: running.plan.processes.filter((p) => !stopped.has(p.name))}})
         result.removed = inPlan.map((p) => p.name)
       }
-      recordCount(filePlan, journal.scale, running.plan.processes.filter((p) => p.kind === journal.scale!.kind && !stopped.has(p.name)).length)
+      if (journal.scale) recordCount(filePlan, journal.scale, running.plan.processes.filter((p) => p.kind === journal.scale!.kind && !stopped.has(p.name)).length)
     }
     clearJournal(filePlan.runDir)
     const what = [
@@ -169,21 +107,6 @@ async function endProcess(pid: number): Promise<void> {
   while (procIdentity(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   if (procIdentity(pid)) signal('SIGKILL')
   while (procIdentity(pid) && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 50))
-}
-
-/**
- * Settle what an interrupted command left (converge.ts) and finish it: a scale goes on to the count it was
- * going to, before the file (which says the count reached so far) is applied.
- */
-export async function finishPending(plan: Plan, options: Pick<UpOptions, 'timeoutMs' | 'signal'>, say: (line: string) => void): Promise<boolean> {
-  const settled = await settlePending(plan, say)
-  const scale = settled?.journal.scale
-  if (!settled) return false
-  if (!scale) return true
-  say(`finishing \`seaweedctl ${settled.journal.command}\``)
-  const {scaleLocked} = await import('./scale.js')
-  await scaleLocked({file: plan.specFile!, kind: scale.kind, count: String(scale.to), purge: false, force: false, timeoutMs: options.timeoutMs, say, signal: options.signal}, scale.kind, scale.to)
-  return true
 }
 
 /**

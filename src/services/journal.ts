@@ -6,7 +6,7 @@ import {writeFileAtomic} from '../lib/fs-atomic.js'
 import type {JournalState, JournalStep, OperationStatus} from '../supervisor/status-types.js'
 
 /**
- * A multi-step operation (scale down, applying an edited file) writes what it is about to do to
+ * A multi-step operation (scale down, applying an edited file, a rolling restart, a weed upgrade) writes what it is about to do to
  * runDir/operation.json before doing it, and each step's progress as it goes. If the command is interrupted
  * (Ctrl-C, SIGTERM, kill -9), the file remains: `status` names what was left unfinished, and the next `up` or
  * `scale` settles it (maintenance mode off, the plan and seaweed.yaml made to match what runs) before acting.
@@ -16,7 +16,7 @@ export const JOURNAL_FILE = 'operation.json'
 export type {JournalState, JournalStep} from '../supervisor/status-types.js'
 
 export interface Journal {
-  op: 'scale' | 'apply'
+  op: 'scale' | 'apply' | 'restart' | 'upgrade'
   /** The command as typed, e.g. "scale volume 2". */
   command: string
   /** The seaweedctl process that runs it, recognised by pid and start time. */
@@ -26,18 +26,22 @@ export interface Journal {
   updatedAt: string
   /** Scale: the count before and the count asked for. */
   scale?: {kind: 'volume' | 'filer' | 's3'; from: number; to: number}
+  /** A weed upgrade: the version the cluster ran and the one it goes to. */
+  upgrade?: {from: string; to: string}
   /** The weed shell running the current drain, so a later command can end it if this one was killed. */
   shell?: {pid: number; startTime: number}
   /** The weed shells of a drain moving several volumes at once (and the one holding the lock): ended the same way. */
   shells?: Array<{pid: number; startTime: number}>
   /** Set when the command was stopped by a signal and cleaned up after itself (`maintenance`: what it could not clear). */
   interrupted?: {signal: string; at: string; maintenance?: Array<{process: string; node: string}>}
+  /** Set when the command stopped on a failure that left the operation to finish (the supervisor daemon died). */
+  failed?: {reason: string; at: string}
   steps: JournalStep[]
 }
 
-export function newJournal(op: Journal['op'], command: string, self: {pid: number; startTime: number}, steps: JournalStep[], now: Date, scale?: Journal['scale']): Journal {
+export function newJournal(op: Journal['op'], command: string, self: {pid: number; startTime: number}, steps: JournalStep[], now: Date, scale?: Journal['scale'], upgrade?: Journal['upgrade']): Journal {
   const at = now.toISOString()
-  return {op, command, pid: self.pid, startTime: self.startTime, startedAt: at, updatedAt: at, ...(scale ? {scale} : {}), steps: steps.map((s) => ({...s}))}
+  return {op, command, pid: self.pid, startTime: self.startTime, startedAt: at, updatedAt: at, ...(scale ? {scale} : {}), ...(upgrade ? {upgrade} : {}), steps: steps.map((s) => ({...s}))}
 }
 
 /**
@@ -70,10 +74,16 @@ export function interrupted(journal: Journal, signal: string, now: Date, stillOn
   return {...rest, interrupted: {signal, at: now.toISOString(), ...(stillOn.length ? {maintenance: stillOn} : {})}, updatedAt: now.toISOString()}
 }
 
-/** Running while its command lives; interrupted when it cleaned up after a signal; killed when it just died. */
+/** After a failure that leaves the operation to be finished (the daemon died under it): why, for `status`. */
+export function failed(journal: Journal, reason: string, now: Date): Journal {
+  const {shell: _gone, ...rest} = journal
+  return {...rest, failed: {reason, at: now.toISOString()}, updatedAt: now.toISOString()}
+}
+
+/** Running while its command lives; interrupted when it stopped after a signal or a failure; killed when it just died. */
 export function journalState(journal: Journal, alive: (pid: number, startTime: number) => boolean): JournalState {
   if (alive(journal.pid, journal.startTime)) return 'running'
-  return journal.interrupted ? 'interrupted' : 'killed'
+  return journal.interrupted || journal.failed ? 'interrupted' : 'killed'
 }
 
 /**
@@ -95,6 +105,52 @@ export function stoppedBy(journal: Journal): string[] {
 
 /** One line for people: what happened and what to do. */
 export function describeJournal(journal: Journal, state: JournalState): string {
+  const done = journal.op === 'restart' || journal.op === 'upgrade' || (journal.op === 'apply' && !journal.steps.some((s) => s.action !== 'restart'))
+    ? rollProgress(journal)
+    : stepProgress(journal)
+  const left = journal.steps.filter((s) => s.state !== 'done').length
+  if (state === 'running') return `in progress: \`seaweedctl ${journal.command}\` (pid ${journal.pid}): ${done}`
+  const how = journal.failed
+    ? `interrupted: ${journal.failed.reason} at ${journal.failed.at}`
+    : journal.interrupted ? `interrupted by ${journal.interrupted.signal} at ${journal.interrupted.at}` : `interrupted: its command (pid ${journal.pid}) ended without finishing`
+  const maintenance = maintenanceNodes(journal).map((m) => m.process)
+  const steps = journal.op === 'scale' || journal.op === 'apply' ? (left ? ` (${left} step${left === 1 ? '' : 's'} left)` : '') : ''
+  return `${how}: \`seaweedctl ${journal.command}\`: ${done}${steps}${maintenance.length ? `; ${maintenance.join(', ')} still in maintenance mode` : ''}; ${nextCommands(journal)}`
+}
+
+/** What finishes the operation, and what undoes it where that is another command. */
+function nextCommands(journal: Journal): string {
+  if (journal.op === 'restart') return `run \`seaweedctl ${journal.command}\` to finish (or \`seaweedctl up\` to leave the rest as they are)`
+  if (journal.op === 'upgrade' && journal.upgrade) return `run \`seaweedctl ${journal.command}\` or \`seaweedctl up\` to finish, or \`seaweedctl weed upgrade ${journal.upgrade.from}\` to go back`
+  const undo = journal.scale ? ` or \`seaweedctl scale ${journal.scale.kind} ${journal.scale.from}\` to undo` : ''
+  return `run \`seaweedctl up\` to finish${undo}`
+}
+
+/** A roll: "2 of 4 restarted (volume-1, volume-2); volume-3 restarting; not yet: volume-4"; an upgrade names versions. */
+function rollProgress(journal: Journal): string {
+  const rolls = journal.steps.filter((s) => s.action === 'restart')
+  const done = rolls.filter((s) => s.state === 'done').map((s) => s.process)
+  const active = rolls.filter((s) => s.state === 'active').map((s) => s.process)
+  const pending = rolls.filter((s) => s.state === 'pending').map((s) => s.process)
+  const list = (names: string[]) => names.join(', ')
+  if (journal.op === 'upgrade' && journal.upgrade) {
+    const {from, to} = journal.upgrade
+    return [
+      done.length ? `${list(done)} run${done.length === 1 ? 's' : ''} weed ${to}` : `none runs weed ${to} yet`,
+      active.length ? `${list(active)} restarting onto weed ${to}` : '',
+      pending.length ? `${list(pending)} still run${pending.length === 1 ? 's' : ''} weed ${from}` : '',
+    ].filter(Boolean).join('; ')
+  }
+  const verb = journal.op === 'apply' ? 'restarted on the new plan' : 'restarted'
+  return [
+    `${done.length} of ${rolls.length} ${verb}${done.length ? ` (${list(done)})` : ''}`,
+    active.length ? `${list(active)} restarting` : '',
+    pending.length ? `not yet: ${list(pending)}` : '',
+  ].filter(Boolean).join('; ')
+}
+
+/** A scale or an apply with removals: each step begun, in order. */
+function stepProgress(journal: Journal): string {
   const parts: string[] = []
   for (const s of journal.steps) {
     if (s.state === 'pending') continue
@@ -105,15 +161,12 @@ export function describeJournal(journal: Journal, state: JournalState): string {
       } else parts.push(`${s.process} drained ${moved ?? '?'} of ${s.volumes?.total ?? '?'} volumes`)
     } else if (s.state === 'done') {
       parts.push(`${s.process} ${s.action === 'stop' ? 'removed' : s.action === 'start' ? 'started' : 'restarted'}`)
-    } else parts.push(`${s.process} ${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}`)
+    } else if (!(s.action === 'stop' && journal.steps.some((t) => t.action === 'drain' && t.process === s.process))) {
+      // (A drained server being stopped is already "drained, not stopped".)
+      parts.push(`${s.process} ${s.action === 'stop' ? 'stopping' : s.action === 'start' ? 'starting' : 'restarting'}`)
+    }
   }
-  const left = journal.steps.filter((s) => s.state !== 'done').length
-  const done = parts.length ? parts.join('; ') : 'nothing done yet'
-  if (state === 'running') return `in progress: \`seaweedctl ${journal.command}\` (pid ${journal.pid}): ${done}`
-  const how = state === 'interrupted' ? `interrupted by ${journal.interrupted!.signal} at ${journal.interrupted!.at}` : `interrupted: its command (pid ${journal.pid}) ended without finishing`
-  const maintenance = maintenanceNodes(journal).map((m) => m.process)
-  const undo = journal.scale ? ` or \`seaweedctl scale ${journal.scale.kind} ${journal.scale.from}\` to undo` : ''
-  return `${how}: \`seaweedctl ${journal.command}\`: ${done}${left ? ` (${left} step${left === 1 ? '' : 's'} left)` : ''}${maintenance.length ? `; ${maintenance.join(', ')} still in maintenance mode` : ''}; run \`seaweedctl up\` to finish${undo}`
+  return parts.length ? parts.join('; ') : 'nothing done yet'
 }
 
 export function journalPath(runDir: string): string {

@@ -1,7 +1,7 @@
 import type {DaemonClient} from '../daemon/client.js'
 import type {ProcessWeed, ReplaceRequest} from '../daemon/protocol.js'
 import {SeaweedctlError} from '../lib/errors.js'
-import {checkInterrupted} from '../lib/interrupt.js'
+import {checkInterrupted, pause} from '../lib/interrupt.js'
 import {KIND_ORDER, type Plan, type ProcessPlan} from '../plan/types.js'
 import {httpGet} from '../supervisor/probes.js'
 import type {ProcessStatus, StatusReport} from '../supervisor/status-types.js'
@@ -25,6 +25,10 @@ export interface RollOptions {
   goBack?: string
   /** Ctrl-C/SIGTERM: the roll stops before its next step (a step begun is finished: its process comes back). */
   signal?: AbortSignal
+  /** The steps are in roll order already (orderRoll), as a journal written beforehand lists them. */
+  ordered?: boolean
+  /** Each step as it begins (with the pid it had) and once its process is RUNNING again: the journal's record. */
+  onStep?: (name: string, state: 'active' | 'done', pidBefore?: number | null) => void
 }
 
 /**
@@ -34,6 +38,11 @@ export interface RollOptions {
 export function rollOrder<T extends {name: string; plan: Pick<ProcessPlan, 'kind' | 'index'>}>(steps: T[], leader: string | undefined): T[] {
   const rank = (s: T) => KIND_ORDER.indexOf(s.plan.kind) * 2 + (s.plan.kind === 'master' && s.name === leader ? 1 : 0)
   return [...steps].sort((a, b) => rank(a) - rank(b) || a.plan.index - b.plan.index)
+}
+
+/** The steps in the order roll() takes them (the leading master asked now). */
+export async function orderRoll<T extends RollStep>(steps: T[]): Promise<T[]> {
+  return rollOrder(steps, await leaderOf(steps.filter((s) => s.plan.kind === 'master').map((s) => s.previous)))
 }
 
 /** Every master's URL (the planner's endpoint names the first). */
@@ -93,8 +102,7 @@ export async function replicaHolders(masterUrls: string[]): Promise<Map<number, 
  * fails is put back on what it ran before and the roll stops there, the rest untouched.
  */
 export async function roll(client: DaemonClient, steps: RollStep[], options: RollOptions): Promise<string[]> {
-  const masters = steps.filter((s) => s.plan.kind === 'master').map((s) => s.previous)
-  const ordered = rollOrder(steps, await leaderOf(masters))
+  const ordered = options.ordered ? steps : await orderRoll(steps)
   // How many replicas each volume has while all is well: what must be listed again before the next server goes.
   const expected = new Map([...(await replicaHolders(options.masterUrls)) ?? []].map(([id, nodes]) => [id, nodes.size]))
   const done: string[] = []
@@ -104,28 +112,31 @@ export async function roll(client: DaemonClient, steps: RollStep[], options: Rol
     await waitForAllRunning(client, options, step, done, ordered)
     if (step.plan.kind === 'volume') await waitForReplicas(options, expected, step, done, ordered)
     options.say(`restarting ${step.name}${step.weed.version !== step.previousWeed.version ? ` on weed ${step.weed.version}` : ''}`)
-    const failure = await replaceAndWait(client, step, step.plan, step.weed, options)
+    const failure = await replaceAndWait(client, step, step.plan, step.weed, options, true)
     if (failure) {
       options.say(`${step.name} did not come back (${failure}); putting it back on what it ran before`)
       const back = await replaceAndWait(client, step, step.previous, step.previousWeed, options)
       throw rollFailed(step, failure, back, done, ordered, options)
     }
     done.push(step.name)
+    options.onStep?.(step.name, 'done')
   }
   if (ordered.some((s) => s.plan.kind === 'volume')) await waitForReplicas(options, expected, undefined, done, ordered)
   return done
 }
 
 /** Swap the plan, restart, and wait for a new pid that is RUNNING. Returns why it failed, or undefined. */
-async function replaceAndWait(client: DaemonClient, step: RollStep, plan: ProcessPlan, weed: ProcessWeed, options: RollOptions): Promise<string | undefined> {
-  const before = (await client.status())?.processes.find((p) => p.name === step.name)
+async function replaceAndWait(client: DaemonClient, step: RollStep, plan: ProcessPlan, weed: ProcessWeed, options: RollOptions, first = false): Promise<string | undefined> {
+  const before = (await supervised(client))?.processes.find((p) => p.name === step.name)
+  if (first) options.onStep?.(step.name, 'active', before?.pid ?? null)
   const request: ReplaceRequest = {name: step.name, plan, weed, reason: options.reason}
   await client.request('POST', '/v1/replace', request)
   const deadline = Date.now() + options.timeoutMs
   let version: number | undefined
   let last: ProcessStatus | undefined
+  // Once asked, the daemon restarts it whatever happens here: a signal is heeded only after it is back.
   while (Date.now() < deadline) {
-    const report: StatusReport | undefined = await client.next(version)
+    const report: StatusReport | undefined = await nextOrGone(client, version)
     version = report?.version ?? version
     last = report?.processes.find((p) => p.name === step.name)
     if (last && last.state === 'RUNNING' && last.pid !== (before?.pid ?? null)) return undefined
@@ -146,7 +157,8 @@ async function waitForAllRunning(client: DaemonClient, options: RollOptions, ste
   let version: number | undefined
   let waiting: ProcessStatus[] = []
   while (Date.now() < deadline) {
-    const report = await client.next(version)
+    checkInterrupted(options.signal)
+    const report = await nextOrGone(client, version)
     version = report?.version ?? version
     waiting = report?.processes.filter((p) => p.state !== 'RUNNING' && p.state !== 'STOPPED' && !ahead.has(p.name)) ?? []
     if (report && waiting.length === 0) return
@@ -163,6 +175,7 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
   const deadline = Date.now() + options.timeoutMs
   let short: Array<[number, number, number]> = []
   while (Date.now() < deadline) {
+    checkInterrupted(options.signal)
     const holders = await replicaHolders(options.masterUrls)
     if (holders) {
       // Only volumes this server holds matter before it goes down; at the end, every volume.
@@ -172,7 +185,7 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
         .filter(([, have, want]) => have < want)
       if (short.length === 0) return
     }
-    await new Promise((r) => setTimeout(r, 250))
+    await pause(250, options.signal)
   }
   const list = short.slice(0, 5).map(([id, have, want]) => `volume ${id}: ${have} of ${want} replicas listed`).join('; ')
   throw new SeaweedctlError('ROLL_FAILED', `${step ? `not restarting ${step.name}` : 'the roll ended'}, but the master does not list every replica again after ${Math.round(options.timeoutMs / 1000)}s (${list || 'master /vol/status not answering'}).${progress(done, ordered)}`, {
@@ -199,4 +212,18 @@ export function awaitedNot(done: string[], ordered: Array<{name: string}>): stri
 function progress(done: string[], ordered: RollStep[]): string {
   const remaining = ordered.map((s) => s.name).filter((n) => !done.includes(n))
   return `\nAlready on the new plan: ${done.length ? done.join(', ') : 'none'}. Still on the old: ${remaining.join(', ') || 'none'}.`
+}
+
+/** The daemon's report; DAEMON_UNREACHABLE once no daemon answers at all (it died): a roll never waits on nothing. */
+async function supervised(client: DaemonClient): Promise<StatusReport> {
+  const report = await client.status()
+  if (report) return report
+  throw new SeaweedctlError('DAEMON_UNREACHABLE', 'the supervisor daemon stopped answering (it died?); the weed processes it ran keep serving unsupervised', {
+    hints: ['seaweedctl status starts a new daemon that adopts them'],
+    nothingChanged: false,
+  })
+}
+
+async function nextOrGone(client: DaemonClient, version: number | undefined): Promise<StatusReport> {
+  return (await client.next(version)) ?? supervised(client)
 }

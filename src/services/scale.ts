@@ -15,8 +15,10 @@ import {drainAll, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {withClusterLock} from './lock.js'
 import {checkInterrupted, isInterrupted} from '../lib/interrupt.js'
 import {describeJournal, type JournalStep, newJournal} from './journal.js'
-import {JournalWriter, selfIdentity, settlePending} from './converge.js'
+import {settlePending} from './converge.js'
+import {JournalWriter, selfIdentity} from './journal-writer.js'
 import {planFromFile, weedFlagsFor} from './plan.js'
+import {daemonDied, daemonGone} from './journalled.js'
 import {loggedSay} from './oplog.js'
 
 export type ScalableKind = 'volume' | 'filer' | 's3'
@@ -184,6 +186,8 @@ export async function scaleLocked(options: ScaleOptions & {say: (line: string) =
       for (const name of names) journal.step(journal.index('stop', name), {state: 'done'})
     } catch (error) {
       if (!isInterrupted(error)) {
+        // The daemon died under it: the journal stays, for `status` to name and `up` to finish.
+        if (daemonGone(error)) throw daemonDied(journal, error)
         // A refusal or failure is reported as such; what was reached is recorded, nothing is left pending.
         journal.clear()
         throw error
@@ -235,6 +239,7 @@ export async function waitUntil(client: DaemonClient, timeoutMs: number, done: (
     const report = await client.next(version < 0 ? undefined : version)
     version = report?.version ?? version
     if (report && done(report)) return
+    if (!report && !(await client.status())) throw new SeaweedctlError('DAEMON_UNREACHABLE', `the supervisor daemon stopped answering while waiting for ${names.join(', ')}`, {nothingChanged: false})
     const failed = report?.processes.find((p) => names.includes(p.name) && p.state === 'FATAL')
     if (failed) throw new SeaweedctlError('PROCESS_FAILED', `${failed.name} failed: ${failed.health}`, {hints: [`See: seaweedctl logs ${failed.name}`], nothingChanged: false})
     if (Date.now() > deadline) throw new SeaweedctlError('NOT_READY', `${names.join(', ')} not ready after ${Math.round(timeoutMs / 1000)}s`, {nothingChanged: false})

@@ -11,6 +11,7 @@ import {type ApplyResult, applyToRunning, checkApplicable} from './apply.js'
 import {loggedSay} from './oplog.js'
 import {withClusterLock} from './lock.js'
 import {findRunningCluster} from './running.js'
+import {settlePending} from './converge.js'
 import {loadSpecFile} from './spec.js'
 
 export interface UpgradeOptions {
@@ -20,6 +21,8 @@ export interface UpgradeOptions {
   /** Install the version when the cache lacks it (default true). */
   install: boolean
   say: (line: string) => void
+  /** Ctrl-C/SIGTERM: the roll stops once the process being restarted is back; the journal says who runs what. */
+  signal?: AbortSignal
 }
 
 export interface UpgradeResult {
@@ -54,9 +57,11 @@ export async function upgradeWeed(options: UpgradeOptions): Promise<UpgradeResul
   // The extra flags must exist in the new version too: checked against its own weed before anything moves.
   const next = planCluster(nextSpec, loaded.source, {weedFlags: weedFlagsFor(nextSpec, {weedPath: weed.path})})
   const text = readFileSync(loaded.source.file!, 'utf8')
-  const goBack = `To go back: seaweedctl weed upgrade ${from}`
 
   return withClusterLock(next, `weed upgrade ${to}`, async () => {
+    const say = loggedSay(next.runDir, `weed upgrade ${to}`, options.say)
+    // What an earlier command left unfinished (an upgrade interrupted half-way among them) is settled first.
+    await settlePending(next, say)
     const cluster = await findRunningCluster(next)
     if (!cluster) {
       writeFileAtomic(loaded.source.file!, setStringInSpecText(text, ['weed', 'version'], to))
@@ -65,14 +70,26 @@ export async function upgradeWeed(options: UpgradeOptions): Promise<UpgradeResul
     }
     try {
       checkApplicable(cluster.running.plan, next)
+      // Going back after an interrupted upgrade: "from" is what most processes run, not what the file says now.
+      const was = runningFrom(Object.values(cluster.running.weeds).map((w) => w.version), to) ?? from
       // The file names the target first, so `diff` and `status` show where a roll that stops half-way stands.
       writeFileAtomic(loaded.source.file!, setStringInSpecText(text, ['weed', 'version'], to))
-      const applied = await applyToRunning(cluster, next, {path: weed.path, version: to}, {timeoutMs: options.timeoutMs, say: loggedSay(next.runDir, `weed upgrade ${to}`, options.say), goBack})
-      return {from, to, weed: {path: weed.path, version: to}, running: true, applied}
+      const applied = await applyToRunning(cluster, next, {path: weed.path, version: to}, {
+        timeoutMs: options.timeoutMs, say, goBack: `To go back: seaweedctl weed upgrade ${was}`, signal: options.signal,
+        operation: {op: 'upgrade', command: `weed upgrade ${to}`, upgrade: {from: was, to}},
+      })
+      return {from: was, to, weed: {path: weed.path, version: to}, running: true, applied}
     } finally {
       await cluster.client.close()
     }
   })
+}
+
+/** The version most processes run, other than `to` (undefined when all run `to`). Pure. */
+export function runningFrom(versions: string[], to: string): string | undefined {
+  const counts = new Map<string, number>()
+  for (const v of versions) if (v !== to) counts.set(v, (counts.get(v) ?? 0) + 1)
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0]
 }
 
 /** The cached weed of that version, installed first when missing. */

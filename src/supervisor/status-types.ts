@@ -50,6 +50,8 @@ export interface JournalStep {
   state: 'pending' | 'active' | 'done'
   /** A drain: how many volumes the server held when it began, and how many it still holds. */
   volumes?: {total: number; left: number}
+  /** A restart: the pid the process had before it (a new pid RUNNING means the restart happened). */
+  pid?: number | null
 }
 
 /** Running while its command lives; interrupted when it cleaned up after a signal; killed when it just died. */

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {createHash, randomBytes} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {BIN, cli, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedBinary, weedSection} from '../helpers/cli.js'
+import {cli, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
+import {backgroundCli, drainUnderWay, filerFiles, inMaintenance as maintenanceNodes} from '../helpers/interrupt.js'
 
 // Ports of this file: portOffset 3700 (master 13033, volumes 11780-11783, filer 12588).
 const MASTER = 'http://127.0.0.1:13033'
@@ -17,7 +16,6 @@ volume: {count: 4, preStopSeconds: 1}
 filer: {count: 1}
 ${weedSection()}`
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const log = (line: string) => process.stdout.write(`# [weed ${TEST_WEED_VERSION}] ${line}\n`)
 
 interface JournalStep {action: string; process: string; state: string; volumes?: {total: number; left: number}}
@@ -27,7 +25,9 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
   const {dir, cleanup} = testDir('interrupt')
   after(cleanup)
   const journalFile = join(dir, '.seaweed', 'run', 'operation.json')
-  const files = new Map<string, string>()
+  const data = filerFiles(() => FILER)
+  const {files, put, everyFileIdentical} = data
+  const startWriter = (prefix: string) => data.startWriter(prefix)
   let writer: {stop: () => Promise<number>} | undefined
   after(async () => {
     await writer?.stop()
@@ -41,90 +41,23 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     }
   }
 
-  async function put(name: string): Promise<void> {
-    const data = randomBytes(300 + Math.floor(Math.random() * 8000))
-    const form = new FormData()
-    form.append('file', new Blob([data]), name)
-    const res = await fetch(`${FILER}/data/${name}`, {method: 'POST', body: form, signal: AbortSignal.timeout(20_000)})
-    // Only an acknowledged write must survive.
-    if (res.ok) files.set(name, sha256(data))
-  }
-
-  /** Writes one file after another through the filer until stopped; returns how many were acknowledged. */
-  function startWriter(prefix: string): {stop: () => Promise<number>} {
-    let stopped = false
-    let n = 0
-    const before = files.size
-    const loop = (async () => {
-      while (!stopped) await put(`${prefix}-${n++}.bin`).catch(() => undefined)
-    })()
-    return {stop: async () => {
-      stopped = true
-      await loop
-      return files.size - before
-    }}
-  }
-
-  async function everyFileIdentical(): Promise<void> {
-    for (const [name, digest] of files) {
-      const data = await waitFor(`${name} readable`, async () => {
-        const res = await fetch(`${FILER}/data/${name}`, {signal: AbortSignal.timeout(10_000)}).catch(() => undefined)
-        return res?.ok ? Buffer.from(await res.arrayBuffer()) : undefined
-      }, 30_000)
-      assert.equal(sha256(data), digest, `${name} differs`)
-    }
-  }
-
-  /** The volume servers (of those the master lists) that weed itself reports in maintenance mode. */
-  async function inMaintenance(): Promise<string[]> {
-    const nodes = await listedNodes(MASTER)
-    const out = execFileSync(weedBinary(), ['-logtostderr=false', 'shell', `-master=${MASTER.slice(7)}`], {input: `volumeServer.state -nodes ${nodes.join(',')}\n`, encoding: 'utf8', timeout: 30_000})
-    return [...out.matchAll(/^(\S+)\s+->\s+Maintenance mode:\s*yes/gm)].map((m) => m[1])
-  }
+  const inMaintenance = () => maintenanceNodes(MASTER)
 
   /** `scale volume N` in the background, stopped with `signal` once `ready(journal)` holds. */
   async function interruptScale(count: number, signal: NodeJS.Signals, ready: (j: Journal) => boolean, what: string): Promise<{code: number | null; stderr: string; exitMs: number; journal: Journal}> {
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'scale', 'volume', String(count)], {cwd: dir, env: {...process.env, CI: 'true'}})
-    let stderr = ''
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.stdout!.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    let ended = false
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-      ended = true
-      resolve(code)
-    }))
-    const journal = await waitFor(what, () => {
-      if (ended) throw new Error(`scale ended first: ${stderr}`)
+    const scale = backgroundCli(['scale', 'volume', String(count)], dir)
+    const run = await scale.signalWhen(what, () => {
       const j = readJournal()
       return j && ready(j) ? j : undefined
-    }, 300_000).catch((error: Error) => {
-      child.kill('SIGKILL')
-      throw error
-    })
-    const sent = Date.now()
-    child.kill(signal)
-    const code = await exited
-    return {code, stderr, exitMs: Date.now() - sent, journal}
+    }, signal)
+    return {code: run.code, stderr: scale.output(), exitMs: run.exitMs, journal: run.at}
   }
 
   const status = async () => {
     const r = await cli(['status', '--json'], {cwd: dir})
     return {code: r.code, report: JSON.parse(r.stdout) as {operation?: {state: string; message: string; maintenance: string[]}; processes: Array<{name: string; state: string}>}}
   }
-  /** The drain of `name` under way: a volume moved, or 2 s into it (a server may hold a single volume). */
-  const drainStarted = (name: string) => {
-    let seen: number | undefined
-    return (j: Journal) => {
-      const step = j.steps.find((s) => s.action === 'drain' && s.process === name && s.state === 'active' && s.volumes)
-      if (!step) return false
-      seen ??= Date.now()
-      return step.volumes!.left < step.volumes!.total || Date.now() - seen > 2000
-    }
-  }
+  const drainStarted = drainUnderWay
   const listed = (n: number) => waitFor(`the master to list ${n} volume servers`, async () => (await listedNodes(MASTER)).length === n || undefined, 90_000)
 
   test('up with 4 volume servers; 150 files through the filer', async () => {

@@ -22,17 +22,6 @@ const CLI_SIDE = ['src/services/', 'src/commands/', 'src/command-base/', 'src/ui
 const DAEMON_ENTRY = 'src/daemon/main.ts'
 const DAEMON_SIDE = ['src/daemon/', 'src/supervisor/', 'src/dashboard/']
 
-/**
- * Cycles that are being taken apart where those files are being changed (the journal and the drain/scale work):
- * each entry is the exact set of files of one cycle. The test fails on any other cycle, and also when a listed one
- * changes or is gone, so that this list only ever shrinks. What breaks it: scale.ts takes JournalWriter,
- * selfIdentity and settlePending from converge.ts, which loads scale.ts to finish an interrupted scale (those three
- * belong in journal.ts); converge.ts takes the type UpOptions from up.ts, and apply.ts takes waitUntil from scale.ts.
- */
-const CYCLES_BEING_BROKEN: string[][] = [
-  ['src/services/apply.ts', 'src/services/converge.ts', 'src/services/scale.ts', 'src/services/up.ts'],
-]
-
 interface Edge {
   to: string
   line: number
@@ -151,17 +140,13 @@ describe('import graph of src/', () => {
     for (const edge of edges) assert.ok(graph.has(edge.to), `an import of ${edge.to}, which is not a file of src/`)
   })
 
-  test('no import cycle (besides the ones being taken apart, named above)', () => {
-    const known = new Set(CYCLES_BEING_BROKEN.map((c) => [...c].sort().join(' ')))
+  test('no import cycle', () => {
     const found = cycles(graph)
     const problems: string[] = []
     for (const component of found) {
-      if (known.has(component.join(' '))) continue
       const members = new Set(component)
       problems.push(`a cycle through ${component.length} files: ${chain(graph, component[0], (f) => f === component[0], members)}`)
     }
-    const present = new Set(found.map((c) => c.join(' ')))
-    for (const listed of known) if (!present.has(listed)) problems.push(`CYCLES_BEING_BROKEN lists a cycle that is no longer there as listed: ${listed} (remove or update it)`)
     assert.deepEqual(problems, [])
   })
 
