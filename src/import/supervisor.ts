@@ -5,7 +5,7 @@ import {isLoopback, ONE_HOST_ELECTION_TIMEOUT, placementOf} from '../plan/planne
 import {localAddresses} from '../plan/preflight.js'
 import {minimalSizing, topologyOf, unplaceableReason} from '../plan/replication.js'
 import type {ProcessKind} from '../plan/types.js'
-import {defaultRaw} from '../spec/load.js'
+import {defaultRaw} from '../clusterfile/load.js'
 import {type IniDocument, type IniSection, shortPath} from './ini.js'
 import {carriedByBehaviour, checkMasterAddress, expandProgram, indexOf, PROGRAM_KEY_REASON, ports, WEED_DEFAULT_MAX, WEED_DEFAULT_PORT, WEED_DEFAULT_PRESTOP, type WeedProcess} from './programs.js'
 import {type ImportNote, NAME_PATTERN, type Note, noteOwnSection} from './report.js'

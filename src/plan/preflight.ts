@@ -4,7 +4,7 @@ import {networkInterfaces} from 'node:os'
 import {dirname, relative} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
-import type {SpecSource} from '../spec/schema.js'
+import type {SpecSource} from '../clusterfile/schema.js'
 import {portsOf} from './planner.js'
 import {kekFileProblem} from '../s3/sse-key.js'
 import type {Plan} from './types.js'

@@ -2,7 +2,7 @@ import {SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
 import {s3ErrorCode, s3Request} from '../s3/client.js'
 import {readAdminKey, recordBuckets} from '../s3/credentials.js'
-import {BUCKET_NAME, BUCKET_NAME_HINT} from '../spec/schema.js'
+import {BUCKET_NAME, BUCKET_NAME_HINT} from '../clusterfile/schema.js'
 
 /** The bucket the S3 canary writes into: the first bucket `up` creates, else one of seaweedctl's own. */
 export const CANARY_BUCKET = 'seaweedctl-canary'

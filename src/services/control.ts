@@ -1,6 +1,6 @@
 import {SeaweedctlError} from '../lib/errors.js'
 import type {Plan} from '../plan/types.js'
-import {closest} from '../spec/load.js'
+import {closest} from '../clusterfile/load.js'
 import type {ProcessStatus} from '../supervisor/status-types.js'
 import {ensureDaemon} from './cluster.js'
 import {withClusterLock} from './lock.js'

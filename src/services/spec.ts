@@ -3,9 +3,9 @@ import {dirname, resolve} from 'node:path'
 
 import {SeaweedctlError} from '../lib/errors.js'
 import type {SizingOptions} from '../lib/sizing.js'
-import {clusterNameFor, defaultRaw, loadSpecFile, specFromRaw} from '../spec/load.js'
-import {renderSpecYaml} from '../spec/render.js'
-import type {ClusterSpec, LoadedSpec} from '../spec/schema.js'
+import {clusterNameFor, defaultRaw, loadSpecFile, specFromRaw} from '../clusterfile/load.js'
+import {renderSpecYaml} from '../clusterfile/render.js'
+import type {ClusterSpec, LoadedSpec} from '../clusterfile/schema.js'
 import {formatVersion, parseVersionString} from '../weed/versions.js'
 
 type Raw = Record<string, any>

@@ -7,7 +7,7 @@ import {describe, test} from 'node:test'
 
 import {evaluate, Job, parseFileCommand} from '../helpers/actions-runner.js'
 import {REPO} from '../helpers/cli.js'
-import {BUCKET_NAME} from '../../src/spec/schema.js'
+import {BUCKET_NAME} from '../../src/clusterfile/schema.js'
 
 const contexts = (status: 'success' | 'failure' = 'success') => ({
   inputs: {'weed-version': '4.48', s3: 'true', buckets: ''},

@@ -6,7 +6,7 @@ import {after, describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import {closest} from '../../src/lib/suggest.js'
-import {clusterNameFor, loadSpecFile} from '../../src/spec/load.js'
+import {clusterNameFor, loadSpecFile} from '../../src/clusterfile/load.js'
 import {newSpec} from '../../src/services/spec.js'
 import {tailLines} from '../../src/supervisor/diagnose.js'
 

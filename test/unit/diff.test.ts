@@ -7,7 +7,7 @@ import {diffPlans, refusalsOf} from '../../src/plan/diff.js'
 import {planCluster} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
 import {rollOrder} from '../../src/services/rolling.js'
-import {defaultRaw, specFromRaw} from '../../src/spec/load.js'
+import {defaultRaw, specFromRaw} from '../../src/clusterfile/load.js'
 
 /** Never created: diffing is pure. */
 const BASE = join(tmpdir(), `seaweedctl-diff-test-${process.pid}-does-not-exist`)

@@ -11,7 +11,7 @@ import {after, describe, it} from 'node:test'
 import {exportCluster} from '../../src/export/service.js'
 import {isSeaweedctlError} from '../../src/lib/errors.js'
 import {rawFromSizing} from '../../src/services/spec.js'
-import {renderSpecYaml} from '../../src/spec/render.js'
+import {renderSpecYaml} from '../../src/clusterfile/render.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-export-bad-'))
 after(() => rmSync(dir, {recursive: true, force: true}))

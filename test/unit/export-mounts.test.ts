@@ -16,7 +16,7 @@ import {exportCluster} from '../../src/export/service.js'
 import type {ExportResult} from '../../src/export/types.js'
 import {shellWords} from '../../src/import/weed-args.js'
 import {rawFromSizing} from '../../src/services/spec.js'
-import {renderSpecYaml} from '../../src/spec/render.js'
+import {renderSpecYaml} from '../../src/clusterfile/render.js'
 
 const WEED = '/opt/weed/bin/weed'
 /** Flags whose value is a file weed reads at start: it must be one the export provides, not merely a place. */

@@ -16,7 +16,7 @@ import {preflight} from '../../src/plan/preflight.js'
 import type {Plan} from '../../src/plan/types.js'
 import {planFromFile} from '../../src/services/plan.js'
 import {rawFromSizing} from '../../src/services/spec.js'
-import {loadSpecFile, specFromRaw} from '../../src/spec/load.js'
+import {loadSpecFile, specFromRaw} from '../../src/clusterfile/load.js'
 import type {SizingOptions} from '../../src/lib/sizing.js'
 
 const SEED = fileURLToPath(new URL('../fixtures/seed-supervisord.conf', import.meta.url))

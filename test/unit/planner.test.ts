@@ -8,8 +8,8 @@ import {SeaweedctlError} from '../../src/lib/errors.js'
 import {SOCKET_PATH_LIMIT, socketPathFor} from '../../src/plan/paths.js'
 import {planCluster, volumeHost} from '../../src/plan/planner.js'
 import type {Plan, ProcessPlan} from '../../src/plan/types.js'
-import {defaultRaw, parseSpecText, specFromRaw} from '../../src/spec/load.js'
-import type {ClusterSpec} from '../../src/spec/schema.js'
+import {defaultRaw, parseSpecText, specFromRaw} from '../../src/clusterfile/load.js'
+import type {ClusterSpec} from '../../src/clusterfile/schema.js'
 
 /** Never created: the planner must not touch the file system. */
 const BASE = join(tmpdir(), `seaweedctl-planner-test-${process.pid}-does-not-exist`)

@@ -9,7 +9,7 @@ import {SeaweedctlError} from '../../src/lib/errors.js'
 import {blocks, listeningPorts, parseProcNetTcp, preflight, writableProblem} from '../../src/plan/preflight.js'
 import {planCluster} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
-import {defaultRaw, specFromRaw} from '../../src/spec/load.js'
+import {defaultRaw, specFromRaw} from '../../src/clusterfile/load.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-preflight-test-'))
 after(() => rmSync(dir, {recursive: true, force: true}))

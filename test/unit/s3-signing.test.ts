@@ -6,7 +6,7 @@ import {createHash, createHmac, type Hash, type Hmac} from 'node:crypto'
 import {SignatureV4} from '@smithy/signature-v4'
 
 import {signV4, sha256Hex} from '../../src/s3/sigv4.js'
-import {BUCKET_NAME} from '../../src/spec/schema.js'
+import {BUCKET_NAME} from '../../src/clusterfile/schema.js'
 import {bucketsFromFlag} from '../../src/services/buckets.js'
 
 const key = {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'us-east-1'}

@@ -3,7 +3,7 @@ import {describe, test} from 'node:test'
 
 import {parseEvacuationDryRun} from '../../src/services/drain.js'
 import {parseScaleArgs} from '../../src/services/scale.js'
-import {setNumberInSpecText} from '../../src/spec/edit.js'
+import {setNumberInSpecText} from '../../src/clusterfile/edit.js'
 
 describe('setNumberInSpecText', () => {
   test('changes only the number: comments, blank lines, order and quoting survive', () => {

@@ -6,9 +6,9 @@ import {after, describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import {renderError} from '../../src/lib/errors.js'
-import {SPEC_SCHEMA} from '../../src/spec/schema.js'
-import {closest, clusterNameFor, defaultRaw, loadSpecFile, parseSpecText, specFromRaw} from '../../src/spec/load.js'
-import {renderSpecYaml, specJsonSchema} from '../../src/spec/render.js'
+import {SPEC_SCHEMA} from '../../src/clusterfile/schema.js'
+import {closest, clusterNameFor, defaultRaw, loadSpecFile, parseSpecText, specFromRaw} from '../../src/clusterfile/load.js'
+import {renderSpecYaml, specJsonSchema} from '../../src/clusterfile/render.js'
 import {checkSizingAgrees, newSpec} from '../../src/services/spec.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-spec-test-'))

@@ -10,7 +10,7 @@ import {preflight} from '../../src/plan/preflight.js'
 import {planCluster} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
 import {ensureSseKey, kekFileProblem, readClusterKek} from '../../src/s3/sse-key.js'
-import {defaultRaw, specFromRaw} from '../../src/spec/load.js'
+import {defaultRaw, specFromRaw} from '../../src/clusterfile/load.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-sse-key-test-'))
 after(() => rmSync(dir, {recursive: true, force: true}))

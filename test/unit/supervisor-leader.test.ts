@@ -6,7 +6,7 @@ import {after, describe, test} from 'node:test'
 
 import {planCluster} from '../../src/plan/planner.js'
 import type {Probe} from '../../src/plan/types.js'
-import {defaultRaw, specFromRaw} from '../../src/spec/load.js'
+import {defaultRaw, specFromRaw} from '../../src/clusterfile/load.js'
 import type {Launcher, ProcessHandle} from '../../src/supervisor/launcher.js'
 import type {ExitInfo} from '../../src/supervisor/state.js'
 import {Supervisor} from '../../src/supervisor/supervisor.js'

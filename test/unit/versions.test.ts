@@ -15,7 +15,7 @@ import {SeaweedctlError} from '../../src/lib/errors.js'
 import {planCluster} from '../../src/plan/planner.js'
 import type {Plan, ProcessKind} from '../../src/plan/types.js'
 import {rawFromSizing} from '../../src/services/spec.js'
-import {specFromRaw} from '../../src/spec/load.js'
+import {specFromRaw} from '../../src/clusterfile/load.js'
 import {cachedWeedPath} from '../../src/weed/binary.js'
 import {installWeed} from '../../src/weed/install.js'
 import {

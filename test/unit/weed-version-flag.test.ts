@@ -16,7 +16,7 @@ import {planCluster} from '../../src/plan/planner.js'
 import {initSpec} from '../../src/services/init.js'
 import {checkSizingAgrees, newSpec} from '../../src/services/spec.js'
 import {prepareSpec, type UpEvent} from '../../src/services/up.js'
-import {loadSpecFile, parseSpecText} from '../../src/spec/load.js'
+import {loadSpecFile, parseSpecText} from '../../src/clusterfile/load.js'
 import {upReporter} from '../../src/ui/up-reporter.js'
 import {cacheRoot} from '../../src/weed/binary.js'
 
