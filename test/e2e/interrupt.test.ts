@@ -3,7 +3,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {cli, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
+import {cli, everyNodeHoldsVolumes, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
 import {backgroundCli, drainUnderWay, filerFiles, inMaintenance as maintenanceNodes} from '../helpers/interrupt.js'
 
 // Ports of this file: portOffset 3700 (master 13033, volumes 11780-11783, filer 12588).
@@ -27,10 +27,16 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
   const journalFile = join(dir, '.seaweed', 'run', 'operation.json')
   const data = filerFiles(() => FILER)
   const {files, put, everyFileIdentical} = data
-  const startWriter = (prefix: string) => data.startWriter(prefix)
+  // Every writer is stopped at the end, also one a failed test left running (it would keep this file's process alive).
+  const writers: Array<{stop: () => Promise<number>}> = []
+  const startWriter = (prefix: string) => {
+    const started = data.startWriter(prefix)
+    writers.push(started)
+    return started
+  }
   let writer: {stop: () => Promise<number>} | undefined
   after(async () => {
-    await writer?.stop()
+    await Promise.all(writers.map((w) => w.stop()))
   })
 
   const readJournal = (): Journal | undefined => {
@@ -66,6 +72,7 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
     assert.equal(result.code, 0, result.stderr + result.stdout)
     for (let i = 0; i < 150; i += 10) await Promise.all(Array.from({length: 10}, (_, k) => put(`a-${i + k}.bin`)))
     assert.equal(files.size, 150)
+    log(`volumes per server: ${JSON.stringify(Object.fromEntries(await everyNodeHoldsVolumes(MASTER, 4, '001')))}`)
   })
 
   test('SIGINT while volume-4 drains: exit 130 at once, no maintenance mode, status and diff name it; `up` finishes the scale', async () => {
@@ -125,6 +132,8 @@ describe('Ctrl-C and kill -9 of `scale volume` in the middle of a drain (replica
   test('SIGINT while volume-4 and volume-3 drain together (4 → 2, a writer running): status names both; `up` finishes at 2', async () => {
     const back = await cli(['scale', 'volume', '4'], {cwd: dir, timeoutMs: 600_000})
     assert.equal(back.code, 0, back.stderr + back.stdout)
+    // volume-3 (kept through the last cases) must hold volumes, so its drain is under way long enough to interrupt.
+    log(`volumes per server: ${JSON.stringify(Object.fromEntries(await everyNodeHoldsVolumes(MASTER, 4, '001', ['127.0.0.4:11782'])))}`)
     writer = startWriter('w3')
     const run = await interruptScale(2, 'SIGINT', drainStarted('volume-3'), 'volume-3\'s drain under way')
     log(`SIGINT during the drain of volume-4 ${JSON.stringify(run.journal.steps[0].volumes)} and volume-3 ${JSON.stringify(run.journal.steps[1].volumes)}: exit ${run.code} after ${run.exitMs} ms`)

@@ -156,6 +156,34 @@ export async function listedNodes(masterUrl: string): Promise<string[]> {
   return (status?.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => (r.DataNodes ?? []).map((n) => n.Url)))
 }
 
+/** Volumes per data node (ip:port) the master lists. */
+export async function volumesPerNode(masterUrl: string): Promise<Map<string, number>> {
+  type Dir = {Topology?: {DataCenters?: Array<{Racks?: Array<{DataNodes?: Array<{Url: string; Volumes?: number}>}>}>}}
+  const status = await httpJson<Dir>(`${masterUrl}/dir/status`)
+  return new Map((status?.Topology?.DataCenters ?? []).flatMap((dc) => (dc.Racks ?? []).flatMap((r) => (r.DataNodes ?? []).map((n) => [n.Url, n.Volumes ?? 0] as [string, number]))))
+}
+
+/**
+ * Until each of `count` listed data nodes (or each of `needed`) holds a volume, ask the master to grow `replication` volumes (it places
+ * new ones on the servers with the most free slots): where weed happened to put the first volumes is chance, and a
+ * test that interrupts the drain of a server needs that server to hold something to drain.
+ */
+export async function everyNodeHoldsVolumes(masterUrl: string, count: number, replication: string, needed?: string[]): Promise<Map<string, number>> {
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+  for (let attempt = 0; ; attempt++) {
+    const volumes = await waitFor(`the master to list ${count} volume servers`, async () => {
+      const v = await volumesPerNode(masterUrl)
+      return v.size === count ? v : undefined
+    }, 90_000)
+    if ((needed ?? [...volumes.keys()]).every((node) => (volumes.get(node) ?? 0) > 0)) return volumes
+    if (attempt === 6) throw new Error(`${needed ? needed.join(', ') : 'a volume server'} still holds no volume after ${attempt} grows: ${JSON.stringify(Object.fromEntries(volumes))}`)
+    const before = total(volumes)
+    await fetch(`${masterUrl}/vol/grow?replication=${replication}&count=2`, {signal: AbortSignal.timeout(30_000)})
+    // The grown volumes show in the topology with the servers' next heartbeats.
+    await waitFor('the grown volumes to be listed', async () => total(await volumesPerNode(masterUrl)) > before || undefined, 30_000)
+  }
+}
+
 export function isListening(port: number): boolean {
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
