@@ -67,32 +67,60 @@ export async function leaderOf(masters: ProcessPlan[]): Promise<string | undefin
   return undefined
 }
 
-type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number}> | null>>>}}
+type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
 
-/** Volume id → the servers (ip:port) the master lists holding a replica of it (GET /vol/status). */
-export async function replicaHolders(masterUrls: string[]): Promise<Map<number, Set<string>> | undefined> {
+export interface Replicas {
+  /** Volume id → the servers (ip:port) the master lists holding a copy of it. */
+  holders: Map<number, Set<string>>
+  /** Volume id → the copies its replication asks for. */
+  copies: Map<number, number>
+}
+
+async function readReplicas(masterUrls: string[]): Promise<Replicas | undefined> {
   for (const url of masterUrls) {
     const answer = await httpGet(`${url}/vol/status`, 5000)
     if (answer.status !== 200) continue
     try {
       const body = JSON.parse(answer.body) as VolStatus
       const holders = new Map<number, Set<string>>()
+      const copies = new Map<number, number>()
       for (const racks of Object.values(body.Volumes?.DataCenters ?? {})) {
         for (const nodes of Object.values(racks ?? {})) {
           for (const [node, volumes] of Object.entries(nodes ?? {})) {
             for (const v of volumes ?? []) {
               if (!holders.has(v.Id)) holders.set(v.Id, new Set())
               holders.get(v.Id)!.add(node)
+              if (v.ReplicaPlacement) copies.set(v.Id, 1 + Object.values(v.ReplicaPlacement).reduce((a, n) => a + (Number(n) || 0), 0))
             }
           }
         }
       }
-      return holders
+      return {holders, copies}
     } catch {
       continue
     }
   }
   return undefined
+}
+
+/** Volume id → the servers (ip:port) the master lists holding a replica of it (GET /vol/status). */
+export async function replicaHolders(masterUrls: string[]): Promise<Map<number, Set<string>> | undefined> {
+  return (await readReplicas(masterUrls))?.holders
+}
+
+/**
+ * What a roll must keep listed: each volume the master lists with every copy its replication asks for, and how many
+ * copies it has. A volume listed with fewer is still being created (weed lists its first copy before the others,
+ * and deletes it again when the growth fails, as a master restart in the middle of it does) or was short before the
+ * roll began: the roll does not wait for such a volume to appear. Without the replication, every volume counts.
+ */
+export function expectedReplicas(replicas: Replicas | undefined): Map<number, number> {
+  const expected = new Map<number, number>()
+  for (const [id, nodes] of replicas?.holders ?? []) {
+    const wanted = replicas!.copies.get(id)
+    if (wanted === undefined || nodes.size >= wanted) expected.set(id, nodes.size)
+  }
+  return expected
 }
 
 /**
@@ -104,7 +132,7 @@ export async function replicaHolders(masterUrls: string[]): Promise<Map<number, 
 export async function roll(client: DaemonClient, steps: RollStep[], options: RollOptions): Promise<string[]> {
   const ordered = options.ordered ? steps : await orderRoll(steps)
   // How many replicas each volume has while all is well: what must be listed again before the next server goes.
-  const expected = new Map([...(await replicaHolders(options.masterUrls)) ?? []].map(([id, nodes]) => [id, nodes.size]))
+  const expected = expectedReplicas(await readReplicas(options.masterUrls))
   const done: string[] = []
   for (const step of ordered) {
     checkInterrupted(options.signal)

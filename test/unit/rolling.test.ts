@@ -5,7 +5,7 @@ import type {DaemonClient} from '../../src/daemon/client.js'
 import type {ReplaceRequest} from '../../src/daemon/protocol.js'
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import type {ProcessPlan} from '../../src/plan/types.js'
-import {roll, type RollStep} from '../../src/services/rolling.js'
+import {expectedReplicas, roll, type RollStep} from '../../src/services/rolling.js'
 import type {ProcessStatus, StatusReport} from '../../src/supervisor/status-types.js'
 
 /**
@@ -67,4 +67,11 @@ describe('roll', () => {
     })
     assert.deepEqual(daemon.replaced, [{name: 'filer-1', args: ['broken'], version: '4.48'}, {name: 'filer-1', args: ['old'], version: '4.30'}], 's3-1 was never touched')
   })
+})
+
+test('a roll expects only volumes listed with every copy: one caught while weed creates it is not waited for', () => {
+  const holders = new Map([[1, new Set(['a:1', 'b:1'])], [2, new Set(['a:1'])], [3, new Set(['c:1'])]])
+  const copies = new Map([[1, 2], [2, 2]])
+  assert.deepEqual([...expectedReplicas({holders, copies})], [[1, 2], [3, 1]])
+  assert.deepEqual([...expectedReplicas(undefined)], [])
 })
