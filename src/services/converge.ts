@@ -13,6 +13,7 @@ import {SeaweedctlError} from '../lib/errors.js'
 import {runWeedShell} from '../weed/shell.js'
 import {clearJournal, type Journal, maintenanceNodes, readJournal, stoppedBy} from './journal.js'
 import {isAliveAs} from './journal-writer.js'
+import {copiesOf, type VolStatus} from './rolling.js'
 import {findRunningCluster, type RunningCluster} from './running.js'
 
 export interface Settled {
@@ -125,7 +126,7 @@ export async function clearStrayMaintenance(cluster: RunningCluster, say: (line:
   await maintenanceOff(on, master, weed.path)
 }
 
-export type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
+export type {VolStatus} from './rolling.js'
 
 /** Volumes `node` holds a copy of beyond what their replication wants (from the master's /vol/status). Pure. */
 export function surplusOn(node: string, body: VolStatus): number[] {
@@ -135,7 +136,7 @@ export function surplusOn(node: string, body: VolStatus): number[] {
       for (const [at, volumes] of Object.entries(nodes ?? {})) {
         for (const v of volumes ?? []) {
           // No placement reported: the wanted count is unknown, and then no copy is ever called surplus.
-          const copies = v.ReplicaPlacement ? 1 + Object.values(v.ReplicaPlacement).reduce((a, n) => a + (Number(n) || 0), 0) : Number.POSITIVE_INFINITY
+          const copies = v.ReplicaPlacement ? copiesOf(v.ReplicaPlacement) : Number.POSITIVE_INFINITY
           const entry = holders.get(v.Id) ?? {nodes: new Set<string>(), copies}
           entry.nodes.add(at)
           holders.set(v.Id, entry)

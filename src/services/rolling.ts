@@ -67,7 +67,13 @@ export async function leaderOf(masters: ProcessPlan[]): Promise<string | undefin
   return undefined
 }
 
-type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
+/** The master's GET /vol/status: volumes by data center, rack and server, each with its replica placement. */
+export type VolStatus = {Volumes?: {DataCenters?: Record<string, Record<string, Record<string, Array<{Id: number; ReplicaPlacement?: Record<string, number>}> | null>>>}}
+
+/** The copies a replica placement asks for (weed's SameRackCount + DiffRackCount + DiffDataCenterCount, plus one). */
+export function copiesOf(placement: Record<string, number>): number {
+  return 1 + Object.values(placement).reduce((a, n) => a + (Number(n) || 0), 0)
+}
 
 export interface Replicas {
   /** Volume id → the servers (ip:port) the master lists holding a copy of it. */
@@ -90,7 +96,7 @@ async function readReplicas(masterUrls: string[]): Promise<Replicas | undefined>
             for (const v of volumes ?? []) {
               if (!holders.has(v.Id)) holders.set(v.Id, new Set())
               holders.get(v.Id)!.add(node)
-              if (v.ReplicaPlacement) copies.set(v.Id, 1 + Object.values(v.ReplicaPlacement).reduce((a, n) => a + (Number(n) || 0), 0))
+              if (v.ReplicaPlacement) copies.set(v.Id, copiesOf(v.ReplicaPlacement))
             }
           }
         }
