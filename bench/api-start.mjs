@@ -3,12 +3,15 @@
 // round in one run so all three see the same machine. Prints each round's ratios and their medians
 // (targets: API ≤ 1.1×, CLI ≤ 1.2× the script).
 //   usage: node bench/api-start.mjs [ROUNDS] [--json]   (default 5; port offset 3100; needs npm run build and weed;
-//          --json: the human lines go to stderr, the last line of stdout is {"scriptApiS","apiS","scriptCliS","upS"})
+//          --json: the human lines go to stderr, the last line of stdout is {"scriptApiS","apiS","apiSpawnS","scriptCliS",
+//          "upS"}; apiSpawnS: from the call until the daemon spawned master-1)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {alive} from './lib.mjs'
 
 import {startCluster} from 'seaweedctl'
 
@@ -37,23 +40,18 @@ function baseline() {
   return t
 }
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0)
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
-  } catch {
-    return false
-  }
-}
-
 async function api() {
   const dir = join(work, 'api')
   rmSync(dir, {recursive: true, force: true})
   // startCluster() takes an existing directory (a missing one fails with ENOENT on its seaweed.yaml).
   mkdirSync(dir, {recursive: true})
+  const wall0 = Date.now()
   const t0 = process.hrtime.bigint()
   const cluster = await startCluster({dir, volumes: 4, filers: 1, masters: 1, portOffset: offset, weed})
   const t = seconds(t0)
+  // When the daemon spawned the master (its log's timestamp): the time before it is the API's alone.
+  const spawned = /^(\S+Z) master-1: starting/m.exec(readFileSync(join(dir, '.seaweed', 'run', 'daemon.log'), 'utf8'))
+  times.apiSpawnS.push(spawned ? (Date.parse(spawned[1]) - wall0) / 1000 : Number.NaN)
   await cluster.down({purge: true})
   return t
 }
@@ -76,7 +74,7 @@ const median = (xs) => {
 }
 const apiRatios = []
 const cliRatios = []
-const times = {scriptApiS: [], apiS: [], scriptCliS: [], upS: []}
+const times = {scriptApiS: [], apiS: [], apiSpawnS: [], scriptCliS: [], upS: []}
 try {
   for (let r = 1; r <= rounds; r++) {
     const b1 = baseline()

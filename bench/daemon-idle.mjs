@@ -10,8 +10,9 @@
 //          needs npm run build and weed)
 // Side by side (each variant starts its own cluster; variants alternate, PASSES times, ROUNDS windows each):
 //   --clients=hand,undici   the daemon's loopback client as built (hand) and on undici (bench/loopback-undici.mjs
-//                           put in place of dist/lib/loopback-http.js in a copy of the package; no switch in the product)
-//   --against=DIR           also the build in another checkout DIR (its bin/run.js; e.g. the commit before a change)
+//                           put in place of dist/lib/loopback-http.js in a copy of the package, whose daemon bundle,
+//                           dist/daemon/main.cjs, is made again; no switch in the product)
+//   --against=DIR[,DIR…]    also the build in other checkouts (each one's bin/run.js; e.g. the commit before a change)
 //   --passes=N              how many times the variants alternate (default 1)
 import {execFileSync, spawn} from 'node:child_process'
 import {copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
@@ -35,9 +36,10 @@ const scratch = []
 function undiciCopy() {
   const dir = mkdtempSync(join(tmpdir(), 'daemon-idle-undici-'))
   scratch.push(dir)
-  for (const part of ['bin', 'dist', 'templates', 'package.json', 'oclif.manifest.json']) cpSync(join(root, part), join(dir, part), {recursive: true})
+  for (const part of ['bin', 'dist', 'scripts', 'templates', 'package.json', 'oclif.manifest.json']) cpSync(join(root, part), join(dir, part), {recursive: true})
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
   copyFileSync(join(root, 'bench', 'loopback-undici.mjs'), join(dir, 'dist', 'lib', 'loopback-http.js'))
+  execFileSync(process.execPath, [join(dir, 'scripts', 'bundle.mjs'), 'daemon'], {stdio: 'inherit'})
   return join(dir, 'bin', 'run.js')
 }
 
@@ -47,7 +49,7 @@ for (const client of (flag('clients') ?? 'hand').split(',')) {
   else if (client === 'undici') variants.push({label: 'undici Client per origin', bin: undiciCopy()})
   else throw new Error(`unknown client ${client} (hand, undici)`)
 }
-if (flag('against')) variants.push({label: `build in ${flag('against')}`, bin: join(resolve(flag('against')), 'bin', 'run.js')})
+for (const dir of flag('against')?.split(',') ?? []) variants.push({label: `build in ${dir}`, bin: join(resolve(dir), 'bin', 'run.js')})
 
 /** CPU time of every thread of `pid`, in seconds. */
 function cpuSeconds(pid) {
@@ -114,8 +116,8 @@ async function measure(variant) {
 
 try {
   if (variants.length === 1 && passes === 1) {
-    const {processes, cpuPercent, rssMB, anonMB, bareRssMB} = await measure(variants[0])
-    if (json) process.stdout.write(`${JSON.stringify({processes, cpuPercent, rssMB, anonMB, bareRssMB})}\n`)
+    const {processes, cpuPercent, rssMB, anonMB, bareRssMB, bareAnonMB} = await measure(variants[0])
+    if (json) process.stdout.write(`${JSON.stringify({processes, cpuPercent, rssMB, anonMB, bareRssMB, bareAnonMB})}\n`)
   } else {
     const runs = variants.map(() => [])
     for (let pass = 1; pass <= passes; pass++) {

@@ -48,20 +48,29 @@ export const upFigures = (r) => [pairFigure({
   title: `\`up --volumes ${r.volumes}\` (${r.volumes + 2} processes) vs the same processes started in order by a plain script`, unit: 's',
   subject: [`seaweedctl up --volumes ${r.volumes}`, r.upS], baseline: ['ordered script', r.scriptS], max: r.volumes === 32 ? 1.2 : 1.15,
   targetNote: r.volumes === 32 ? '#16' : '#24',
-  bound: 'seaweedctl\'s own fixed costs on top of weed\'s start (the difference row): starting node and the CLI, starting the daemon, its canary write through the filer. Compare the difference at 4 and at 32 volume servers: a cost that does not grow with the cluster weighs most on the smallest.',
+  extraRows: r.spawnS?.length ? [['up: from its start until master-1 is spawned', r.spawnS], ['node -e 0', r.nodeS]] : [],
+  bound: r.spawnS?.length
+    ? `seaweedctl's fixed cost before weed starts at all. The script spawns its master at once; \`up\` spawns it ${median(r.spawnS).toFixed(2)} s after its own start (median; the daemon log's spawn time), of which ${median(r.nodeS).toFixed(2)} s is a bare \`node -e 0\`, the floor of any Node CLI, and the rest is loading the CLI (oclif and the bundled up), reading and planning the spec, and handing the plan to the daemon started beside it. That gap alone is ${median(r.spawnS.map((x, i) => (r.scriptS[i] + x) / r.scriptS[i])).toFixed(2)}× the script; the canary through the filer comes on top. At 32 volume servers the same fixed cost weighs less.`
+    : 'seaweedctl\'s own fixed costs on top of weed\'s start (the difference row): starting node and the CLI, starting the daemon, its canary write through the filer. Compare the difference at 4 and at 32 volume servers: a cost that does not grow with the cluster weighs most on the smallest.',
   note: 'Both to a first write through the filer that reads back; the script (bench/baseline-cluster.sh) starts the master, waits for its leader, then the volume servers and the filer, polling every 50 ms.',
 })]
 
 export const apiStartFigures = (r) => [
   pairFigure({title: '`startCluster()` API (1 master, 4 volume servers, 1 filer) vs the ordered script', unit: 's', subject: ['startCluster()', r.apiS], baseline: ['ordered script', r.scriptApiS], max: 1.05, targetNote: '#24',
-    bound: 'the fixed costs of up without the CLI\'s own start (the difference row): starting the daemon and its canary write through the filer.'}),
+    extraRows: r.apiSpawnS?.length ? [['startCluster(): from the call until master-1 is spawned', r.apiSpawnS]] : [],
+    bound: r.apiSpawnS?.length
+      ? `the daemon's own start. The script spawns its master at once; startCluster() spawns it ${median(r.apiSpawnS).toFixed(2)} s after the call (median; the daemon log's spawn time): the daemon is a Node process of its own (it outlives the caller), started as the call begins, and the plan waits until it listens. That gap alone is ${median(r.apiSpawnS.map((x, i) => (r.scriptApiS[i] + x) / r.scriptApiS[i])).toFixed(2)}× the script; the canary through the filer comes on top.`
+      : 'the fixed costs of up without the CLI\'s own start (the difference row): starting the daemon and its canary write through the filer.'}),
 ]
 
 export const statusFigures = (r) => [pairFigure({
   title: `\`status\` with ${r.processes} processes vs \`node -e 0\``, unit: 'ms',
   subject: ['seaweedctl status', r.statusMs], baseline: ['node -e 0', r.nodeMs], max: 1.5, targetNote: '#16',
+  extraRows: r.floorMs?.length ? [['a bare node asking the daemon (bench/status-floor.cjs)', r.floorMs]] : [],
   note: 'Interleaved pairs, each timed from the shell around the whole process.',
-  bound: 'node\'s own start is the baseline; the difference row is loading the CLI and one request to the daemon for the state of every process.',
+  bound: r.floorMs?.length
+    ? `node's own start and its HTTP client. A bare CommonJS node that only asks the daemon for the status and parses it takes ${median(r.floorMs.map((x, i) => x / r.nodeMs[i])).toFixed(2)}× \`node -e 0\` (median, pair by pair): loading node:http and one request with the state of every process. \`status\` is ${median(r.statusMs.map((x, i) => x / r.floorMs[i])).toFixed(2)}× that floor; the rest is its ES module entry, reading the spec and rendering the table.`
+    : 'node\'s own start is the baseline; the difference row is loading the CLI and one request to the daemon for the state of every process.',
 })]
 
 export const scaleFigures = (r) => [pairFigure({
@@ -79,9 +88,14 @@ export const scaleDownFigures = (r) => [pairFigure({
 })]
 
 export function s3Figures(r) {
+  const script = r.scriptUp?.length ? seconds(r.scriptUp) : undefined
+  const ratio = (a, b) => median(a.map((x, i) => x / b[i])).toFixed(2)
   const figures = [
     pairFigure({title: '`up --volumes 2 --s3 --bucket bkt` vs `weed mini -s3 -bucket bkt`, to a signed PutObject', unit: 's', subject: ['seaweedctl up --s3', seconds(r.ctlUp)], baseline: ['weed mini', seconds(r.miniUp)], max: 1.0, targetNote: '#24',
-      bound: 'weed mini is one process; seaweedctl starts five in order (master, then volume servers, then the filer, then the S3 gateway, each when what it needs is ready) and proves the gateway with a signed request, plus the fixed costs of up (see the up figure).'}),
+      extraRows: script ? [['ordered script, the same 5 processes', script]] : [],
+      bound: script
+        ? `the layout. weed mini is one process; \`up --s3\` runs five (master, 2 volume servers, filer, S3 gateway). A plain script that starts those five in order (bench/baseline-cluster.sh: the master, then the other four at once when it leads, then polling every 10 ms to create the bucket and PUT) takes ${ratio(script, seconds(r.miniUp))}× weed mini, pair by pair: starting the five-process layout, with nothing of seaweedctl's, does not reach 1.0×. seaweedctl is ${ratio(seconds(r.ctlUp), script)}× that script; what it adds is the fixed cost of up (see the up figure) and its canary through the filer and S3.`
+        : 'weed mini is one process; seaweedctl starts five in order (master, then volume servers, then the filer, then the S3 gateway, each when what it needs is ready) and proves the gateway with a signed request, plus the fixed costs of up (see the up figure).'}),
     pairFigure({title: '`down` (5 processes) vs SIGTERM to `weed mini` until it exits', unit: 's', subject: ['seaweedctl down', seconds(r.ctlDown)], baseline: ['weed mini stop', seconds(r.miniDown)], max: 1.0, targetNote: 'first release'}),
     pairFigure({title: '`down --purge --yes` (5 processes) vs SIGTERM to `weed mini` until it exits', unit: 's', subject: ['seaweedctl down --purge --yes', seconds(r.ctlPurge)], baseline: ['weed mini stop', seconds(r.miniDown)], max: 1.0, targetNote: 'first release'}),
   ]
@@ -127,9 +141,10 @@ export const failoverFigures = (r) => [pairFigure({
 export function daemonFigures(r) {
   const big = r.processes >= 34
   return [
-    valueFigure({title: `Daemon RSS while idle, ${r.processes} processes, probing every 2 s`, unit: 'MB', rows: [['RSS', r.rssMB], ['own (anonymous) memory', r.anonMB], ...(r.bareRssMB?.length ? [['RSS above a bare idle node measured beside it', r.rssMB.map((x, i) => x - (r.bareRssMB[i] ?? r.bareRssMB[0]))]] : [])],
+    valueFigure({title: `Daemon RSS while idle, ${r.processes} processes, probing every 2 s`, unit: 'MB', rows: [['RSS', r.rssMB], ['own (anonymous) memory', r.anonMB], ...(r.bareRssMB?.length ? [['RSS above a bare idle node measured beside it', r.rssMB.map((x, i) => x - (r.bareRssMB[i] ?? r.bareRssMB[0]))]] : []),
+      ...(r.bareAnonMB?.length ? [['of which own (anonymous) memory', r.anonMB.map((x, i) => x - r.bareAnonMB[i])], ['of which the node executable\'s file pages', r.rssMB.map((x, i) => x - r.anonMB[i] - (r.bareRssMB[i] - r.bareAnonMB[i]))]] : [])],
       target: big && r.bareRssMB?.length ? {row: 2, max: 10, text: 'RSS within 10 MB of a bare idle node (#24)'} : undefined,
-      bound: 'an idle bare Node process already holds most of that RSS (node-floor\'s RSS row), nearly all of it the node executable\'s own file pages: that part is the floor of any Node daemon on the machine. What the daemon can cut is its own (anonymous) memory, the second row.'}),
+      bound: 'an idle bare Node process already holds most of that RSS (node-floor\'s RSS row), nearly all of it the node executable\'s own file pages: that part is the floor of any Node daemon on the machine. Above a bare node, the last two rows split the difference: the daemon\'s own memory, which it can cut, and more of the node executable\'s file pages (the code of node:http, node:net, child processes and the rest that a bare node never runs), which are shared with every Node process on the machine and which the kernel can drop and read back; only a daemon that uses less of Node can lower those.'}),
     valueFigure({title: `Daemon CPU while idle, ${r.processes} processes, probing every 2 s`, unit: '% of a core', rows: [['CPU', r.cpuPercent]], target: big ? {row: 0, max: 0.5, text: '≤ 0.5 % of a core (#16, #24)'} : undefined,
       note: 'All the daemon\'s threads, from /proc/<pid>/task/*/schedstat over each window.',
       bound: 'the daemon\'s own probing (compare daemon-6, the same daemon with 6 processes, and node-floor, an idle bare Node process): what #16 items 1 and 2 (one topology read per interval, a lighter daemon) change.'}),

@@ -3,7 +3,7 @@
 // human lines then go to stderr), which bench/run.mjs reads.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -22,6 +22,16 @@ export function log(line) {
 /** The machine-readable result, printed only with --json, as the last line of stdout. */
 export function emit(result) {
   if (jsonMode) process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+/** Where scripts/install-node.sh puts the other Node majors (outside the checkout). */
+export const NODE_CACHE = process.env.SEAWEEDCTL_NODE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'seaweedctl-ci', 'node')
+
+/** Node `major` from that cache, installed first when missing: {bin, version}. */
+export function nodeBinary(major) {
+  execFileSync('bash', [join(ROOT, 'scripts', 'install-node.sh'), major], {stdio: ['ignore', 2, 2]})
+  const bin = join(NODE_CACHE, major, 'bin', 'node')
+  return {bin, version: execFileSync(bin, ['--version'], {encoding: 'utf8'}).trim()}
 }
 
 let weedPath
@@ -60,11 +70,15 @@ export async function waitFor(what, check, timeoutMs = 120_000, everyMs = 20) {
   }
 }
 
-/** True while `pid` exists and is not a zombie. */
+/**
+ * True while `pid` exists and is not a zombie whose threads have all gone. A multi-threaded process (weed) killed
+ * by SIGKILL can show its first thread as a zombie while the others still exit, holding its sockets open: the next
+ * start on the same ports then finds one in use.
+ */
 export function alive(pid) {
   try {
     process.kill(pid, 0)
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')) || readdirSync(`/proc/${pid}/task`).length > 1
   } catch {
     return false
   }

@@ -7,17 +7,14 @@
 //   usage: node bench/node-startup.mjs [ROUNDS] [--json]   (default 10 rounds; no ports, no weed)
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {args, BIN, emit, log, ROOT, runBenchmark} from './lib.mjs'
+import {args, BIN, emit, log, nodeBinary, runBenchmark} from './lib.mjs'
 
 const rounds = Number(args[0] || 10)
 const EXTRA = ['22', '24']
 
-const nodeCache = process.env.SEAWEEDCTL_NODE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'seaweedctl-ci', 'node')
-execFileSync('bash', [join(ROOT, 'scripts', 'install-node.sh'), ...EXTRA], {stdio: ['ignore', 2, 2]})
-const nodes = [process.execPath, ...EXTRA.map((major) => join(nodeCache, major, 'bin', 'node'))]
+const nodes = [process.execPath, ...EXTRA.map((major) => nodeBinary(major).bin)]
 
 /**
  * One run, timed around the whole process: wall time, and CPU time (user + system, from bash's `times` for its

@@ -47,7 +47,40 @@ function figureTable(figure) {
 }
 
 /**
- * `results`: one entry per benchmark run, {name, seconds, command, figures} or {name, seconds, command, error}.
+ * The targets of the benchmarks that ran again on other Node majors (results with a `node`), a column per Node,
+ * the running one first: which Node a user runs must not decide whether a target holds.
+ */
+function everyNodeTable(results, thisNode) {
+  const others = [...new Set(results.filter((r) => r.node).map((r) => r.node))]
+  if (others.length === 0) return []
+  const nodes = [thisNode, ...others]
+  const lines = ['', '## On every supported Node', '', 'The benchmarks whose figures depend on the Node that runs the CLI and the daemon, run again on each other supported major (`--nodes`).', '',
+    `| benchmark | figure | target | ${nodes.map((n) => `Node ${n}`).join(' | ')} |`, `|---|---|---|${nodes.map(() => '---|').join('')}`]
+  const names = [...new Set(results.filter((r) => r.node).map((r) => r.name))]
+  const cell = (r, title) => {
+    if (!r) return '–'
+    if (r.error) return '**FAILED**'
+    const figure = r.figures.find((f) => f.title === title)
+    const j = figure && judge(figure)
+    return j ? `${fmt(j.value)}${j.unit} ${j.met ? 'met' : '**NOT met**'}` : '–'
+  }
+  for (const name of names) {
+    const runs = nodes.map((n) => results.find((r) => r.name === name && (n === thisNode ? !r.node : r.node === n)))
+    const titled = runs.find((r) => r && !r.error)
+    if (!titled) {
+      lines.push(`| ${name} | – | – | ${runs.map((r) => cell(r)).join(' | ')} |`)
+      continue
+    }
+    for (const figure of titled.figures.filter((f) => f.target)) {
+      lines.push(`| ${name} | ${figure.title} | ${figure.target.text} | ${runs.map((r) => cell(r, figure.title)).join(' | ')} |`)
+    }
+  }
+  return lines
+}
+
+/**
+ * `results`: one entry per benchmark run, {name, seconds, command, figures} or {name, seconds, command, error}, with
+ * `node` (its version) when it ran on another Node than this one.
  * `machine` from machine(), `totalSeconds` of the whole run, `invocation` the command line that ran it, `notRun`
  * the benchmarks left out.
  */
@@ -74,7 +107,8 @@ export function renderReport(results, {machine: m, totalSeconds, invocation, not
     '| benchmark | figure | target | median | |',
     '|---|---|---|---|---|',
   ]
-  for (const r of results) {
+  const onThisNode = results.filter((r) => !r.node)
+  for (const r of onThisNode) {
     if (r.error) {
       out.push(`| ${r.name} | – | – | – | **FAILED** |`)
       continue
@@ -84,10 +118,12 @@ export function renderReport(results, {machine: m, totalSeconds, invocation, not
       if (j) out.push(`| ${r.name} | ${figure.title} | ${figure.target.text} | ${fmt(j.value)}${j.unit} | ${verdict(j)} |`)
     }
   }
+  out.push(...everyNodeTable(results, m.node))
   out.push('', '## Figures', '')
   for (const r of results) {
-    out.push(`### ${r.name}`, '', `\`${r.command}\` · ${r.seconds.toFixed(0)} s`, '')
-    if (r.error) out.push('**FAILED**:', '', '```', r.error.trim(), '```', '')
+    out.push(`### ${r.name}${r.node ? ` · Node ${r.node}` : ''}`, '', `\`${r.command}\`${r.node ? ` on Node ${r.node}` : ''} · ${r.seconds.toFixed(0)} s`, '')
+    // Output, fenced as text (docs/ holds a copy of the report, and its fenced blocks are checked).
+    if (r.error) out.push('**FAILED**:', '', '```text', r.error.trim(), '```', '')
     else for (const figure of r.figures) out.push(figureTable(figure), '')
   }
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`

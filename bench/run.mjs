@@ -7,21 +7,28 @@
 //     --rounds N every benchmark's rounds
 //     --only     just these benchmarks (names as in the report); an optional one runs only when named here
 //     --copy-to  also write the report to FILE, marked as a copy of this run (e.g. docs/benchmarks.md)
+//     --nodes    the other supported Node majors the perNode benchmarks run on again (default 22,24; installed by
+//                scripts/install-node.sh into a cache outside the checkout; --nodes none: only the running Node)
 // Run it in a network namespace of its own on a shared machine (`unshare -n`), so no port is anyone else's.
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {ROOT, weed} from './lib.mjs'
+import {nodeBinary, ROOT, weed} from './lib.mjs'
 import {machine, renderReport} from './report.mjs'
 import {SUITE} from './suite.mjs'
 
-const {values: options} = parseArgs({options: {quick: {type: 'boolean'}, rounds: {type: 'string'}, only: {type: 'string'}, 'copy-to': {type: 'string'}}})
+const {values: options} = parseArgs({options: {quick: {type: 'boolean'}, rounds: {type: 'string'}, only: {type: 'string'}, 'copy-to': {type: 'string'}, nodes: {type: 'string', default: '22,24'}}})
 const only = options.only?.split(',').map((s) => s.trim()).filter(Boolean)
 const unknown = only?.filter((name) => !SUITE.some((b) => b.name === name)) ?? []
 if (unknown.length > 0) {
   console.error(`bench: no benchmark named ${unknown.join(', ')}; there are: ${SUITE.map((b) => b.name).join(', ')}`)
+  process.exit(2)
+}
+const otherNodes = options.nodes === 'none' ? [] : options.nodes.split(',').map((s) => s.trim()).filter(Boolean)
+if (otherNodes.some((major) => !/^\d+$/.test(major))) {
+  console.error(`bench: --nodes takes Node majors separated by commas (e.g. 22,24) or none, not ${options.nodes}`)
   process.exit(2)
 }
 const roundsFor = (benchmark) => (options.rounds ? Number(options.rounds) : options.quick ? 1 : benchmark.rounds)
@@ -46,13 +53,19 @@ function buildIfNeeded() {
   if (r.status !== 0) throw new Error('npm run build failed')
 }
 
-/** Runs one benchmark; its progress goes to our stderr, its last stdout line is its JSON result. */
-function runOne(benchmark, rounds) {
-  const [cmd, ...argv] = benchmark.command(rounds)
-  const commandText = [cmd === process.execPath ? 'node' : cmd, ...argv].join(' ')
+/**
+ * Runs one benchmark; its progress goes to our stderr, its last stdout line is its JSON result. `node` ({bin,
+ * version}) runs it on another Node: its scripts, the CLI and the daemon they start (node scripts run on that
+ * binary, and the bash ones find it first on PATH).
+ */
+function runOne(benchmark, rounds, node) {
+  const [command, ...argv] = benchmark.command(rounds)
+  const cmd = node && command === process.execPath ? node.bin : command
+  const env = node ? {...process.env, PATH: `${dirname(node.bin)}:${process.env.PATH}`} : process.env
+  const commandText = [cmd === process.execPath || cmd === node?.bin ? 'node' : cmd, ...argv].join(' ')
   return new Promise((resolve) => {
     const t0 = performance.now()
-    const child = spawn(cmd, argv, {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(cmd, argv, {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderrTail = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -64,7 +77,7 @@ function runOne(benchmark, rounds) {
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       const seconds = (performance.now() - t0) / 1000
-      const base = {name: benchmark.name, command: commandText, seconds}
+      const base = {name: benchmark.name, command: commandText, seconds, ...(node && {node: node.version})}
       const last = stdout.trim().split('\n').at(-1) ?? ''
       if (code !== 0) return resolve({...base, error: `exited ${signal ?? code}${signal === 'SIGTERM' ? ` (stopped after ${BENCHMARK_TIMEOUT_MS / 60_000} min)` : ''}\n${stderrTail}`})
       try {
@@ -90,6 +103,25 @@ for (const benchmark of selected) {
   const result = await runOne(benchmark, roundsFor(benchmark))
   results.push(result)
   console.error(`bench: ${benchmark.name} ${result.error ? 'FAILED' : 'done'} in ${result.seconds.toFixed(0)} s`)
+}
+
+// The perNode benchmarks again on every other supported Node major, after the whole suite on the running one.
+for (const major of otherNodes) {
+  const again = selected.filter((b) => b.perNode && !(b.needs && !existsSync(b.needs)))
+  if (again.length === 0) continue
+  let node
+  try {
+    node = nodeBinary(major)
+  } catch (error) {
+    for (const b of again) results.push({name: b.name, command: '-', seconds: 0, node: `v${major}`, error: `Node ${major}: ${error.message}`})
+    continue
+  }
+  for (const benchmark of again) {
+    console.error(`\nbench: ${benchmark.name} on Node ${node.version} (${roundsFor(benchmark)} rounds)`)
+    const result = await runOne(benchmark, roundsFor(benchmark), node)
+    results.push(result)
+    console.error(`bench: ${benchmark.name} on Node ${node.version} ${result.error ? 'FAILED' : 'done'} in ${result.seconds.toFixed(0)} s`)
+  }
 }
 
 const invocation = ['npm run bench', ...process.argv.slice(2).filter((a) => a !== '--copy-to' && a !== options['copy-to'])].join(' ').replace('bench ', 'bench -- ').replace(/ -- $/, '')

@@ -2,17 +2,20 @@
 // Benchmark: seaweedctl against `weed mini` for a CI job's S3 endpoint, alternated in one run on the same weed.
 //   up:     `up --volumes 2 --s3 --bucket bkt` to its return, vs `weed mini -s3 -bucket bkt` until a signed PutObject
 //           to b succeeds (curl --aws-sigv4, polled every 10 ms). Loopback; telemetry, admin UI, WebDAV, Iceberg
-//           and Lance off; the same keys (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for both).
+//           and Lance off; the same keys (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for both). And the same five
+//           processes started by a plain script (bench/baseline-cluster.sh) to that PutObject: the layout's floor.
 //   down:   `down`, and `down --purge --yes`, vs SIGTERM to weed mini until it exits.
 //   filer:  the write outage of `restart filer-1` (writes through the filer every 10 ms), and `down`, with and
 //           without CAP_NET_ADMIN (setpriv --bounding-set=-net_admin).
 // usage: node bench/s3-up.mjs [ROUNDS] [--json]   (default 3; weed's default ports, as weed mini has them; needs
 //        npm run build, weed, curl ≥ 7.75; --json: the human lines go to stderr, the last line of stdout has every time)
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {alive} from './lib.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -62,6 +65,25 @@ async function miniRound(dir) {
   return {up, down: performance.now() - t1}
 }
 
+/**
+ * The same five processes as `up --volumes 2 --s3` started by a plain script (bench/baseline-cluster.sh), to the
+ * same signed PutObject: the floor of the five-process layout, which weed mini (one process) does not pay.
+ */
+function scriptRound(dir) {
+  const config = join(dir, 's3.json')
+  writeFileSync(config, JSON.stringify({identities: [{name: 'admin', credentials: [{accessKey: keys.AWS_ACCESS_KEY_ID, secretKey: keys.AWS_SECRET_ACCESS_KEY}], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging']}]}), {mode: 0o600})
+  const t0 = performance.now()
+  execFileSync('bash', [join(ROOT, 'bench', 'baseline-cluster.sh'), weed, join(dir, 'c'), '0', '2'], {env: {...process.env, ...keys, S3_CONFIG: config, S3_BUCKET: BUCKET}, stdio: 'ignore', timeout: 60_000})
+  const up = performance.now() - t0
+  for (const pid of readFileSync(join(dir, 'c', 'pids'), 'utf8').trim().split('\n').map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+    while (alive(pid)) spawnSync('sleep', ['0.02'])
+  }
+  return up
+}
+
 /** Writes through the filer every 10 ms during `restart filer-1`; the outage is first failure → last failure. */
 async function filerRestartOutage(dir, unprivileged) {
   let failures = 0
@@ -89,12 +111,15 @@ async function filerRestartOutage(dir, unprivileged) {
   return {outage: first === undefined ? 0 : last - first, failures}
 }
 
-const rows = {ctlUp: [], miniUp: [], ctlDown: [], ctlPurge: [], miniDown: [], filerRestart: {}}
+const rows = {ctlUp: [], miniUp: [], scriptUp: [], ctlDown: [], ctlPurge: [], miniDown: [], filerRestart: {}}
 try {
   for (let round = 1; round <= rounds; round++) {
     const mini = mkdtempSync(join(work, 'mini-'))
     const m = await miniRound(mini)
     rmSync(mini, {recursive: true, force: true})
+    const plain = mkdtempSync(join(work, 'script-'))
+    const script = scriptRound(plain)
+    rmSync(plain, {recursive: true, force: true})
     const dir = mkdtempSync(join(work, 'ctl-'))
     const up = ctl(['up', '--volumes', '2', '--s3', '--bucket', BUCKET, '--weed', weed], dir)
     if (!signedPut('http://127.0.0.1:8333', BUCKET)) throw new Error('seaweedctl: signed PUT failed after up returned')
@@ -102,8 +127,8 @@ try {
     ctl(['up'], dir)
     const purge = ctl(['down', '--purge', '--yes'], dir)
     rmSync(dir, {recursive: true, force: true})
-    rows.ctlUp.push(up); rows.miniUp.push(m.up); rows.ctlDown.push(down); rows.ctlPurge.push(purge); rows.miniDown.push(m.down)
-    log(`round ${round}: up ${fmt(up)} vs mini ${fmt(m.up)} (${(up / m.up).toFixed(2)}×) · down ${fmt(down)}, down --purge --yes ${fmt(purge)} vs mini stop ${fmt(m.down)} (${(down / m.down).toFixed(2)}×, ${(purge / m.down).toFixed(2)}×)`)
+    rows.ctlUp.push(up); rows.miniUp.push(m.up); rows.scriptUp.push(script); rows.ctlDown.push(down); rows.ctlPurge.push(purge); rows.miniDown.push(m.down)
+    log(`round ${round}: up ${fmt(up)} vs mini ${fmt(m.up)} (${(up / m.up).toFixed(2)}×), the plain five-process script ${fmt(script)} (${(script / m.up).toFixed(2)}× mini) · down ${fmt(down)}, down --purge --yes ${fmt(purge)} vs mini stop ${fmt(m.down)} (${(down / m.down).toFixed(2)}×, ${(purge / m.down).toFixed(2)}×)`)
   }
   log(`median: up ${fmt(median(rows.ctlUp))} vs weed mini ${fmt(median(rows.miniUp))} = ${(median(rows.ctlUp) / median(rows.miniUp)).toFixed(2)}× (target ≤ 1.0)`)
   log(`median: down ${fmt(median(rows.ctlDown))} = ${(median(rows.ctlDown) / median(rows.miniDown)).toFixed(2)}×, down --purge --yes ${fmt(median(rows.ctlPurge))} = ${(median(rows.ctlPurge) / median(rows.miniDown)).toFixed(2)}× weed mini's stop ${fmt(median(rows.miniDown))} (target ≤ 1.0)`)

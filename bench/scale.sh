@@ -23,7 +23,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-alive() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+# A zombie whose other threads still exit holds its sockets: alive until the last thread is gone (bench/lib.mjs).
+alive() { [ -e "/proc/$1" ] && { ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null || (( $(ls "/proc/$1/task" 2>/dev/null | wc -l) > 1 )); }; }
 listed() { curl -sf "http://$master/dir/status" | grep -o '"Url":"[^"]*"' | grep -c "$1" || true; }
 now() { date +%s.%N; }
 raw_ports="$(seq -s '\|' -f ":%g" $((8081 + raw_off)) $((8092 + raw_off)))"
@@ -59,6 +60,7 @@ for r in $(seq 1 "$rounds"); do
   printf 'round %d: 12 volume servers ready on their own: %.2fs; seaweedctl scale volume 4 → 16: %.2fs; ratio %.2f\n' "$r" "$raw" "$ctl" "$(echo "$ctl / $raw" | bc -l)"
   raw_times+=("$raw"); ctl_times+=("$ctl")
 done
-list() { local IFS=,; echo "$*"; }
+# bc writes .68 for 0.68; JSON needs the 0.
+list() { local IFS=,; printf "%s\n" "$*" | sed -E "s/(^|,)\./\10./g"; }
 $json && printf '{"rawS":[%s],"scaleS":[%s]}\n' "$(list "${raw_times[@]}")" "$(list "${ctl_times[@]}")" >&3
 exit 0

@@ -13,6 +13,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {alive} from './lib.mjs'
+
 if (!process.env.BEFORE) throw new Error('BEFORE: the checkout to compare with (built)')
 const ROOTS = {before: process.env.BEFORE, after: fileURLToPath(new URL('..', import.meta.url))}
 const weed = process.env.WEED ?? `${process.env.HOME}/.cache/seaweedctl/weed/4.48/weed`
@@ -50,7 +52,6 @@ function s3up(root) {
   rmSync(dir, {recursive: true, force: true})
   return t
 }
-const alive = (pid) => { try { process.kill(pid, 0); return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ') } catch { return false } }
 function script() {
   const dir = join(work, 'base'); rmSync(dir, {recursive: true, force: true}); mkdirSync(dir)
   const t0 = performance.now()

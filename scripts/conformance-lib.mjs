@@ -97,6 +97,7 @@ export function compareResults(seaweedctl, mini) {
   const onlyMini = []
   const onlySeaweedctl = []
   const missing = []
+  const both = []
   for (const id of Object.keys(mini.tests).sort()) {
     const a = seaweedctl.tests[id]
     const b = mini.tests[id]
@@ -106,8 +107,9 @@ export function compareResults(seaweedctl, mini) {
     }
     if (b.outcome === 'passed' && a.outcome === 'failed') onlyMini.push({id, error: a.error ?? ''})
     if (a.outcome === 'passed' && b.outcome === 'failed') onlySeaweedctl.push({id, error: b.error ?? ''})
+    if (a.outcome === 'failed' && b.outcome === 'failed') both.push({id, error: a.error ?? ''})
   }
-  return {onlyMini, onlySeaweedctl, missing}
+  return {onlyMini, onlySeaweedctl, missing, both}
 }
 
 export function renderReport(r) {
@@ -136,6 +138,11 @@ export function renderReport(r) {
     `## Pass on seaweedctl, fail on weed mini (${r.comparison.onlySeaweedctl.length})`,
     '',
     ...list(r.comparison.onlySeaweedctl, 'weed mini'),
+    // The subset is tests that pass on seaweedctl with the newest weed: one that fails on both here is something
+    // this weed version lacks (or does differently), and the report names it.
+    ...(r.subset && r.comparison.both?.length > 0
+      ? [`## Fail on both (${r.comparison.both.length}): what weed ${r.version} lacks or does differently`, '', ...list(r.comparison.both, 'seaweedctl')]
+      : []),
     ...(r.comparison.missing.length > 0 ? [`Not reported for seaweedctl: ${r.comparison.missing.map((t) => `\`${t}\``).join(', ')}`, ''] : []),
   ].join('\n')
 }

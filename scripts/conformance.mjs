@@ -9,7 +9,9 @@
 // --subset FILE runs only the test ids listed in FILE (one a line, # comments); --check exits 1 when a test passes
 // on weed mini and fails on seaweedctl (CI). Run it in a network namespace of its own on a shared machine:
 //   sudo unshare -n sh -c 'ip link set lo up && npm run conformance'
-// weed mini registers unix sockets in /tmp named by its ports, so its ports are chosen far from every other test's.
+// weed mini registers unix sockets in /tmp named by its ports, so its ports are chosen far from every other test's:
+// --port-base B (default 12500) is the seaweedctl cluster's portOffset, and weed mini takes B + 1000 onwards. Every
+// port of both stays below 32768, where Linux's ephemeral range starts (seaweedctl refuses a port inside it).
 import {execFileSync, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -29,7 +31,7 @@ const {values: opts} = parseArgs({
     out: {type: 'string'},
     workers: {type: 'string', default: '2'},
     timeout: {type: 'string', default: '120'},
-    'port-base': {type: 'string', default: '30000'},
+    'port-base': {type: 'string', default: '12500'},
     targets: {type: 'string', default: 'seaweedctl,mini'},
     'report-from': {type: 'string'},
     suite: {type: 'string'},

@@ -8,6 +8,7 @@
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 
+import {dismissPrestartedDaemon, prestartDaemon} from './daemon/prestart.js'
 import {SeaweedctlError} from './lib/errors.js'
 import type {Plan} from './plan/types.js'
 import {parseDuration} from './lib/units.js'
@@ -86,6 +87,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const me = procIdentity(process.pid)
   // A test's fresh path (`join(tmp, 'cluster')`) is made here, and removed again if the cluster does not start.
   const created = options.dir !== undefined && !existsSync(dir) ? mkdirSync(dir, {recursive: true}) : undefined
+  // Node's start of the daemon overlaps the plan and the checks, as the CLI's `up` does (bin/run.js).
+  prestartDaemon()
   const result = await up({
     file,
     weed: options.weed,
@@ -103,7 +106,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   }, options.onEvent).catch((error: unknown) => {
     if (created) rmSync(created, {recursive: true, force: true})
     throw error
-  })
+  }).finally(dismissPrestartedDaemon)
   let plan: Plan = planFromFile(file)
   let stopped: Promise<DownResult> | undefined
   const cluster: Cluster = {

@@ -2,7 +2,7 @@
 // Run: node --test examples/node-test/cluster.test.mjs   (the cluster goes away even when a test fails or the run is interrupted:
 // stopOnExit makes the supervisor stop it, and purge delete its data, once this process is gone).
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
@@ -51,12 +51,13 @@ test('env() names the endpoints', () => {
   assert.equal(env.AWS_ACCESS_KEY_ID, cluster.s3.accessKeyId)
 })
 
-// The end-to-end test of this example (test/e2e/api.test.ts) makes one test fail, or one hang until SIGINT,
+// The end-to-end test of this example (test/e2e/test-api.test.ts) makes one test fail, or one hang until SIGINT,
 // to prove the cluster is cleaned up then too.
 if (process.env.EXAMPLE_FAIL === '1') test('a failing test', () => assert.fail('failed on purpose'))
-if (process.env.EXAMPLE_HANG === '1') {
+if (process.env.EXAMPLE_HANG) {
   test('a test that hangs until the run is interrupted', async () => {
-    console.log('EXAMPLE_READY')
+    // Says so in the file EXAMPLE_HANG names: node --test may report a test's output only once the test ends.
+    writeFileSync(process.env.EXAMPLE_HANG, 'started')
     // A timer keeps the event loop alive, as real pending work would, until the run is interrupted.
     await new Promise(() => setInterval(() => {}, 1000))
   })

@@ -141,7 +141,7 @@ export const SPEC_SCHEMA = {
     metrics: {
       type: 'object', doc: 'Prometheus metrics of every process (seaweedctl metrics, seaweedctl export prometheus)',
       fields: {
-        enabled: {type: 'boolean', default: true, doc: 'each process serves /metrics on its HTTP port + 20000, on its own address'},
+        enabled: {type: 'boolean', default: true, doc: 'each process serves /metrics on its HTTP port + 5000, on its own address'},
       },
     },
     supervise: {

@@ -1,10 +1,11 @@
 /**
- * The supervisor daemon: `node dist/daemon/main.js RUN_DIR`. Started detached by `up` (or run in the
- * foreground by `up --foreground`). Serves JSON over HTTP on a 0600 unix socket; no TCP listener until
- * `seaweedctl dashboard` asks for its page (127.0.0.1 only, token-protected: src/dashboard/).
+ * The supervisor daemon: `node dist/daemon/main.cjs RUN_DIR` (this file and what it loads, bundled by
+ * scripts/bundle.mjs). Started detached by `up` (or run in the foreground by `up --foreground`). Serves JSON
+ * over HTTP on a 0600 unix socket; no TCP listener until `seaweedctl dashboard` asks for its page (127.0.0.1
+ * only, token-protected: src/dashboard/).
  * Kept free of the CLI's heavy imports so it is up and starting weed within a few tens of milliseconds.
  */
-import {chmodSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {dirname, join} from 'node:path'
 
@@ -184,6 +185,15 @@ export async function runDaemon(runDir: string): Promise<void> {
     for (const p of supervisor.plan.processes) rotateIfLarge(p.logFile, logs.maxBytes, logs.backups)
   })
 
+  // A cluster whose directory was deleted under it (rm -rf of a running cluster) has nothing left to supervise:
+  // restarting its processes would only recreate empty directories and keep its ports taken, for ever, by a daemon
+  // no command can reach any more (its socket went with the directory). Stop them all and exit instead.
+  supervisor.everyWave(() => {
+    if (existsSync(runDir)) return
+    note(`${runDir} is gone (the cluster's directory was deleted): stopping every process`)
+    void shutdown().then(() => process.exit(0))
+  })
+
   if (launch.owner) watchOwner(launch.owner, shutdown, plan.dataDir)
 
   const adopted = supervisor.adoptSurvivors()
@@ -221,7 +231,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * `main.js RUN_DIR` starts at once. `main.js --stdin` is the pre-started form: `up` launches it before it has
+ * `main.cjs RUN_DIR` starts at once. `main.cjs --stdin` is the pre-started form: `up` launches it before it has
  * even read the spec, so Node's start-up overlaps the CLI's checks; it starts nothing until `up` writes the
  * run directory on its stdin, and exits quietly if stdin closes without one (the checks failed).
  */

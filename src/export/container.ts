@@ -1,3 +1,4 @@
+import {GRPC_DELTA, METRICS_DELTA} from '../plan/planner.js'
 import type {Plan, ProcessKind, ProcessPlan} from '../plan/types.js'
 
 /** Inside a container a process keeps its data here (a named volume or a PersistentVolumeClaim). */
@@ -50,8 +51,8 @@ export function containerArgs(plan: Plan, p: ProcessPlan, addressing: ContainerA
     else if (flag === '-ip') out.push(`-ip=${addressing.selfHost}`)
     else if (flag === '-ip.bind') out.push('-ip.bind=0.0.0.0')
     else if (flag === '-port') out.push(`-port=${port}`)
-    else if (flag === '-port.grpc') out.push(`-port.grpc=${port + 10_000}`)
-    else if (flag === '-metricsPort') out.push(`-metricsPort=${port + 20_000}`)
+    else if (flag === '-port.grpc') out.push(`-port.grpc=${port + GRPC_DELTA}`)
+    else if (flag === '-metricsPort') out.push(`-metricsPort=${port + METRICS_DELTA}`)
     // Scraped from outside the container: on every interface of its network namespace, as -ip.bind.
     else if (flag === '-metricsIp') out.push('-metricsIp=0.0.0.0')
     else if (flag === '-publicUrl') out.push(`-publicUrl=${addressing.publicUrl ?? `${addressing.selfHost}:${port}`}`)

@@ -1,5 +1,6 @@
 import {stringify} from 'yaml'
 
+import {GRPC_DELTA} from '../plan/planner.js'
 import type {Plan} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
@@ -10,7 +11,6 @@ import type {ExportFile, ExportRendering, S3ExportOptions, S3Keys} from './types
 
 export const HELM_VALUES_FILE = 'values.yaml'
 
-const GRPC_DELTA = 10_000
 
 /**
  * values.yaml for the official chart: masters, volume groups per rack, filers, a standalone S3 gateway whose

@@ -1,5 +1,6 @@
 import {parse, stringify} from 'yaml'
 
+import {GRPC_DELTA} from '../plan/planner.js'
 import {KIND_ORDER, type Plan, type ProcessKind, type ProcessPlan} from '../plan/types.js'
 import {summarisePlan} from '../services/plan.js'
 import {imageFor} from './compose.js'
@@ -55,7 +56,7 @@ export function renderK8s(plan: Plan, contents: ProcessFileContents = {}): Expor
     if (!plan.processes.some((p) => p.kind === kind)) continue
     const port = basePort(kind)
     documents.push(parse(fill(template('k8s/service.yaml'), {
-      service: serviceOf(kind), labels: json(labels(kind)), selector: json(selector(kind)), port, grpcPort: port + 10_000,
+      service: serviceOf(kind), labels: json(labels(kind)), selector: json(selector(kind)), port, grpcPort: port + GRPC_DELTA,
     })))
   }
 
@@ -88,7 +89,7 @@ export function renderK8s(plan: Plan, contents: ProcessFileContents = {}): Expor
       image: imageFor(plan),
       args: json(['-logtostderr=true', ...args.filter((a) => a !== '-logtostderr=true')]),
       port,
-      grpcPort: port + 10_000,
+      grpcPort: port + GRPC_DELTA,
       readiness: json({...readiness, periodSeconds: period, timeoutSeconds: 5, failureThreshold: plan.supervise.unhealthyThreshold}),
       liveness: json({
         ...http, initialDelaySeconds: seconds(plan.supervise.startTimeoutMs), periodSeconds: Math.max(period, 10),

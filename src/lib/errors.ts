@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'PLAN_PORT_RANGE'
   | 'PLAN_REPLICATION'
   | 'PORT_IN_USE'
+  | 'PORT_EPHEMERAL'
   | 'DIR_NOT_WRITABLE'
   | 'WEED_NOT_FOUND'
   | 'WEED_NOT_EXECUTABLE'
@@ -99,6 +100,7 @@ const exitFor: Record<ErrorCode, ExitCode> = {
   IMPORT_ENV_UNSET: EXIT.badInput,
   KEY_ROTATION_REFUSED: EXIT.badInput,
   PORT_IN_USE: EXIT.environment,
+  PORT_EPHEMERAL: EXIT.environment,
   BIND_NOT_LOCAL: EXIT.environment,
   CONFIG_NOT_FOUND: EXIT.badInput,
   DIR_NOT_WRITABLE: EXIT.environment,

@@ -12,9 +12,14 @@ import {checkArgs, mergeArgs, type WeedFlags} from './weed-flags.js'
 
 /** Highest HTTP port: its gRPC twin (port+10000) must stay a valid port. */
 export const MAX_HTTP_PORT = 55_535
-const GRPC_DELTA = 10_000
-/** A process's Prometheus metrics port: its HTTP port + 20000 (so it moves with portOffset and the base ports). */
-export const METRICS_DELTA = 20_000
+export const GRPC_DELTA = 10_000
+/**
+ * A process's Prometheus metrics port: its HTTP port + 5000, between the HTTP and gRPC blocks (so it moves with
+ * portOffset and the base ports, and kinds that do not collide on HTTP do not collide here). Not above gRPC: the
+ * kernel picks outgoing connections' local ports from 32768 up (ip_local_port_range), and a port there can be taken
+ * by any connection while its process is down; + 5000 keeps metrics below that wherever gRPC is.
+ */
+export const METRICS_DELTA = 5_000
 /** A volume server's SIGKILL grace: its pre-stop sleep plus time to drain and flush. */
 const VOLUME_DRAIN_MARGIN_MS = 30_000
 /** The filer's gRPC graceful stop alone can take 10 s (its own metadata subscription), so allow well above. */
@@ -344,17 +349,12 @@ function checkPorts(processes: ProcessPlan[], spec: ClusterSpec, source: SpecSou
       throw badPlan('PLAN_PORT_RANGE', `${p.name} would listen on port ${p.ports.http}, above ${MAX_HTTP_PORT} (its gRPC port ${p.ports.grpc} must stay ≤ 65535).`, source, at(p), ['Use a smaller portOffset or base port'], {port: p.ports.http, process: p.name})
     }
   }
-  for (const p of processes) {
-    if (p.ports.metrics !== undefined && p.ports.metrics > 65_535) {
-      throw badPlan('PLAN_PORT_RANGE', `${p.name}'s metrics port would be ${p.ports.metrics} (HTTP ${p.ports.http} + ${METRICS_DELTA}), above 65535.`, source, at(p), ['Use a smaller portOffset or base port, or set metrics.enabled: false'], {port: p.ports.metrics, process: p.name})
-    }
-  }
   const owner = new Map<number, {name: string; what: string}>()
   for (const p of processes) {
     for (const [what, port] of portsOf(p)) {
       const other = owner.get(port)
       if (other) {
-        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other.name} (${other.what}) and as the ${what} port of ${p.name}. HTTP, gRPC and metrics ports come together (gRPC = HTTP + 10000, metrics = HTTP + 20000).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other.name, p.name]})
+        throw badPlan('PLAN_PORT_COLLISION', `port ${port} is used twice: by ${other.name} (${other.what}) and as the ${what} port of ${p.name}. HTTP, gRPC and metrics ports come together (gRPC = HTTP + ${GRPC_DELTA}, metrics = HTTP + ${METRICS_DELTA}).`, source, `${p.kind}.port`, ['Move one kind\'s base port so the ranges do not overlap'], {port, processes: [other.name, p.name]})
       }
       owner.set(port, {name: p.name, what})
     }

@@ -97,6 +97,50 @@ export function socketHolder(inode: number): {pid: number; command: string} | un
   return undefined
 }
 
+/**
+ * Where the kernel takes the local port of an outgoing connection (Linux: ip_local_port_range), less the ports it
+ * keeps out of that (ip_local_reserved_ports). A listener planned inside can find its port held by any client's
+ * connection the moment it starts or restarts.
+ */
+export interface EphemeralRange {
+  low: number
+  high: number
+  /** Inclusive [from, to] pairs. */
+  reserved: Array<[number, number]>
+}
+
+/** This machine's ephemeral range, or undefined where /proc does not say (not Linux). */
+export function ephemeralRange(procSys = '/proc/sys/net/ipv4'): EphemeralRange | undefined {
+  let low: number
+  let high: number
+  try {
+    ;[low, high] = readFileSync(`${procSys}/ip_local_port_range`, 'utf8').trim().split(/\s+/).map(Number)
+  } catch {
+    return undefined
+  }
+  if (!Number.isInteger(low) || !Number.isInteger(high)) return undefined
+  let reserved = ''
+  try {
+    reserved = readFileSync(`${procSys}/ip_local_reserved_ports`, 'utf8')
+  } catch {
+    // older kernels have no reserved list
+  }
+  return {low, high, reserved: parseReservedPorts(reserved)}
+}
+
+/** "8080,9000-9100\n" → [[8080, 8080], [9000, 9100]]. */
+export function parseReservedPorts(text: string): Array<[number, number]> {
+  return text.trim().split(',').filter(Boolean).map((part) => {
+    const [from, to = from] = part.split('-').map(Number)
+    return [from, to] as [number, number]
+  }).filter(([from, to]) => Number.isInteger(from) && Number.isInteger(to))
+}
+
+/** Whether an outgoing connection could be given `port` as its local port. */
+export function isEphemeral(port: number, range: EphemeralRange): boolean {
+  return port >= range.low && port <= range.high && !range.reserved.some(([from, to]) => port >= from && port <= to)
+}
+
 export interface PreflightOptions {
   /** Ports that may be listening because our own running processes hold them. */
   ownPorts?: Set<number>
@@ -104,6 +148,8 @@ export interface PreflightOptions {
   source?: SpecSource
   /** This machine's addresses (default: its network interfaces'). */
   addresses?: string[]
+  /** This machine's ephemeral port range (default: read from /proc; null: none). */
+  ephemeral?: EphemeralRange | null
 }
 
 /** Every address of this machine's network interfaces. */
@@ -148,6 +194,27 @@ function machineFacts(plan: Plan, options: PreflightOptions): void {
   }
 }
 
+/** Every port about to be bound lies outside the ephemeral range; ports our running processes hold are theirs already. */
+function outsideEphemeralRange(plan: Plan, options: PreflightOptions): void {
+  const range = options.ephemeral === undefined ? ephemeralRange() : options.ephemeral
+  if (!range) return
+  const planned = plan.processes.flatMap((p) => portsOf(p).map(([what, port]) => ({p, what, port}))).filter(({port}) => !options.ownPorts?.has(port))
+  const inside = planned.filter(({port}) => isEphemeral(port, range)).sort((a, b) => a.port - b.port)
+  if (inside.length === 0) return
+  const {p, what, port} = inside[0]
+  const key = options.source?.positions.has('portOffset') ? 'portOffset' : `${p.kind}.port`
+  const highest = Math.max(...planned.map((x) => x.port))
+  const lowest = Math.min(...planned.map((x) => x.port))
+  const down = highest - range.low + 1
+  throw new SeaweedctlError('PORT_EPHEMERAL', `${at(options.source, key)}port ${port} (${what} of ${p.name}) is in this machine's ephemeral port range, ${range.low}-${range.high} (/proc/sys/net/ipv4/ip_local_port_range), where the kernel picks the local port of every outgoing connection: one could hold it when ${p.name} starts or restarts, and ${p.name} would fail with "address already in use". Nothing was changed.`, {
+    hints: [
+      ...(lowest - down >= 1024 ? [`Move the ports down by at least ${down}: a portOffset ${down} lower (or lower base ports), so the highest, ${highest}, ends below ${range.low}`] : []),
+      `Or keep connections off them: sysctl -w net.ipv4.ip_local_reserved_ports=${port}-${inside.at(-1)!.port} (as root; the value replaces the list the machine has; put it in /etc/sysctl.d to keep it)`,
+    ],
+    data: {port, process: p.name, what, range: [range.low, range.high]},
+  })
+}
+
 function isReadableFile(path: string): boolean {
   try {
     accessSync(path, constants.R_OK)
@@ -163,6 +230,7 @@ function isReadableFile(path: string): boolean {
  */
 export function preflight(plan: Plan, options: PreflightOptions = {}): void {
   machineFacts(plan, options)
+  outsideEphemeralRange(plan, options)
   const listening = listeningPorts()
   for (const p of plan.processes) {
     for (const [what, port] of portsOf(p)) {

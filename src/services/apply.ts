@@ -11,7 +11,7 @@ import {JournalWriter, selfIdentity} from './journal-writer.js'
 import {type JournalStep, newJournal} from './journal.js'
 import {recordRoll, runJournalled} from './journalled.js'
 import type {RunningCluster} from './running.js'
-import {drain, endMaintenance, nodeOf, precheckDrain} from './drain.js'
+import {drainAll, endMaintenance, nodeOf, precheckDrain} from './drain.js'
 import {waitUntil} from './scale.js'
 import {checkInterrupted} from '../lib/interrupt.js'
 import {ensureCredentials, readCredentials} from '../s3/credentials.js'
@@ -89,20 +89,24 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
   const victims = removed.map(runningOf).sort((a, b) => b.index - a.index)
   const rolled: RollStep[] = changed.length ? await orderRoll(changed.map((name) => ({name, plan: nextOf(name), weed, previous: runningOf(name), previousWeed: running.weeds[name]}))) : []
   const steps: JournalStep[] = [
-    ...victims.flatMap((p): JournalStep[] => [...(p.kind === 'volume' ? [{action: 'drain' as const, process: p.name, node: nodeOf(p), state: 'pending' as const}] : []), {action: 'stop', process: p.name, state: 'pending'}]),
+    ...victims.filter((p) => p.kind === 'volume').map((p): JournalStep => ({action: 'drain', process: p.name, node: nodeOf(p), state: 'pending'})),
+    ...victims.map((p): JournalStep => ({action: 'stop', process: p.name, state: 'pending'})),
     ...rolled.map((r): JournalStep => ({action: 'restart', process: r.name, state: 'pending'})),
     ...added.map((name): JournalStep => ({action: 'start', process: name, state: 'pending'})),
   ]
   const {op, command, upgrade} = options.operation ?? {op: 'apply', command: 'up'}
   const journal = new JournalWriter(running.plan.runDir, newJournal(op, command, selfIdentity(), steps, new Date(), undefined, upgrade))
   return runJournalled(journal, async () => {
+    // Every leaving volume server drains at once, as scale's do: each volume moves once, onto a server that stays
+    // (one after the other, the first drain could move a volume onto the next server to leave).
+    const drained = victims.filter((p) => p.kind === 'volume')
+    if (drained.length > 0) {
+      const version = running.weeds[drained[0].name]
+      for (const v of drained) journal.step(journal.index('drain', v.name), {state: 'active'})
+      await drainAll(drained, running.plan, version.path, version.version, options.timeoutMs, options.say, journal.drainHooks(drained.map((v) => v.name), options.signal))
+      for (const v of drained) journal.step(journal.index('drain', v.name), {state: 'done'})
+    }
     for (const victim of victims) {
-      const version = running.weeds[victim.name]
-      if (victim.kind === 'volume') {
-        journal.step(journal.index('drain', victim.name), {state: 'active'})
-        await drain(victim, running.plan, version.path, version.version, options.timeoutMs, options.say, journal.drainHooks(victim.name, nodeOf(victim), options.signal))
-        journal.step(journal.index('drain', victim.name), {state: 'done'})
-      }
       checkInterrupted(options.signal)
       journal.step(journal.index('stop', victim.name), {state: 'active'})
       options.say(`stopping ${victim.name}`)
@@ -132,7 +136,7 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
       await waitUntil(client, options.timeoutMs, (r) => added.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), added)
       // A server drained by an earlier scale-down keeps maintenance mode in its state across restarts.
       const addedVolumes = next.processes.filter((p) => p.kind === 'volume' && added.includes(p.name))
-      if (addedVolumes.length > 0) await endMaintenance(addedVolumes.map(nodeOf), next, weed.path, weed.version)
+      if (addedVolumes.length > 0) await endMaintenance(addedVolumes, next, weed.path, weed.version)
       for (const name of added) journal.step(journal.index('start', name), {state: 'done'})
       result.added = added
     }

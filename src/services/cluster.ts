@@ -1,10 +1,9 @@
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync} from 'node:fs'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {DaemonClient} from '../daemon/client.js'
-import {DAEMON_NODE_FLAGS, takePrestartedDaemon} from '../daemon/prestart.js'
+import {DAEMON_MAIN, DAEMON_NODE_FLAGS, daemonEnvironment, takePrestartedDaemon} from '../daemon/prestart.js'
 import {type ClusterOwner, DAEMON_LOG, type DaemonLaunchFile, PLAN_FILE} from '../daemon/protocol.js'
 import {registryDir} from '../daemon/registry.js'
 import {writeFileAtomic} from '../lib/fs-atomic.js'
@@ -15,8 +14,6 @@ import {tailLines} from '../supervisor/diagnose.js'
 import {rememberRunDir} from './running.js'
 import {procIdentity, sameProcess, type ProcIdentity} from '../supervisor/proc.js'
 import type {StatusReport} from '../supervisor/status-types.js'
-
-const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url))
 
 /** Processes of this plan left running by a daemon that is gone (pid + start time + command line still match). */
 export function survivors(plan: Pick<Plan, 'runDir'>): Array<{name: string} & ProcIdentity> {
@@ -106,7 +103,7 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
         detached: true,
         stdio: ['ignore', log, log],
         cwd: plan.runDir,
-        env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? plan.runDir},
+        env: {HOME: plan.runDir, ...daemonEnvironment()},
       })
       child.once('exit', (code) => {
         exited = code

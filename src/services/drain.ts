@@ -1,3 +1,6 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {SeaweedctlError} from '../lib/errors.js'
 import {checkInterrupted, pause} from '../lib/interrupt.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
@@ -118,10 +121,13 @@ export async function precheckDrain(plan: Plan, leaving: ProcessPlan[], weedPath
 
 /**
  * Maintenance mode outlives a restart (weed keeps it in the server's state.pb), and a drained server was left in
- * it when it stopped: when it comes back it must take volumes again, or the master places nothing on it.
+ * it when it stopped: when it comes back it must take volumes again, or the master places nothing on it. Only
+ * servers whose data directory holds a state.pb are asked: weed writes the file when the mode is first set
+ * (weed/storage/store_state.go), so a new server cannot be in it, and a scale-up of new servers runs no weed shell.
  */
-export async function endMaintenance(nodes: string[], plan: Plan, weedPath: string, versionText: string): Promise<void> {
+export async function endMaintenance(servers: ProcessPlan[], plan: Plan, weedPath: string, versionText: string): Promise<void> {
   const version = parseVersionString(versionText) ?? NEWEST_KNOWN
+  const nodes = servers.filter((p) => existsSync(join(p.dataDir, 'state.pb'))).map(nodeOf)
   if (nodes.length === 0 || !has(version, 'volumeMaintenance')) return
   try {
     await maintenanceOff(nodes, plan.endpoints.master.replace(/^http:\/\//, ''), weedPath)
@@ -147,11 +153,6 @@ export interface DrainHooks {
  * at least ~10 s however small the volume. Moves that share a server share its disk: a few at once per server.
  */
 export const MOVE_LIMITS: MoveLimits = {total: 8, perServer: 4}
-
-/** One server: see drainAll. */
-export function drain(victim: ProcessPlan, plan: Plan, weedPath: string, versionText: string, timeoutMs: number, say: (l: string) => void, hooks: DrainHooks = {}): Promise<void> {
-  return drainAll([victim], plan, weedPath, versionText, timeoutMs, say, hooks)
-}
 
 /**
  * Drain every leaving volume server at once, within `timeoutMs` in all: maintenance mode on all of them first (where

@@ -61,13 +61,15 @@ export class JournalWriter {
   }
 
   /** A drain's progress, weed shell and maintenance mode, recorded in its drain step (which must be next). */
-  drainHooks(process: string, node: string, signal: AbortSignal | undefined): DrainHooks {
-    const step = this.index('drain', process)
+  /** What a drain of these servers (each a drain step of the journal, which names its node) reports into it. */
+  drainHooks(processes: string[], signal: AbortSignal | undefined): DrainHooks {
+    const steps = processes.map((process) => ({process, index: this.index('drain', process)}))
+    const byNode = new Map(steps.map((s) => [this.journal.steps[s.index].node!, s]))
     return {
       signal,
-      progress: (_node, left, total) => this.step(step, {volumes: {total, left}}),
+      progress: (node, left, total) => this.step(byNode.get(node)!.index, {volumes: {total, left}}),
       shells: (pids) => this.shells(pids),
-      maintenance: (_nodes, on) => this.maintenance(process, node, on),
+      maintenance: (nodes, on) => nodes.forEach((n) => this.maintenance(byNode.get(n)!.process, n, on)),
     }
   }
 

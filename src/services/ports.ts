@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {writeFileAtomic} from '../lib/fs-atomic.js'
 import {SeaweedctlError} from '../lib/errors.js'
-import {listeningPorts} from '../plan/preflight.js'
+import {ephemeralRange, isEphemeral, listeningPorts} from '../plan/preflight.js'
 import {portsOf} from '../plan/planner.js'
 import {KIND_ORDER, type Plan} from '../plan/types.js'
 import {isAlive} from '../supervisor/proc.js'
@@ -35,8 +35,11 @@ export function portsDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SEAWEEDCTL_PORTS_DIR || join(tmpdir(), `seaweedctl-${process.getuid?.() ?? 0}`, 'ports')
 }
 
-/** Pick and claim a free offset: `planAt(offset)` is the plan a candidate offset gives (pure; may throw when out of range). */
-export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan): Promise<{offset: number}> {
+/**
+ * Pick and claim a free offset: `planAt(offset)` is the plan a candidate offset gives (pure; may throw when out of
+ * range); `ephemeral` is this machine's ephemeral port range (read from /proc unless given).
+ */
+export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan, ephemeral = ephemeralRange()): Promise<{offset: number}> {
   return withPortsLock(() => {
     const taken = new Set([...liveClaims(runDir).flatMap((c) => c.ports), ...listeningPorts().map((l) => l.port)])
     for (let offset = AUTO_FIRST_OFFSET; ; offset += AUTO_OFFSET_STEP) {
@@ -48,11 +51,12 @@ export async function claimAutoOffset(runDir: string, planAt: (offset: number) =
         throw error
       }
       const ports = claimedPorts(plan)
-      if (ports.some((p) => taken.has(p))) continue
+      // An outgoing connection may hold a port of the ephemeral range at any moment: never plan one there (preflight).
+      if (ports.some((p) => taken.has(p) || (ephemeral !== undefined && isEphemeral(p, ephemeral)))) continue
       writeClaim({pid: process.pid, runDir, offset, ports, since: new Date().toISOString()})
       return {offset}
     }
-    throw new SeaweedctlError('PORT_IN_USE', `no free port offset: every offset from ${AUTO_FIRST_OFFSET} up is taken by a running cluster or another program. Nothing was changed.`, {
+    throw new SeaweedctlError('PORT_IN_USE', `no free port offset: every offset from ${AUTO_FIRST_OFFSET} up is taken by a running cluster or another program, or reaches the ephemeral port range. Nothing was changed.`, {
       hints: ['Stop a cluster (seaweedctl down), or give a fixed --port-offset N'],
     })
   })

@@ -1,3 +1,5 @@
+import {readdirSync} from 'node:fs'
+
 import type {DaemonClient} from '../daemon/client.js'
 import type {ProcessWeed, ReplaceRequest} from '../daemon/protocol.js'
 import {SeaweedctlError} from '../lib/errors.js'
@@ -221,12 +223,33 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
     }
     await pause(250, options.signal)
   }
-  const list = short.slice(0, 5).map(([id, have, want]) => `volume ${id}: ${have} of ${want} replicas listed`).join('; ')
+  const list = describeShort(short.slice(0, 5), ordered.filter((s) => s.plan.kind === 'volume').map((s) => s.plan))
   throw new SeaweedctlError('ROLL_FAILED', `${step ? `not restarting ${step.name}` : 'the roll ended'}, but the master does not list every replica again after ${Math.round(options.timeoutMs / 1000)}s (${list || 'master /vol/status not answering'}).${progress(done, ordered)}`, {
     hints: ['See: seaweedctl status; weed shell volume.list', ...(options.goBack ? [options.goBack] : [])],
     data: {done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
     nothingChanged: done.length === 0,
   })
+}
+
+/**
+ * "volume 23: 0 of 2 replicas listed, its files on disk in volume-2, volume-3": for each volume short of replicas,
+ * which of the roll's volume servers still keep its files (weed names them <id>.dat or <collection>_<id>.dat). A
+ * copy on disk that the master does not list is weed's bookkeeping; no copy anywhere is a volume weed removed.
+ */
+export function describeShort(short: Array<[number, number, number]>, volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>, filesIn: (dir: string) => string[] = listFiles): string {
+  return short.map(([id, have, want]) => {
+    const keep = volumeServers.filter((v) => filesIn(v.dataDir).some((f) => new RegExp(`^(?:.+_)?${id}\\.dat$`).test(f))).map((v) => v.name)
+    const disk = volumeServers.length === 0 ? '' : keep.length > 0 ? `, its files on disk in ${keep.join(', ')}` : ', no restarted volume server keeps its files'
+    return `volume ${id}: ${have} of ${want} replicas listed${disk}`
+  }).join('; ')
+}
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
 }
 
 function rollFailed(step: RollStep, failure: string, back: string | undefined, done: string[], ordered: RollStep[], options: RollOptions): SeaweedctlError {

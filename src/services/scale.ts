@@ -140,7 +140,7 @@ export async function scaleLocked(options: ScaleOptions & {say: (line: string) =
       say(`starting ${addedNames.join(', ')}`)
       await waitUntil(client, options.timeoutMs, (r) => addedNames.every((n) => r.processes.find((p) => p.name === n)?.state === 'RUNNING'), addedNames, signal)
       writeFileAtomic(loaded.source.file!, newText)
-      if (kind === 'volume') await endMaintenance(newPlan.processes.filter((p) => addedNames.includes(p.name)).map(nodeOf), newPlan, weedPath, loaded.spec.weed.version)
+      if (kind === 'volume') await endMaintenance(newPlan.processes.filter((p) => addedNames.includes(p.name)), newPlan, weedPath, loaded.spec.weed.version)
       return {kind, from, to: count, added: addedNames, removed: [], running: true, counts, purged: [], drainMs: {}}
     }
 
@@ -160,13 +160,7 @@ export async function scaleLocked(options: ScaleOptions & {say: (line: string) =
         const started = Date.now()
         const drainStep = (name: string) => journal.index('drain', name)
         for (const name of names) journal.step(drainStep(name), {state: 'active'})
-        const byNode = new Map(leaving.map((p) => [nodeOf(p), p.name]))
-        await drainAll(leaving, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say, {
-          signal,
-          progress: (node, left, total) => journal.step(drainStep(byNode.get(node)!), {volumes: {total, left}}),
-          shells: (pids) => journal.shells(pids),
-          maintenance: (nodes, on) => nodes.forEach((n) => journal.maintenance(byNode.get(n)!, n, on)),
-        })
+        await drainAll(leaving, oldPlan, weedPath, loaded.spec.weed.version, options.timeoutMs, say, journal.drainHooks(names, signal))
         for (const name of names) {
           journal.step(drainStep(name), {state: 'done'})
           drainMs[name] = Date.now() - started

@@ -26,8 +26,21 @@ export interface Launcher {
  */
 export class ProcessLauncher implements Launcher {
   launch(plan: ProcessPlan, weedPath: string): ProcessHandle {
-    mkdirSync(plan.dataDir, {recursive: true})
-    const fd = openSync(plan.logFile, 'a', 0o600)
+    let fd: number | undefined
+    try {
+      // The log first: its folder is the cluster's, made by up, so a cluster deleted under its daemon fails here
+      // and gets no empty data folder recreated for it.
+      fd = openSync(plan.logFile, 'a', 0o600)
+      mkdirSync(plan.dataDir, {recursive: true})
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd)
+      // No log or no data folder to start it with (say, the cluster's directory was deleted): a failed start of
+      // this process, which the supervisor backs off from as from any other, not an exception that takes the
+      // daemon down with it.
+      const handle = new FailedHandle()
+      setImmediate(() => handle.fail(error as Error))
+      return handle
+    }
     try {
       writeSync(fd, `--- seaweedctl: starting ${plan.name} at ${new Date().toISOString()}: ${weedPath} ${plan.args.join(' ')}\n`)
       const child = spawn(weedPath, plan.args, {cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', fd, fd]})
@@ -107,4 +120,7 @@ class FailedHandle extends ChildHandle {
     this.exited({code: 127})
     void error
   }
+
+  // There is no process (its pid is not one): nothing to signal, and -pid must never reach kill().
+  override signal(): void {}
 }

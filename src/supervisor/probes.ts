@@ -36,7 +36,7 @@ function httpStatus(url: string, timeoutMs: number): Promise<{status: number; er
 }
 
 export interface ProbeOptions {
-  /** How old a shared read of the master's topology may be; 0 (readiness): read after this call began. */
+  /** How old a shared read of the master's topology may be (readiness: younger than the process); 0: read after this call began. */
   topologyMaxAgeMs?: number
   /**
    * Liveness of a process whose last probe passed: a cheaper signal may stand in for the probe's own request

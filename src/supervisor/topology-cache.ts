@@ -2,8 +2,9 @@
  * One read of the master's topology serves every volume server's "listed by the master" check and the
  * dashboard: with 32 servers probed every 2 s, one /dir/status per interval instead of 16 a second. A read in
  * flight is shared by everyone who asks meanwhile; a finished one is reused while it is younger than the asker
- * allows (liveness allows most of an interval, readiness nothing: a server that just started must see the
- * topology after its start). Askers that name the same masters in another order share one read.
+ * allows (liveness allows most of an interval, readiness at most 50 ms and never a read older than the asking
+ * process: a server that just started must see the topology after its start). Askers that name the same masters
+ * in another order share one read.
  */
 interface Entry<T> {
   at: number

@@ -4,7 +4,8 @@ import {appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, statS
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {cli, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
+import {cli, everyNodeHoldsVolumes, listedNodes, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
+import {inMaintenance} from '../helpers/interrupt.js'
 
 // Ports of this file: portOffset 2300 (master 11633, volumes 10380-10383, filer 11188, s3 10633).
 // Addresses are read from `status --json`, never assumed.
@@ -212,6 +213,28 @@ describe('apply an edited seaweed.yaml to a running cluster, roll restarts and u
       await assertAllReadBack()
       assert.equal((await run(['diff'])).code, 0)
     }
+  })
+
+  test('volume.count 4 → 2 under writes: up drains volume-4 and volume-3 together, stops them; no maintenance mode; every file identical', async () => {
+    const master = (await status()).endpoints.master
+    // Where weed placed the volumes is chance: the leaving servers must hold some, or their drain moves nothing.
+    await everyNodeHoldsVolumes(master, 4, '001')
+    const stopWriter = startWriter('count')
+    await waitFor('the writer is writing', () => acknowledged.size >= 20, 30_000)
+    edit(/^volume:\n {2}count: 4/m, 'volume:\n  count: 2')
+    const up = await run(['up'], 600_000)
+    const writes = await stopWriter()
+    assert.equal(up.code, 0, up.stderr + up.stdout)
+    const drains = up.stdout.match(/^.*draining volume.*$/gm) ?? []
+    assert.equal(drains.length, 1, `one drain for both servers, each volume moved once onto a server that stays:\n${up.stdout}`)
+    assert.match(drains[0], /draining volume-4, volume-3 /)
+    const report = await allRunning()
+    assert.deepEqual(report.processes.filter((p) => p.kind === 'volume').map((p) => p.name), ['volume-1', 'volume-2'])
+    await waitFor('the master to list 2 volume servers', async () => ((await listedNodes(master)).length === 2 ? true : undefined), 60_000)
+    assert.deepEqual(await inMaintenance(master), [])
+    assert.ok(writes.attempts - writes.failures >= 20, `writes went on during the drain: ${JSON.stringify(writes)}`)
+    await assertAllReadBack()
+    assert.equal((await run(['diff'])).code, 0)
   })
 
   test('an upgrade whose first step fails stops there: that process goes back, the cluster serves, diff and status show where it stands', async () => {

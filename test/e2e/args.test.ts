@@ -5,7 +5,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {cli, testDir, TEST_WEED_VERSION, waitFor, weedSection} from '../helpers/cli.js'
 
-// Ports of this file: portOffset 2600 (master 11933, volumes 10680-10681, filer 11488; metrics at HTTP + 20000).
+// Ports of this file: portOffset 2600 (master 11933, volumes 10680-10681, filer 11488; metrics at HTTP + 5000).
 const OFFSET = 2600
 
 const SPEC = `# extra weed flags, per kind and per process
@@ -45,8 +45,8 @@ describe(`args: extra weed flags from seaweed.yaml, checked against weed ${TEST_
     for (const p of report.processes) {
       assert.equal(p.state, 'RUNNING', p.name)
       assert.deepEqual(cmdline(p.pid).slice(1), p.command.slice(1), `${p.name}: status shows the command line it runs`)
-      assert.ok(p.command.includes(`-metricsPort=${p.ports.http + 20_000}`), `${p.name} has its metrics port: ${p.command.join(' ')}`)
-      assert.equal(p.ports.metrics, p.ports.http + 20_000)
+      assert.ok(p.command.includes(`-metricsPort=${p.ports.http + 5000}`), `${p.name} has its metrics port: ${p.command.join(' ')}`)
+      assert.equal(p.ports.metrics, p.ports.http + 5000)
     }
     assert.ok(proc(report, 'master-1').command.includes('-electionTimeout=2s'))
     for (const name of ['volume-1', 'volume-2']) assert.ok(proc(report, name).command.includes('-index=leveldb'), name)

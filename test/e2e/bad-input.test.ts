@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -82,6 +82,25 @@ describe('bad input fails fast, says what and where, and starts nothing', () => 
     } finally {
       blocker.close()
     }
+  })
+
+  test('a port in this machine\'s ephemeral range is refused by cluster plan and up at portOffset, with how far to move; that move passes', async () => {
+    // Where the kernel takes outgoing connections' local ports (32768-60999 by default): master-1's gRPC port
+    // (19333 + portOffset) is put 100 above its start.
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    const offset = low - 19_333 + 100
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${offset}\n${weedSection()}volume:\n  count: 2\n`)
+    for (const args of [['cluster', 'plan'], ['up']]) {
+      const result = await cli(args, {cwd: dir})
+      assert.equal(result.code, 4, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stderr, new RegExp(`seaweed\\.yaml:1:13: port ${19_333 + offset} \\(gRPC of master-1\\) is in this machine's ephemeral port range, ${low}-\\d+ .*Nothing was changed`))
+      assert.match(result.stderr, /Move the ports down by at least 101: a portOffset 101 lower/)
+      assertNothingStarted(dir)
+      assert.equal(existsSync(join(dir, '.seaweed')), false)
+    }
+    writeFileSync(join(dir, 'seaweed.yaml'), `portOffset: ${offset - 101}\n${weedSection()}volume:\n  count: 2\n`)
+    const planned = await cli(['cluster', 'plan'], {cwd: dir})
+    assert.equal(planned.code, 0, planned.stderr)
   })
 
   test('replication 001 with one volume server is refused before anything starts', async () => {

@@ -8,7 +8,7 @@ import {type Browser, chromium} from 'playwright-core'
 import {s3Request} from '../../src/s3/client.js'
 import {cli, testDir, waitFor, weedSection} from '../helpers/cli.js'
 
-// Ports of this file: portOffset 2750 (master 12083, volumes 10830-10831, filer 11638, s3 11083; metrics at HTTP + 20000).
+// Ports of this file: portOffset 2750 (master 12083, volumes 10830-10831, filer 11638, s3 11083; metrics at HTTP + 5000).
 const OFFSET = 2750
 /** Set to a path (e.g. docs/dashboard-metrics.png) to save a screenshot of the page with its graphs. */
 const SCREENSHOT = process.env.SEAWEEDCTL_DASHBOARD_METRICS_SCREENSHOT

@@ -1,8 +1,9 @@
 /**
  * The Compose export run for real: Docker Engine (Debian's docker.io) and Compose v2, started by
  * scripts/docker-engine.sh (installed when missing, never skipped), `docker compose up -d --wait` of the exported
- * project, files through the filer and objects through S3 with the AWS CLI and the keys the export made, data kept
- * across `down`/`up`, nothing left after `down -v`.
+ * project, files through the filer and objects through S3 with the AWS CLI and the keys the export made, SSE-S3
+ * objects (one put, one multipart) under the KEK the export made, stored as ciphertext, data kept across
+ * `down`/`up`, nothing left after `down -v`.
  * dockerd runs in a network namespace of its own, so the ports the project publishes on 127.0.0.1 are that
  * namespace's: every client here runs inside it (scripts/docker-engine.sh exec).
  * Only in the weed 4.48 pass: a fresh machine installs here (apt, the Go module proxy), which the offline 4.30
@@ -137,6 +138,27 @@ describe('the Compose export on a real Docker engine', () => {
         const lookup = await inNs('curl', ['-sS', '-f', `${master}/dir/lookup?volumeId=${volumeId}`])
         assert.equal(JSON.parse(lookup.stdout).locations.length, c.copies, lookup.stdout)
 
+        /** Every chunk the filer lists for `path`, as each volume server that holds it (the master's lookup) serves it. */
+        const storedChunks = async (path: string) => {
+          const entry = await inNs('curl', ['-sS', '-f', `${filer}${path}?metadata=true`])
+          assert.equal(entry.code, 0, `${path}?metadata=true: ${entry.stderr}`)
+          const found: Array<{fid: string; offset: number; size: number; server: string; bytes: Buffer}> = []
+          for (const chunk of JSON.parse(entry.stdout).chunks as Array<{file_id?: string; fileId?: string; offset?: number | string; size?: number | string}>) {
+            const fid = (chunk.file_id ?? chunk.fileId)!
+            const where = await inNs('curl', ['-sS', '-f', `${master}/dir/lookup?volumeId=${fid.split(',')[0]}`])
+            assert.equal(where.code, 0, where.stderr)
+            for (const location of JSON.parse(where.stdout).locations as Array<{publicUrl: string}>) {
+              const out = join(dir, 'chunk.out')
+              const got = await inNs('curl', ['-sS', '-f', '-o', out, `http://${location.publicUrl}/${fid}`])
+              assert.equal(got.code, 0, `chunk ${fid} from ${location.publicUrl}: ${got.stderr}`)
+              found.push({fid, offset: Number(chunk.offset ?? 0), size: Number(chunk.size ?? 0), server: location.publicUrl, bytes: readFileSync(out)})
+            }
+          }
+          return found
+        }
+        const s3Service = Object.keys(project.services).find((name) => name.startsWith('s3-'))!
+        const s3Log = async () => (await compose(['logs', '--no-color', s3Service])).stdout
+
         // Objects through S3 with the export's keys: a small one and a 20 MiB one (multipart).
         const keys = exportedKeys(exportDir, project)
         const awsEnv = {
@@ -153,6 +175,40 @@ describe('the Compose export on a real Docker engine', () => {
           assert.equal(r.code, 0, `aws ${args.join(' ')}: ${r.stderr}`)
         }
 
+        // SSE-S3 with the export's own KEK (security.toml, a Compose secret in the gateway's -config_dir): one object
+        // put with put-object, a 12 MiB one with `s3 cp --sse` (multipart above 8 MiB). The gateway says it read the
+        // key; each reports AES256; what the volume servers hold is ciphertext.
+        const sseSmall = randomBytes(300 * 1024)
+        const sseLarge = randomBytes(12 * 1024 * 1024)
+        writeFileSync(join(dir, 'sse-small.bin'), sseSmall)
+        writeFileSync(join(dir, 'sse-large.bin'), sseLarge)
+        const sseObjects = [['sse-small.bin', sseSmall], ['sse-large.bin', sseLarge]] as const
+        const sse = await aws('s3api', 'put-object', '--bucket', 'exported', '--key', 'sse-small.bin', '--body', join(dir, 'sse-small.bin'), '--server-side-encryption', 'AES256')
+        if (sse.code !== 0) assert.fail(`SSE-S3 put-object through the exported gateway: ${sse.stderr}\n${await s3Log()}`)
+        assert.equal(JSON.parse(sse.stdout).ServerSideEncryption, 'AES256', sse.stdout)
+        const sseMultipart = await aws('s3', 'cp', '--sse', 'AES256', join(dir, 'sse-large.bin'), 's3://exported/sse-large.bin')
+        if (sseMultipart.code !== 0) assert.fail(`SSE-S3 multipart (aws s3 cp --sse AES256, 12 MiB): ${sseMultipart.stderr}\n${await s3Log()}`)
+        const gatewayLog = await s3Log()
+        assert.match(gatewayLog, /SSE-S3 KeyManager: Loaded KEK from s3\.sse\.kek config/, 'the gateway read the KEK of the exported security.toml')
+        assert.doesNotMatch(gatewayLog, /No KEK configured|no signing key found for STS service/)
+        for (const [name, data] of sseObjects) {
+          const head = await aws('s3api', 'head-object', '--bucket', 'exported', '--key', name)
+          assert.equal(head.code, 0, `head-object ${name}: ${head.stderr}`)
+          const headers = JSON.parse(head.stdout) as {ServerSideEncryption?: string; ETag?: string}
+          assert.equal(headers.ServerSideEncryption, 'AES256', `head-object ${name}: ${head.stdout}`)
+          // A multipart object's ETag ends in -PARTS: the 12 MiB copy went up in two parts of 8 MiB and 4 MiB.
+          if (data === sseLarge) assert.match(headers.ETag ?? '', /-2"$/, `${name} was uploaded in two parts: ${head.stdout}`)
+          const chunks = await storedChunks(`/buckets/exported/${name}`)
+          assert.ok(chunks.length > 0, `${name} has chunks`)
+          t.diagnostic(`${name}: ${new Set(chunks.map((c) => c.fid)).size} chunk(s), ${chunks.length} stored copies read from the volume servers, none plaintext`)
+          for (const chunk of chunks) {
+            const plain = data.subarray(chunk.offset, chunk.offset + chunk.bytes.length)
+            assert.equal(chunk.bytes.length, Number(chunk.size), `${name}: chunk ${chunk.fid} has its size`)
+            assert.equal(chunk.bytes.equals(plain), false, `${name}: chunk ${chunk.fid} on ${chunk.server} is ciphertext, not the object's bytes`)
+            assert.equal(data.indexOf(chunk.bytes.subarray(0, 64)), -1, `${name}: no 64 bytes of chunk ${chunk.fid} are in the plaintext`)
+          }
+        }
+
         // Refused: unsigned, a wrong secret, an unknown key.
         const statusOf = async (...args: string[]) => (await inNs('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args])).stdout
         assert.equal(await statusOf(`${s3}/exported/small.bin`), '403', 'unsigned GET')
@@ -166,7 +222,7 @@ describe('the Compose export on a real Docker engine', () => {
           const file = await inNs('curl', ['-sS', '-f', '-o', join(dir, 'file.out'), `${filer}/docs/file.bin`])
           assert.equal(file.code, 0, `${when}: filer GET: ${file.stderr}`)
           assert.equal(sha256(readFileSync(join(dir, 'file.out'))), sha256(fileData), `${when}: the filer's file is intact`)
-          for (const [name, data] of [['small.bin', small], ['large.bin', large]] as const) {
+          for (const [name, data] of [['small.bin', small], ['large.bin', large], ...sseObjects] as const) {
             const r = await aws('s3', 'cp', `s3://exported/${name}`, join(dir, `${name}.out`))
             assert.equal(r.code, 0, `${when}: aws s3 cp s3://exported/${name}: ${r.stderr}`)
             assert.equal(sha256(readFileSync(join(dir, `${name}.out`))), sha256(data), `${when}: ${name} is intact`)

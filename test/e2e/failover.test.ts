@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {cli, testDir, waitFor, weedSection} from '../helpers/cli.js'
+import {isAlive} from '../../src/supervisor/proc.js'
 
 /*
  * Master failures are the masters' problem: a volume server or filer that cannot reach a leader waits (shown as
@@ -117,15 +118,6 @@ function volumeRestarts(s: Status): number {
   return s.processes.filter((p) => p.kind === 'volume').reduce((a, p) => a + p.restarts, 0)
 }
 
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch {
-    return true
-  }
-}
-
 describe('--masters must be a raft majority count', () => {
   const {dir, cleanup} = testDir('masters-count')
   after(cleanup)
@@ -225,7 +217,7 @@ describe('3 masters, 4 volume servers (001), a writer through the filer: leader 
     const after = await waitFor(`${leader.name} replaced, a new leader, all RUNNING`, async () => {
       const s = await c.status()
       const killed = s.processes.find((p) => p.name === leader.name)!
-      return killed.pid !== leader.pid && !gone(killed.pid!) && s.processes.every((p) => p.state === 'RUNNING') && s.leader ? s : undefined
+      return killed.pid !== leader.pid && isAlive(killed.pid!) && s.processes.every((p) => p.state === 'RUNNING') && s.leader ? s : undefined
     }, 120_000)
     await sleep(2000)
     const settled = await c.allRunning('all RUNNING after the hold')

@@ -79,7 +79,7 @@ describe(`a real Prometheus scrapes every process of a 3-master S3 cluster (weed
     }
     assert.deepEqual(targets.filter((t) => t.kind === 'volume').map((t) => t.rack).sort(), ['rack1', 'rack2'])
     const human = await run(['metrics'])
-    assert.match(human.stdout, /volume-2\s+volume\s+http:\/\/127\.0\.0\.3:30781\/metrics\s+dc1\s+rack2/)
+    assert.match(human.stdout, /volume-2\s+volume\s+http:\/\/127\.0\.0\.3:15781\/metrics\s+dc1\s+rack2/)
   })
 
   test('export prometheus: Prometheus loads it, every target is up with its labels, and an S3 write moves the S3 request counter', async () => {

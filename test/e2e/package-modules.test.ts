@@ -116,6 +116,34 @@ test('startCluster serves, and is stopped at the end of the block', async () => 
   ${body}
   await assert.rejects(fetch(master + '/cluster/status'), 'the master no longer answers')
 })
+
+/**
+ * Daemons this process started that still wait for a plan (startCluster starts one early, as up does): in '/',
+ * where a daemon waits until it is told its cluster's run directory.
+ */
+function waitingDaemons() {
+  const {readdirSync, readFileSync, readlinkSync} = require('node:fs')
+  return readdirSync('/proc').filter((pid) => /^\\d+$/.test(pid)).filter((pid) => {
+    try {
+      const parent = readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')[1]
+      return parent === String(process.pid) && readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').includes('--stdin') && readlinkSync('/proc/' + pid + '/cwd') === '/'
+    } catch {
+      return false
+    }
+  })
+}
+
+test('startCluster on the cluster already running returns it, and leaves no daemon waiting', async () => {
+  const first = await startCluster(options)
+  try {
+    const again = await startCluster(options)
+    assert.equal(again.endpoints.master, first.endpoints.master)
+    for (let i = 0; i < 100 && waitingDaemons().length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(waitingDaemons(), [])
+  } finally {
+    await first.down({purge: true})
+  }
+})
 `
 }
 
@@ -172,7 +200,7 @@ describe('the packed package from CommonJS, ES modules and TypeScript', () => {
     writeFileSync(file, commonjsTest(hasAwaitUsing()))
     const r = await run(process.execPath, ['--test', '--test-reporter=tap', file], project)
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.match(r.stdout, /^# pass 2$/m)
+    assert.match(r.stdout, /^# pass 3$/m)
     assert.deepEqual(weedPidsUnder(project), [], 'no weed left running')
   })
 })

@@ -40,7 +40,7 @@ describe('two clusters side by side', () => {
     for (const [report, offset] of [[pa, 1200], [pb, 1300]] as const) {
       const s3 = report.processes.find((p: {name: string}) => p.name === 's3-1')
       assert.equal(s3.state, 'RUNNING')
-      assert.deepEqual(listeningPortsOf(s3.pid), [8333 + offset, 18_333 + offset, 28_333 + offset])
+      assert.deepEqual(listeningPortsOf(s3.pid), [8333 + offset, 13_333 + offset, 18_333 + offset])
       assert.equal((await fetch(`http://127.0.0.1:${8333 + offset}/status`)).status, 200)
     }
   })

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {cli, httpJson, isListening, listedNodes, TEST_WEED_VERSION, testDir, waitFor, weedPidsUnder, WEED_VERSION_ARGS} from '../helpers/cli.js'
+import {isAlive} from '../../src/supervisor/proc.js'
 
 // Ports of this file: portOffset 1000 (master 10333, volumes 9080-9083, filer 9888).
 const OFFSET = 1000
@@ -101,5 +104,32 @@ describe('up → status → down → up, with real weed', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.ok(JSON.parse(result.stdout).purged.endsWith('.seaweed'))
     assert.deepEqual(weedPidsUnder(dir), [])
+  })
+})
+
+describe('a running cluster whose directory is deleted', () => {
+  const {dir, cleanup} = testDir('deleted')
+  after(cleanup)
+
+  test('the daemon stops every process and exits; nothing of the cluster is recreated', async () => {
+    // Keys in the shell that ran up: the daemon, which lives on, keeps none of them (see daemonEnvironment).
+    const shell = {AWS_SECRET_ACCESS_KEY: 'not-for-the-daemon', GITHUB_TOKEN: 'not-for-the-daemon-either'}
+    const up = await cli(['up', '--volumes', '2', '--port-offset', String(OFFSET), ...WEED_VERSION_ARGS], {cwd: dir, env: shell})
+    assert.equal(up.code, 0, up.stderr)
+    const status = JSON.parse((await cli(['status', '--json'], {cwd: dir})).stdout) as {daemon: {pid: number}}
+    const daemon = status.daemon.pid
+    const environ = readFileSync(`/proc/${daemon}/environ`, 'utf8').split('\0')
+    assert.ok(environ.some((v) => v.startsWith('PATH=')), 'the daemon has a PATH')
+    assert.deepEqual(environ.filter((v) => v.includes('not-for-the-daemon')), [], 'no key of the shell in the daemon\'s environment')
+    // Kill one volume server too, so the daemon has a restart due when it finds its directory gone.
+    process.kill(weedPidsUnder(dir)[1], 'SIGKILL')
+    rmSync(join(dir, '.seaweed'), {recursive: true, force: true})
+    await waitFor('every weed of the deleted cluster to stop', () => weedPidsUnder(dir).length === 0, 120_000)
+    await waitFor('its daemon to exit', () => !isAlive(daemon), 60_000)
+    for (const port of [9333, 19333, 8080, 18080, 8081, 18081, 8888, 18888]) {
+      await waitFor(`port ${port + OFFSET} free`, () => !isListening(port + OFFSET), 30_000)
+    }
+    const seaweed = join(dir, '.seaweed')
+    assert.equal(existsSync(seaweed), false, `the deleted directory was recreated: ${existsSync(seaweed) ? readdirSync(seaweed, {recursive: true}).join(', ') : ''}`)
   })
 })

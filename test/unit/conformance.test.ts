@@ -39,6 +39,17 @@ describe('conformance harness', () => {
     assert.match(report, /\| seaweedctl \| 2 \| 2 \| 0 \| 4 \| 15 min \|/)
     assert.match(report, /\| weed mini \| 3 \| 1 \| 1 \| 5 \| 60 s \|/)
     assert.match(report, /## Pass on weed mini, fail on seaweedctl \(1\)\n\n\| test \| first error line on seaweedctl \|\n\|---\|---\|\n\| `a` \| e-ctl \|/)
+    assert.doesNotMatch(report, /Fail on both/, 'a full run does not list the hundreds of tests no server passes')
+  })
+
+  test('a subset run names the tests that fail on both: what that weed version lacks', () => {
+    const mini = {tests: {a: {outcome: 'failed', error: 'e-mini'}, b: {outcome: 'passed'}}}
+    const ctl = {tests: {a: {outcome: 'failed', error: 'NotImplemented'}, b: {outcome: 'passed'}}}
+    const r = compareResults(ctl, mini)
+    assert.deepEqual(r.both, [{id: 'a', error: 'NotImplemented'}])
+    const report = renderReport({version: '4.30', replication: '000', suiteCommit: 'abc', commit: 'def', date: 'now', minutes: 2, comparison: r, subset: 'scripts/conformance-subset.txt',
+      results: {'seaweedctl': {counts: {passed: 1, failed: 1, skipped: 0}, seconds: 40}, 'weed mini': {counts: {passed: 1, failed: 1, skipped: 0}, seconds: 40}}})
+    assert.match(report, /## Fail on both \(1\): what weed 4\.30 lacks or does differently\n\n\| test \| first error line on seaweedctl \|\n\|---\|---\|\n\| `a` \| NotImplemented \|/)
   })
 
   test('the suite\'s INI: every section, keys from env --format json, owners as the server reports them', () => {

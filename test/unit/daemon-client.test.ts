@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {DaemonClient} from '../../src/daemon/client.js'
+import {daemonEnvironment} from '../../src/daemon/prestart.js'
 import type {SeaweedctlError} from '../../src/lib/errors.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-daemon-client-'))
@@ -99,5 +100,23 @@ describe('DaemonClient (JSON over the unix socket, node:http)', () => {
     await assert.rejects(new DaemonClient(d.socketPath, dir).status(), (error: SeaweedctlError) => error.code === 'DAEMON_UNREACHABLE')
     await client.close()
     await d.close()
+  })
+})
+
+describe('the daemon environment', () => {
+  test('keeps what locates files and tools, and none of the shell\'s keys', () => {
+    const env = daemonEnvironment({
+      PATH: '/opt/bin:/usr/bin', HOME: '/home/u', TMPDIR: '/var/tmp', TZ: 'UTC', XDG_CACHE_HOME: '/c', XDG_STATE_HOME: '/s',
+      SEAWEEDCTL_WEED: '/w/weed', NODE_COMPILE_CACHE: '/n', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret',
+      GITHUB_TOKEN: 'ghp', NPM_TOKEN: 'npm', CI: 'true', LD_PRELOAD: '/evil.so',
+    })
+    assert.deepEqual(env, {
+      PATH: '/opt/bin:/usr/bin', HOME: '/home/u', TMPDIR: '/var/tmp', TZ: 'UTC', XDG_CACHE_HOME: '/c', XDG_STATE_HOME: '/s',
+      SEAWEEDCTL_WEED: '/w/weed', NODE_COMPILE_CACHE: '/n',
+    })
+  })
+
+  test('a PATH even when the shell had none', () => {
+    assert.deepEqual(daemonEnvironment({}), {PATH: '/usr/bin:/bin'})
   })
 })

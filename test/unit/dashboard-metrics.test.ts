@@ -13,7 +13,7 @@ SeaweedFS_s3_bucket_traffic_received_bytes_total{bucket="b"} ${received}
 
 const report = {
   name: 't', endpoints: {master: ''}, s3: null, daemon: null,
-  processes: [{name: 's3-1', kind: 's3', pid: 1, address: '127.0.0.1:8333', ports: {http: 8333, grpc: 18333, metrics: 28333}}],
+  processes: [{name: 's3-1', kind: 's3', pid: 1, address: '127.0.0.1:8333', ports: {http: 8333, grpc: 18333, metrics: 13333}}],
 } as unknown as StatusReport
 
 describe('dashboard graphs', () => {

@@ -18,7 +18,7 @@ const SRC = join(REPO, 'src')
 
 /** Where the CLI lives: the daemon's side imports none of it. */
 const CLI_SIDE = ['src/services/', 'src/commands/', 'src/command-base/', 'src/ui/', 'src/hooks/']
-/** The daemon's side: what `node dist/daemon/main.js` runs, and the folders that are its own. */
+/** The daemon's side: what `node dist/daemon/main.cjs` runs (main.ts bundled), and the folders that are its own. */
 const DAEMON_ENTRY = 'src/daemon/main.ts'
 const DAEMON_SIDE = ['src/daemon/', 'src/supervisor/', 'src/dashboard/']
 

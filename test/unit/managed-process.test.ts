@@ -86,6 +86,17 @@ describe('ManagedProcess state machine', () => {
     assert.equal(process.state.name, 'RUNNING')
   })
 
+  test('readiness is polled every 100 ms after the first half second, sharing only a topology read made after the start', async () => {
+    const {clock, process, probe} = rig()
+    probe.healthy = false
+    process.start()
+    await clock.advance(2000)
+    // 25, 50, 100, 150 and 200 ms after the start, then every 100 ms: 23 polls by 2 s (polls 250 ms apart made 13).
+    assert.equal(probe.options.length, 23)
+    assert.equal(probe.options[0]?.topologyMaxAgeMs, 25, 'the first poll shares no read older than the process')
+    assert.ok(probe.options.every((o) => o?.topologyMaxAgeMs !== undefined && o.topologyMaxAgeMs <= 50 && o.quick === undefined))
+  })
+
   test('an exit while RUNNING → BACKOFF 1 s → started again, restarts 1', async () => {
     const {clock, process, launcher} = rig()
     process.start()

@@ -6,7 +6,7 @@ import {describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import {SOCKET_PATH_LIMIT, socketPathFor} from '../../src/plan/paths.js'
-import {planCluster, volumeHost} from '../../src/plan/planner.js'
+import {planCluster, portsOf, volumeHost} from '../../src/plan/planner.js'
 import type {Plan, ProcessPlan} from '../../src/plan/types.js'
 import {defaultRaw, parseSpecText, specFromRaw} from '../../src/clusterfile/load.js'
 import type {ClusterSpec} from '../../src/clusterfile/schema.js'
@@ -434,12 +434,16 @@ describe('port checks', () => {
     assert.equal(proc(plan, 'volume-4').ports.grpc, 65_535)
   })
 
-  test('a metrics port (HTTP + 20000) above 65535 is PLAN_PORT_RANGE, with metrics.enabled: false as a way out', () => {
-    const error = planError({'volume.port': 45_533})
-    assert.equal(error.code, 'PLAN_PORT_RANGE')
-    assert.equal(error.data.process, 'volume-4')
-    assert.equal(error.data.port, 65_536)
-    assert.match(error.hints.join(' '), /metrics\.enabled: false/)
+  test('metrics = HTTP + 5000, between the HTTP and gRPC blocks: no plan has a port of 32768 or above until gRPC has', () => {
+    const plan = planWith({portOffset: 13_432, 'master.count': 3, 's3.count': 1})
+    const ports = plan.processes.flatMap((p) => portsOf(p).map(([, port]) => port))
+    assert.equal(Math.max(...ports), 32_767, 'master-3\'s gRPC, 19335 + 13432, is the highest')
+    const https = plan.processes.map((p) => p.ports.http)
+    const grpcs = plan.processes.map((p) => p.ports.grpc)
+    for (const p of plan.processes) {
+      assert.equal(p.ports.metrics, p.ports.http + 5000, p.name)
+      assert.ok(p.ports.metrics! > Math.max(...https) && p.ports.metrics! < Math.min(...grpcs), `${p.name}: ${p.ports.metrics}`)
+    }
   })
 })
 

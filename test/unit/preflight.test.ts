@@ -6,8 +6,8 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {SeaweedctlError} from '../../src/lib/errors.js'
-import {blocks, listeningPorts, parseProcNetTcp, preflight, writableProblem} from '../../src/plan/preflight.js'
-import {planCluster} from '../../src/plan/planner.js'
+import {blocks, ephemeralRange, listeningPorts, parseProcNetTcp, parseReservedPorts, preflight, writableProblem} from '../../src/plan/preflight.js'
+import {planCluster, portsOf} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
 import {defaultRaw, specFromRaw} from '../../src/clusterfile/load.js'
 
@@ -26,7 +26,7 @@ function planWith(over: Record<string, unknown>, baseDir = dir): Plan {
 
 /** Every port of the plan except `keep`: lets a test ignore whatever else this machine is running. */
 function portsExcept(plan: Plan, keep?: number): Set<number> {
-  return new Set(plan.processes.flatMap((p) => [p.ports.http, p.ports.grpc]).filter((p) => p !== keep))
+  return new Set(plan.processes.flatMap((p) => portsOf(p).map(([, port]) => port)).filter((p) => p !== keep))
 }
 
 function listen(port: number, host: string): Promise<Server> {
@@ -217,5 +217,59 @@ describe('preflight: what the spec says about this machine', () => {
     assert.match(error.message, new RegExp(`seaweed\\.yaml:9:11: s3\\.config names ${join(dir, 'missing-s3.json')}, which is not a readable file`))
     writeFileSync(join(dir, 'missing-s3.json'), '{"identities": []}\n')
     preflight(plan, {ownPorts: portsExcept(plan), source, addresses: []})
+  })
+})
+
+describe('the ephemeral port range: no port is planned where outgoing connections take theirs', () => {
+  const linux = {low: 32_768, high: 60_999, reserved: [] as Array<[number, number]>}
+  const source = {file: join(dir, 'seaweed.yaml'), positions: new Map([['portOffset', {line: 2, column: 13}]])}
+  const refusal = (plan: Plan, ephemeral = linux, ownPorts = new Set<number>()) => {
+    try {
+      preflight(plan, {ownPorts, source, addresses: [], ephemeral})
+    } catch (error) {
+      assert.ok(error instanceof SeaweedctlError)
+      return error
+    }
+    assert.fail('expected a refusal')
+  }
+
+  test('read from /proc: the range and the reserved list (single ports and ranges)', () => {
+    const proc = mkdtempSync(join(dir, 'proc-'))
+    writeFileSync(join(proc, 'ip_local_port_range'), '32768\t60999\n')
+    writeFileSync(join(proc, 'ip_local_reserved_ports'), '33000,40000-40010\n')
+    assert.deepEqual(ephemeralRange(proc), {low: 32_768, high: 60_999, reserved: [[33_000, 33_000], [40_000, 40_010]]})
+    assert.deepEqual(parseReservedPorts('\n'), [])
+    assert.equal(ephemeralRange(join(dir, 'no-such-dir')), undefined, 'no /proc (not Linux): no check')
+  })
+
+  test('portOffset 13500: master-1\'s gRPC port 32833 is PORT_EPHEMERAL (exit 4) at portOffset\'s line, with how far to move', () => {
+    const error = refusal(planWith({portOffset: 13_500}))
+    assert.equal(error.code, 'PORT_EPHEMERAL')
+    assert.equal(error.exitCode, 4)
+    assert.match(error.message, /seaweed\.yaml:2:13: port 32833 \(gRPC of master-1\) is in this machine's ephemeral port range, 32768-60999 .*address already in use.*Nothing was changed\./)
+    assert.match(error.hints[0], /Move the ports down by at least 66: a portOffset 66 lower/)
+    assert.match(error.hints[1], /ip_local_reserved_ports=32833-32833/)
+    assert.deepEqual(error.data.range, [32_768, 60_999])
+  })
+
+  test('the highest offset that fits passes; so do reserved ports and ports our running processes hold', () => {
+    preflight(planWith({portOffset: 13_434}), {ownPorts: portsExcept(planWith({portOffset: 13_434})), addresses: [], ephemeral: linux})
+    const plan = planWith({portOffset: 13_500})
+    preflight(plan, {ownPorts: portsExcept(plan), addresses: [], ephemeral: {...linux, reserved: [[32_833, 32_833]]}})
+    preflight(plan, {ownPorts: portsExcept(plan), addresses: [], ephemeral: linux})
+  })
+
+  test('metrics ports are checked too', () => {
+    const error = refusal(planWith({portOffset: 0}), {low: 13_500, high: 65_535, reserved: []})
+    assert.equal(error.code, 'PORT_EPHEMERAL')
+    assert.match(error.message, /port 13888 \(metrics of filer-1\)/)
+    assert.match(error.hints[0], /Move the ports down by at least 5834/)
+  })
+
+  test('a range that starts below the ports could move to (above 1023) says only how to reserve', () => {
+    const error = refusal(planWith({portOffset: 0}), {low: 9000, high: 65_535, reserved: []})
+    assert.match(error.message, /port 9333 \(HTTP of master-1\)/)
+    assert.equal(error.hints.length, 1)
+    assert.match(error.hints[0], /ip_local_reserved_ports=9333-19333/)
   })
 })

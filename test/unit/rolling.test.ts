@@ -5,7 +5,7 @@ import type {DaemonClient} from '../../src/daemon/client.js'
 import type {ReplaceRequest} from '../../src/daemon/protocol.js'
 import {SeaweedctlError} from '../../src/lib/errors.js'
 import type {ProcessPlan} from '../../src/plan/types.js'
-import {expectedReplicas, roll, type RollStep} from '../../src/services/rolling.js'
+import {describeShort, expectedReplicas, roll, type RollStep} from '../../src/services/rolling.js'
 import type {ProcessStatus, StatusReport} from '../../src/supervisor/status-types.js'
 
 /**
@@ -74,4 +74,14 @@ test('a roll expects only volumes listed with every copy: one caught while weed 
   const copies = new Map([[1, 2], [2, 2]])
   assert.deepEqual([...expectedReplicas({holders, copies})], [[1, 2], [3, 1]])
   assert.deepEqual([...expectedReplicas(undefined)], [])
+})
+
+test('a roll that ends short of replicas says which restarted volume servers still keep each volume\'s files', () => {
+  const disks: Record<string, string[]> = {'/d/volume-1': ['3.dat', '3.idx', 'pics_23.dat'], '/d/volume-2': ['23.idx', '123.dat', '24.dat'], '/d/volume-3': []}
+  const servers = ['volume-1', 'volume-2', 'volume-3'].map((name) => ({name, dataDir: `/d/${name}`}))
+  assert.equal(
+    describeShort([[23, 0, 2], [24, 1, 2], [25, 0, 2]], servers, (dir) => disks[dir] ?? []),
+    'volume 23: 0 of 2 replicas listed, its files on disk in volume-1; volume 24: 1 of 2 replicas listed, its files on disk in volume-2; volume 25: 0 of 2 replicas listed, no restarted volume server keeps its files',
+  )
+  assert.equal(describeShort([[7, 1, 2]], []), 'volume 7: 1 of 2 replicas listed', 'no volume server restarted: nothing said of disks')
 })

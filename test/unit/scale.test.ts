@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {parseEvacuationDryRun} from '../../src/services/drain.js'
+import {endMaintenance, parseEvacuationDryRun} from '../../src/services/drain.js'
+import type {Plan, ProcessPlan} from '../../src/plan/types.js'
 import {parseScaleArgs} from '../../src/services/scale.js'
 import {setNumberInSpecText} from '../../src/clusterfile/edit.js'
 
@@ -69,5 +73,31 @@ describe('parseEvacuationDryRun (weed 4.30 and 4.48 print the same)', () => {
     assert.deepEqual(plan.unmoveable, [{volume: 5, replication: '001'}, {volume: 7, replication: '010'}, {volume: 9, replication: 'ec'}])
     assert.deepEqual(plan.moves, [{volume: 1, from: '127.0.0.5:8183', to: '127.0.0.4:8182'}])
     assert.deepEqual(plan.errors, ['error: 127.0.0.9:8183 is not found in this cluster'])
+  })
+})
+
+describe('endMaintenance (servers that scale up)', () => {
+  test('weed is asked only about servers whose data directory holds a state.pb, where it keeps maintenance mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seaweedctl-maintenance-'))
+    try {
+      // A stand-in for weed: what its shell is told is appended to weed.stdin.
+      const weed = join(dir, 'weed')
+      writeFileSync(weed, '#!/bin/sh\ncat >> "$0.stdin"\n', {mode: 0o755})
+      const server = (i: number) => {
+        const node = `127.0.0.${i + 1}:${8079 + i}`
+        mkdirSync(join(dir, `volume-${i}`))
+        return {name: `volume-${i}`, dataDir: join(dir, `volume-${i}`), readiness: {kind: 'volumeListed', statusUrl: `http://${node}/status`, masterUrls: [], node}} as unknown as ProcessPlan
+      }
+      const plan = {endpoints: {master: 'http://127.0.0.1:9333'}} as Plan
+      const servers = [server(5), server(6)]
+      await endMaintenance(servers, plan, weed, '4.48')
+      assert.equal(existsSync(`${weed}.stdin`), false, 'new servers: no weed shell')
+      // volume-6 was drained by an earlier scale-down: weed wrote its state.pb (maintenance on: field 1 = 1).
+      writeFileSync(join(servers[1].dataDir, 'state.pb'), Buffer.from([0x08, 0x01, 0x10, 0x01]))
+      await endMaintenance(servers, plan, weed, '4.48')
+      assert.equal(readFileSync(`${weed}.stdin`, 'utf8').trim(), 'volumeServer.state -nodes 127.0.0.7:8085 -maintenanceOff')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
