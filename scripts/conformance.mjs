@@ -217,7 +217,7 @@ function suiteCommit(dir) {
 
 function gitCommit() {
   try {
-    return process.env.CONFORMANCE_COMMIT ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: root, encoding: 'utf8'}).trim()
+    return process.env.CONFORMANCE_COMMIT ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
   } catch {
     return 'unknown'
   }

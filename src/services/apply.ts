@@ -6,7 +6,7 @@ import {preflight} from '../plan/preflight.js'
 import type {Plan, ProcessPlan} from '../plan/types.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import {createDirectories} from './cluster.js'
-import {masterUrlsOf, orderRoll, roll, type RollStep} from './rolling.js'
+import {masterUrlsOf, orderRoll, roll, type RollStep, volumeServersOf} from './rolling.js'
 import {JournalWriter, selfIdentity} from './journal-writer.js'
 import {type JournalStep, newJournal} from './journal.js'
 import {recordRoll, runJournalled} from './journalled.js'
@@ -119,7 +119,7 @@ export async function applyToRunning(cluster: RunningCluster, next: Plan, weed: 
 
     if (rolled.length > 0) {
       createDirectories(next)
-      result.restarted = await roll(client, rolled, {masterUrls: masterUrlsOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal, ordered: true, onStep: recordRoll(journal)})
+      result.restarted = await roll(client, rolled, {masterUrls: masterUrlsOf(running.plan), volumeServers: volumeServersOf(running.plan), timeoutMs: options.timeoutMs, reason: 'plan changed', say: options.say, goBack: options.goBack, signal: options.signal, ordered: true, onStep: recordRoll(journal)})
       // The cluster-wide part of the plan (its endpoints: a filer that moved) is the file's from now on.
       await keep(next.processes.filter((p) => !added.includes(p.name)))
     }

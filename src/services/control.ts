@@ -80,7 +80,7 @@ export async function rollingRestart(file: string, targets: string[], timeoutMs:
   const filePlan = planFromFile(file)
   const command = ['restart', '--rolling', ...targets].join(' ')
   return withClusterLock(filePlan, 'restart --rolling', async () => {
-    const [{findRunningCluster}, {masterUrlsOf, orderRoll, roll}, {loggedSay}, {readJournal, newJournal}, {settlePending}, {JournalWriter, selfIdentity}, journalled] = await Promise.all([
+    const [{findRunningCluster}, {masterUrlsOf, orderRoll, roll, volumeServersOf}, {loggedSay}, {readJournal, newJournal}, {settlePending}, {JournalWriter, selfIdentity}, journalled] = await Promise.all([
       import('./running.js'), import('./rolling.js'), import('./oplog.js'), import('./journal.js'), import('./converge.js'), import('./journal-writer.js'), import('./journalled.js'),
     ])
     const logged = loggedSay(filePlan.runDir, command, say)
@@ -96,7 +96,7 @@ export async function rollingRestart(file: string, targets: string[], timeoutMs:
       if (done.length) logged(`resuming the interrupted \`seaweedctl ${command}\`: ${done.join(', ')} already restarted`)
       const steps = await orderRoll(plan.processes.filter((p) => names.includes(p.name) && !done.includes(p.name)).map((p) => ({name: p.name, plan: p, weed: weeds[p.name], previous: p, previousWeed: weeds[p.name]})))
       const journal = new JournalWriter(plan.runDir, newJournal('restart', command, selfIdentity(), journalled.restartSteps(steps.map((s) => s.name), done), new Date()))
-      await journalled.runJournalled(journal, () => roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), timeoutMs, reason: 'rolling restart', say: logged, signal, ordered: true, onStep: journalled.recordRoll(journal)}))
+      await journalled.runJournalled(journal, () => roll(cluster.client, steps, {masterUrls: masterUrlsOf(plan), volumeServers: volumeServersOf(plan), timeoutMs, reason: 'rolling restart', say: logged, signal, ordered: true, onStep: journalled.recordRoll(journal)}))
       const report = (await cluster.client.status())!
       return {action: 'restart', processes: report.processes.filter((p) => names.includes(p.name))}
     } finally {

@@ -31,6 +31,8 @@ export interface RollOptions {
   ordered?: boolean
   /** Each step as it begins (with the pid it had) and once its process is RUNNING again: the journal's record. */
   onStep?: (name: string, state: 'active' | 'done', pidBefore?: number | null) => void
+  /** Every volume server of the cluster (not only the roll's): whose disks tell a volume weed removed. */
+  volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>
 }
 
 /**
@@ -51,6 +53,11 @@ export async function orderRoll<T extends RollStep>(steps: T[]): Promise<T[]> {
 export function masterUrlsOf(plan: Plan): string[] {
   const host = new URL(plan.endpoints.master).hostname
   return plan.processes.filter((p) => p.kind === 'master').map((p) => `http://${host}:${p.ports.http}`)
+}
+
+/** Every volume server of the plan: where a roll looks for a volume's files on disk. */
+export function volumeServersOf(plan: Plan): ProcessPlan[] {
+  return plan.processes.filter((p) => p.kind === 'volume')
 }
 
 /** The master that leads: the one whose /cluster/status names itself as Leader. */
@@ -219,11 +226,17 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
         .filter(([id]) => !node || holders.get(id)?.has(node))
         .map(([id, want]): [number, number, number] => [id, holders.get(id)?.size ?? 0, want])
         .filter(([, have, want]) => have < want)
+      for (const [id] of short) {
+        if (keptOnDisk(id, options.volumeServers).length > 0) continue
+        options.say(`volume ${id} is gone: no volume server keeps its files (weed removed it); not waiting for it`)
+        expected.delete(id)
+      }
+      short = short.filter(([id]) => expected.has(id))
       if (short.length === 0) return
     }
     await pause(250, options.signal)
   }
-  const list = describeShort(short.slice(0, 5), ordered.filter((s) => s.plan.kind === 'volume').map((s) => s.plan))
+  const list = describeShort(short.slice(0, 5), options.volumeServers)
   throw new SeaweedctlError('ROLL_FAILED', `${step ? `not restarting ${step.name}` : 'the roll ended'}, but the master does not list every replica again after ${Math.round(options.timeoutMs / 1000)}s (${list || 'master /vol/status not answering'}).${progress(done, ordered)}`, {
     hints: ['See: seaweedctl status; weed shell volume.list', ...(options.goBack ? [options.goBack] : [])],
     data: {done, remaining: ordered.map((s) => s.name).filter((n) => !done.includes(n))},
@@ -233,15 +246,28 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
 
 /**
  * "volume 23: 0 of 2 replicas listed, its files on disk in volume-2, volume-3": for each volume short of replicas,
- * which of the roll's volume servers still keep its files (weed names them <id>.dat or <collection>_<id>.dat). A
+ * which of the cluster's volume servers still keep its files (weed names them <id>.dat or <collection>_<id>.dat). A
  * copy on disk that the master does not list is weed's bookkeeping; no copy anywhere is a volume weed removed.
  */
 export function describeShort(short: Array<[number, number, number]>, volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>, filesIn: (dir: string) => string[] = listFiles): string {
   return short.map(([id, have, want]) => {
-    const keep = volumeServers.filter((v) => filesIn(v.dataDir).some((f) => new RegExp(`^(?:.+_)?${id}\\.dat$`).test(f))).map((v) => v.name)
-    const disk = volumeServers.length === 0 ? '' : keep.length > 0 ? `, its files on disk in ${keep.join(', ')}` : ', no restarted volume server keeps its files'
+    const keep = keptOnDisk(id, volumeServers, filesIn)
+    const disk = volumeServers.length === 0 ? '' : keep.length > 0 ? `, its files on disk in ${keep.join(', ')}` : ', no volume server keeps its files'
     return `volume ${id}: ${have} of ${want} replicas listed${disk}`
   }).join('; ')
+}
+
+/**
+ * The volume servers whose data directory holds files of volume `id` (its .dat, .idx or .vif, named <id> or
+ * <collection>_<id>). None is a volume weed removed, whatever the master still lists: deleting a collection (as
+ * the S3 canary's bucket is deleted) while the master still takes in the heartbeats that added its new volumes
+ * leaves the master listing copies whose files are gone, until their servers reconnect. A restart deletes no
+ * file, so waiting cannot bring such a volume back; a copy on disk that is not listed is one weed has still to
+ * load, and is waited for.
+ */
+export function keptOnDisk(id: number, volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>, filesIn: (dir: string) => string[] = listFiles): string[] {
+  const named = new RegExp(`^(?:.+_)?${id}\\.(?:dat|idx|vif)$`)
+  return volumeServers.filter((v) => filesIn(v.dataDir).some((f) => named.test(f))).map((v) => v.name)
 }
 
 function listFiles(dir: string): string[] {
