@@ -226,12 +226,14 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
         .filter(([id]) => !node || holders.get(id)?.has(node))
         .map(([id, want]): [number, number, number] => [id, holders.get(id)?.size ?? 0, want])
         .filter(([, have, want]) => have < want)
-      for (const [id] of short) {
-        if (keptOnDisk(id, options.volumeServers).length > 0) continue
+      // Each data directory is read once per look, however many volumes are short.
+      const filesIn = onceEach(listFiles)
+      short = short.filter(([id]) => {
+        if (keptOnDisk(id, options.volumeServers, filesIn).length > 0) return true
         options.say(`volume ${id} is gone: no volume server keeps its files (weed removed it); not waiting for it`)
         expected.delete(id)
-      }
-      short = short.filter(([id]) => expected.has(id))
+        return false
+      })
       if (short.length === 0) return
     }
     await pause(250, options.signal)
@@ -246,8 +248,7 @@ async function waitForReplicas(options: RollOptions, expected: Map<number, numbe
 
 /**
  * "volume 23: 0 of 2 replicas listed, its files on disk in volume-2, volume-3": for each volume short of replicas,
- * which of the cluster's volume servers still keep its files (weed names them <id>.dat or <collection>_<id>.dat). A
- * copy on disk that the master does not list is weed's bookkeeping; no copy anywhere is a volume weed removed.
+ * which of the cluster's volume servers still keep its files (keptOnDisk).
  */
 export function describeShort(short: Array<[number, number, number]>, volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>, filesIn: (dir: string) => string[] = listFiles): string {
   return short.map(([id, have, want]) => {
@@ -268,6 +269,11 @@ export function describeShort(short: Array<[number, number, number]>, volumeServ
 export function keptOnDisk(id: number, volumeServers: Array<Pick<ProcessPlan, 'name' | 'dataDir'>>, filesIn: (dir: string) => string[] = listFiles): string[] {
   const named = new RegExp(`^(?:.+_)?${id}\\.(?:dat|idx|vif)$`)
   return volumeServers.filter((v) => filesIn(v.dataDir).some((f) => named.test(f))).map((v) => v.name)
+}
+
+function onceEach(list: (dir: string) => string[]): (dir: string) => string[] {
+  const seen = new Map<string, string[]>()
+  return (dir) => seen.get(dir) ?? seen.set(dir, list(dir)).get(dir)!
 }
 
 function listFiles(dir: string): string[] {
