@@ -122,7 +122,7 @@ export function testDir(label: string): {dir: string; cleanup: () => Promise<voi
 }
 
 /** Poll `check` until it returns a value (a thrown error counts as "not yet"), or fail after `timeoutMs` naming the last error. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, maxDelayMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let delay = 20
   let last = ''
@@ -135,7 +135,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`)
     await new Promise((r) => setTimeout(r, delay))
-    delay = Math.min(delay * 2, 250)
+    delay = Math.min(delay * 2, maxDelayMs)
   }
 }
 

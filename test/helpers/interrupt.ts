@@ -74,10 +74,13 @@ export interface BackgroundCli {
   output: () => string
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>
-  /** Wait until `ready()` holds while the command still runs (it ending first fails). */
-  when<T>(what: string, ready: () => T | undefined | false, timeoutMs?: number): Promise<T>
+  /**
+   * Wait until `ready()` holds while the command still runs (it ending first fails). `everyMs` caps the time between
+   * looks, for a point that lasts only a moment.
+   */
+  when<T>(what: string, ready: () => T | undefined | false, timeoutMs?: number, everyMs?: number): Promise<T>
   /** when(), then send `signal` and wait for the command to exit. */
-  signalWhen<T>(what: string, ready: () => T | undefined | false, signal: NodeJS.Signals, timeoutMs?: number): Promise<{at: T; code: number | null; exitMs: number}>
+  signalWhen<T>(what: string, ready: () => T | undefined | false, signal: NodeJS.Signals, timeoutMs?: number, everyMs?: number): Promise<{at: T; code: number | null; exitMs: number}>
 }
 
 /** The built CLI in the background, as a user would start it, to be interrupted at a point the test sees. */
@@ -95,8 +98,8 @@ export function backgroundCli(args: string[], cwd: string): BackgroundCli {
     ended = true
     resolve(code)
   }))
-  async function when<T>(what: string, ready: () => T | undefined | false, timeoutMs = 300_000): Promise<T> {
-    const at = await waitFor(what, () => (ended ? {ended} : (ready() || undefined)), timeoutMs).catch((error: Error) => {
+  async function when<T>(what: string, ready: () => T | undefined | false, timeoutMs = 300_000, everyMs?: number): Promise<T> {
+    const at = await waitFor(what, () => (ended ? {ended} : (ready() || undefined)), timeoutMs, everyMs).catch((error: Error) => {
       child.kill('SIGKILL')
       throw error
     })
@@ -109,8 +112,8 @@ export function backgroundCli(args: string[], cwd: string): BackgroundCli {
     output: () => output,
     exited,
     when,
-    async signalWhen(what, ready, signal, timeoutMs = 300_000) {
-      const at = await when(what, ready, timeoutMs)
+    async signalWhen(what, ready, signal, timeoutMs = 300_000, everyMs) {
+      const at = await when(what, ready, timeoutMs, everyMs)
       const sent = Date.now()
       child.kill(signal)
       const code = await exited
