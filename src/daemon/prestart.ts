@@ -49,6 +49,9 @@ export function prestartDaemon(): void {
   child.on('error', () => {
     if (prestarted === child) prestarted = undefined
   })
+  // One that died (killed, or its file missing) is not written to: `up` starts a daemon itself instead (cluster.ts).
+  // Without this, the EPIPE of that write would end the caller's process.
+  child.stdin!.on('error', () => {})
   // Not handed a plan (the checks failed, or the cluster was already running): it must not outlive us.
   if (!exitHookInstalled) {
     exitHookInstalled = true

@@ -97,27 +97,25 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
     })
     prestarted.stdin!.end(`${plan.runDir}\n`)
   } else {
-    const log = openSync(logPath, 'a', 0o600)
-    try {
-      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON_MAIN, plan.runDir], {
-        detached: true,
-        stdio: ['ignore', log, log],
-        cwd: plan.runDir,
-        env: {HOME: plan.runDir, ...daemonEnvironment()},
-      })
-      child.once('exit', (code) => {
-        exited = code
-      })
-      child.unref()
-    } finally {
-      closeSync(log)
-    }
+    spawnDaemon(plan, logPath, (code) => {
+      exited = code
+    })
   }
   const client = new DaemonClient(plan.socketPath, plan.runDir)
   const deadline = Date.now() + 15_000
+  let fellBack = !prestarted
   while (Date.now() < deadline) {
     // Exit 5: another daemon claimed the cluster first (two commands adopting at once); use that one.
     if (exited === EXIT.busy && (await client.status())) return client
+    // A pre-started daemon that died before it was told the run directory never read it: start one the plain way.
+    if (exited !== undefined && exited !== EXIT.busy && !fellBack && !existsSync(plan.socketPath)) {
+      fellBack = true
+      exited = undefined
+      spawnDaemon(plan, logPath, (code) => {
+        exited = code
+      })
+      continue
+    }
     if (exited !== undefined && exited !== EXIT.busy) break
     if (existsSync(plan.socketPath) && (await client.status())) return client
     await new Promise((r) => setTimeout(r, 10))
@@ -125,6 +123,23 @@ export async function launchDaemon(plan: Plan, weedPath: string, options: {weeds
   throw new SeaweedctlError('DAEMON_START_FAILED', `the supervisor daemon did not start${exited !== undefined ? ` (exit code ${exited})` : ' within 15s'}:\n${tailLines(logPath, 10).join('\n')}`, {
     data: {log: logPath},
   })
+}
+
+/** The daemon started detached, in its own session, its output appended to the cluster's daemon log. */
+function spawnDaemon(plan: Plan, logPath: string, onExit: (code: number | null) => void): void {
+  const log = openSync(logPath, 'a', 0o600)
+  try {
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON_MAIN, plan.runDir], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: plan.runDir,
+      env: {HOME: plan.runDir, ...daemonEnvironment()},
+    })
+    child.once('exit', onExit)
+    child.unref()
+  } finally {
+    closeSync(log)
+  }
 }
 
 function lastOwner(runDir: string): ClusterOwner | undefined {

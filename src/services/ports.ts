@@ -37,11 +37,12 @@ export function portsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Pick and claim a free offset: `planAt(offset)` is the plan a candidate offset gives (pure; may throw when out of
- * range); `ephemeral` is this machine's ephemeral port range (read from /proc unless given).
+ * range); `ephemeral` is this machine's ephemeral port range (read from /proc unless given); `avoid` are ports to
+ * treat as taken (found in use by a preflight after an earlier pick).
  */
-export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan, ephemeral = ephemeralRange()): Promise<{offset: number}> {
+export async function claimAutoOffset(runDir: string, planAt: (offset: number) => Plan, ephemeral = ephemeralRange(), avoid: ReadonlySet<number> = new Set()): Promise<{offset: number}> {
   return withPortsLock(() => {
-    const taken = new Set([...liveClaims(runDir).flatMap((c) => c.ports), ...listeningPorts().map((l) => l.port)])
+    const taken = new Set([...avoid, ...liveClaims(runDir).flatMap((c) => c.ports), ...listeningPorts().map((l) => l.port)])
     for (let offset = AUTO_FIRST_OFFSET; ; offset += AUTO_OFFSET_STEP) {
       let plan: Plan
       try {

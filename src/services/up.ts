@@ -56,7 +56,8 @@ export interface UpOptions extends SizingOptions {
 
 export type UpEvent =
   | {type: 'spec'; file: string; created: boolean}
-  | {type: 'ports'; offset: number}
+  /** `taken`: a port of the offset tried before, taken between choosing that offset and starting. */
+  | {type: 'ports'; offset: number; taken?: number}
   | {type: 'reused'}
   | {type: 'plan'; summary: string; plan: Plan}
   | {type: 'pinned'; version: string; path: string; source: WeedSource}
@@ -93,28 +94,45 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   let {loaded, specText, pinned} = await prepareSpec(options)
   if (pinned) emit({type: 'pinned', ...pinned})
   // Extra weed flags are checked against the weed that will run them: found (or installed) before the plan.
-  const early = hasExtraArgs(loaded.spec) ? await findOrInstallWeed(options, loaded, emit) : undefined
+  let early = hasExtraArgs(loaded.spec) ? await findOrInstallWeed(options, loaded, emit) : undefined
   let plan = withBuckets(planSpec(loaded, {weedPath: early?.path}), options.buckets ?? [])
   const autoPorts = options.portOffset === 'auto' && specText !== undefined
-  if (autoPorts) {
-    // A new spec with automatic ports: the first free offset, claimed before anything starts, written into the spec.
-    const sizing = {...options, ...(pinned ? {weedVersion: pinned.version} : {})}
-    const chosen = await claimAutoOffset(plan.runDir, (offset) => planCluster(newSpec(options.file, {...sizing, portOffset: offset}).spec))
-    const made = newSpec(options.file, {...sizing, portOffset: chosen.offset})
-    loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
-    specText = made.text
-    plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
-    emit({type: 'ports', offset: chosen.offset})
+  // Ports seen free when the offset was chosen but taken by the time preflight looked: another offset is tried.
+  const avoid = new Set<number>()
+  for (let attempt = 1; ; attempt++) {
+    if (autoPorts) {
+      // A new spec with automatic ports: the first free offset, claimed before anything starts, written into the spec.
+      const sizing = {...options, ...(pinned ? {weedVersion: pinned.version} : {})}
+      const chosen = await claimAutoOffset(plan.runDir, (offset) => planCluster(newSpec(options.file, {...sizing, portOffset: offset}).spec), undefined, avoid)
+      const made = newSpec(options.file, {...sizing, portOffset: chosen.offset})
+      loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
+      specText = made.text
+      plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
+      emit({type: 'ports', offset: chosen.offset, ...(attempt > 1 ? {taken: [...avoid].at(-1)} : {})})
+    }
+    try {
+      emit({type: 'plan', summary: summarisePlan(plan), plan})
+      const weed = early ?? await findOrInstallWeed(options, loaded, emit)
+      early = weed
+      emit({type: 'weed', weed})
+      return await withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
+    } catch (error) {
+      if (autoPorts) releaseClaim(plan.runDir)
+      const port = takenSincePicked(error)
+      if (!autoPorts || port === undefined || attempt >= AUTO_PORT_ATTEMPTS) throw error
+      avoid.add(port)
+    }
   }
-  try {
-    emit({type: 'plan', summary: summarisePlan(plan), plan})
-    const weed = early ?? await findOrInstallWeed(options, loaded, emit)
-    emit({type: 'weed', weed})
-    return await withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
-  } catch (error) {
-    if (autoPorts) releaseClaim(plan.runDir)
-    throw error
-  }
+}
+
+/** How many automatic offsets `up` tries when a port is taken between choosing the offset and preflight. */
+const AUTO_PORT_ATTEMPTS = 3
+
+/** The port preflight found taken (nothing was started or written then), from its PORT_IN_USE error. */
+function takenSincePicked(error: unknown): number | undefined {
+  if (!(error instanceof SeaweedctlError) || error.code !== 'PORT_IN_USE') return undefined
+  const port = (error.data as {port?: unknown} | undefined)?.port
+  return typeof port === 'number' ? port : undefined
 }
 
 /** --reuse is honoured only outside CI. */

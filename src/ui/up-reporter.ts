@@ -42,7 +42,7 @@ export async function upReporter(options: {json: boolean; tty: boolean; log: (li
           if (event.created) line('spec', `wrote ${relative(process.cwd(), event.file) || event.file}`)
           return
         case 'ports':
-          line('ports', `offset ${event.offset} (the first free one; written into the new spec)`)
+          line('ports', `offset ${event.offset} (the first free one; written into the new spec)${event.taken ? `: port ${event.taken} of the one tried before was taken meanwhile` : ''}`)
           return
         case 'reused':
           line('reuse', 'running from the same plan: left as it is')

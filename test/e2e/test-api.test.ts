@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
+import {createServer} from 'node:net'
 import {after, describe, test} from 'node:test'
 
+import type {UpEvent} from '../../src/index.js'
 import {cli, isListening, pidsUnder, REPO, TEST_WEED_VERSION, testDir, waitFor, weedPidsUnder, WEED_VERSION_ARGS} from '../helpers/cli.js'
 
 // Ports of this file: automatic (--port-offset auto, from 2000 up); no fixed offset.
@@ -110,6 +112,89 @@ describe('4 clusters started at once with --port-offset auto', () => {
     for (const port of reports.flatMap(portsOf)) assert.equal(isListening(port), false, `port ${port}`)
   })
 })
+
+describe('an automatic offset whose port is taken before the cluster starts', () => {
+  const {dir, cleanup} = testDir('auto-taken')
+  after(cleanup)
+
+  test('startCluster moves on to the next free offset and says which port was taken', async () => {
+    // The built package, as users load it (its daemon is a built file).
+    const {startCluster} = await import(join(REPO, 'dist', 'index.js')) as typeof import('../../src/index.js')
+    // Taken the moment the plan is made (after the offset was chosen, before preflight looks), as another program
+    // starting at that moment would: a race that no choice of offset can see coming.
+    const squatter = createServer()
+    const events: UpEvent[] = []
+    let taken: number | undefined
+    const cluster = await startCluster({
+      dir, volumes: 1, weedVersion: TEST_WEED_VERSION, install: false, stopOnExit: {purge: true},
+      onEvent: (event) => {
+        events.push(event)
+        if (event.type !== 'plan' || taken !== undefined) return
+        taken = event.plan.processes.find((p) => p.kind === 'master')!.ports.http
+        // No host: bound before listen() returns (with one, Node looks the address up first and binds later), on
+        // the wildcard address, which keeps the master's 127.0.0.1 from it too.
+        squatter.listen(taken)
+      },
+    })
+    try {
+      const offsets = events.filter((e) => e.type === 'ports')
+      assert.equal(offsets.length, 2, JSON.stringify(offsets))
+      assert.deepEqual(offsets[1], {type: 'ports', offset: cluster.portOffset, taken})
+      assert.ok(cluster.portOffset > offsets[0].offset, `moved on from ${offsets[0].offset} to ${cluster.portOffset}`)
+      assert.ok(squatter.listening, 'the other program keeps its port')
+      assert.match(readFileSync(cluster.specFile, 'utf8'), new RegExp(`^portOffset: ${cluster.portOffset}\\b`, 'm'))
+      assert.ok((await cluster.status()).processes.every((p) => p.state === 'RUNNING'))
+    } finally {
+      await cluster.down({purge: true})
+      squatter.close()
+    }
+  })
+})
+
+describe('a pre-started daemon that dies before it is handed the cluster', () => {
+  const {dir, cleanup} = testDir('prestart-killed')
+  after(cleanup)
+
+  test('startCluster starts a daemon itself, and the cluster serves', async () => {
+    const {startCluster} = await import(join(REPO, 'dist', 'index.js')) as typeof import('../../src/index.js')
+    const killed: number[] = []
+    const cluster = await startCluster({
+      dir, volumes: 1, weedVersion: TEST_WEED_VERSION, install: false, stopOnExit: {purge: true},
+      onEvent: (event) => {
+        // The daemon startCluster started early, still waiting on its stdin for a run directory, killed as an
+        // OOM killer or a stray `kill` would.
+        if (event.type !== 'plan') return
+        for (const pid of waitingDaemons()) {
+          process.kill(pid, 'SIGKILL')
+          killed.push(pid)
+        }
+      },
+    })
+    try {
+      assert.equal(killed.length, 1, 'one daemon was waiting, and was killed')
+      const report = await cluster.status()
+      assert.notEqual(report.daemon?.pid, killed[0])
+      assert.ok(report.processes.every((p) => p.state === 'RUNNING'), JSON.stringify(report.processes))
+      const url = `${cluster.endpoints.filer}/prestart/hello.txt`
+      assert.equal((await fetch(url, {method: 'PUT', body: 'hello'})).status, 201)
+      assert.equal(await (await fetch(url)).text(), 'hello')
+    } finally {
+      await cluster.down({purge: true})
+    }
+  })
+})
+
+/** Daemons this process started that still wait on their stdin for a run directory. */
+function waitingDaemons(): number[] {
+  return readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).map(Number).filter((pid) => {
+    try {
+      const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]
+      return parent === String(process.pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--stdin')
+    } catch {
+      return false
+    }
+  })
+}
 
 describe('CLI conventions', () => {
   const empty = mkdtempSync(join(tmpdir(), 'seaweedctl-conv-'))

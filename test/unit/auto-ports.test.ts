@@ -43,4 +43,15 @@ describe('automatic port offsets keep out of the ephemeral port range', () => {
     })
     assert.deepEqual(readdirSync(join(dir, 'ports')).filter((n) => n.endsWith('.json')), [])
   })
+
+  test('ports to avoid (found taken after an earlier pick) move the choice on to an offset without them', async () => {
+    const range = {low: 60_000, high: 60_999, reserved: [] as Array<[number, number]>}
+    const first = await claimAutoOffset(join(dir, 'c'), planAt, range)
+    releaseClaim(join(dir, 'c'))
+    const master = planAt(first.offset).processes.find((p) => p.kind === 'master')!.ports.http
+    const next = await claimAutoOffset(join(dir, 'c'), planAt, range, new Set([master]))
+    releaseClaim(join(dir, 'c'))
+    assert.ok(next.offset > first.offset, `${first.offset} then ${next.offset}`)
+    assert.ok(!claimedPorts(planAt(next.offset)).includes(master))
+  })
 })
