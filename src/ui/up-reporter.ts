@@ -93,6 +93,7 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
   const {Listr} = await import('listr2')
   const steps = new Map<string, Step>()
   let running: Promise<unknown> | undefined
+  let planTask: {title: string} | undefined
   const step = (key: string, title: string): Step => {
     let settle!: Step['settle']
     const outcome = new Promise<Parameters<Step['settle']>[0]>((resolve) => {
@@ -117,8 +118,14 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
             return group.length > 1 ? `${group[0]}–${group.at(-1)}` : String(group[0])
           }
           const kinds = [...new Set(event.plan.processes.map((p) => p.kind))]
+          const planTitle = `Plan  ${event.summary}   (ports ${kinds.map(ports).join(', ')}; data in ${dir.startsWith('..') ? event.plan.dataDir : `./${dir}`})`
+          // Planned again on other ports (an automatic offset whose port was taken meanwhile): the same steps.
+          if (running) {
+            if (planTask) planTask.title = planTitle
+            return
+          }
           const list = [
-            {key: 'plan', title: `Plan  ${event.summary}   (ports ${kinds.map(ports).join(', ')}; data in ${dir.startsWith('..') ? event.plan.dataDir : `./${dir}`})`},
+            {key: 'plan', title: planTitle},
             {key: 'weed', title: 'weed'},
             {key: 'daemon', title: 'checks: ports free, directories writable'},
             ...kinds.map((k) => {
@@ -134,6 +141,7 @@ async function ttyReporter(log: (line: string) => void): Promise<UpReporter> {
               const outcome = await s.outcome
               if (!outcome.ok) throw outcome.error
               task.title = outcome.title
+              if (s === list[0]) planTask = task
             },
           })), {concurrent: true, exitOnError: false, rendererOptions: {collapseErrors: false}}).run().catch(() => undefined)
           return
