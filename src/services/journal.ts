@@ -103,10 +103,18 @@ export function stoppedBy(journal: Journal): string[] {
   return journal.steps.filter((s) => s.action === 'stop' && s.state === 'done').map((s) => s.process)
 }
 
-/** One line for people: what happened and what to do. */
-export function describeJournal(journal: Journal, state: JournalState): string {
+/** A process as the supervisor reports it: enough to tell whether a roll's step under way was ever asked for. */
+export type SupervisedProcess = {name: string; state: string; pid: number | null}
+
+/**
+ * One line for people: what happened and what to do. With `processes` (the supervisor's report), a step a command
+ * that is gone had begun, whose process still runs on the pid it had then, is "not yet": the command recorded the
+ * step and ended before it asked the supervisor (a restart asked for stops the old process at once).
+ */
+export function describeJournal(journal: Journal, state: JournalState, processes?: SupervisedProcess[]): string {
+  const never = state === 'running' ? [] : neverAsked(journal, processes ?? [])
   const done = journal.op === 'restart' || journal.op === 'upgrade' || (journal.op === 'apply' && !journal.steps.some((s) => s.action !== 'restart'))
-    ? rollProgress(journal)
+    ? rollProgress(journal, never)
     : stepProgress(journal)
   const left = journal.steps.filter((s) => s.state !== 'done').length
   if (state === 'running') return `in progress: \`seaweedctl ${journal.command}\` (pid ${journal.pid}): ${done}`
@@ -126,12 +134,20 @@ function nextCommands(journal: Journal): string {
   return `run \`seaweedctl up\` to finish${undo}`
 }
 
+/** The roll steps begun whose process runs RUNNING on the pid recorded when the step began. */
+function neverAsked(journal: Journal, processes: SupervisedProcess[]): string[] {
+  return journal.steps
+    .filter((s) => s.action === 'restart' && s.state === 'active' && typeof s.pid === 'number')
+    .filter((s) => processes.some((p) => p.name === s.process && p.state === 'RUNNING' && p.pid === s.pid))
+    .map((s) => s.process)
+}
+
 /** A roll: "2 of 4 restarted (volume-1, volume-2); volume-3 restarting; not yet: volume-4"; an upgrade names versions. */
-function rollProgress(journal: Journal): string {
+function rollProgress(journal: Journal, never: string[]): string {
   const rolls = journal.steps.filter((s) => s.action === 'restart')
   const done = rolls.filter((s) => s.state === 'done').map((s) => s.process)
-  const active = rolls.filter((s) => s.state === 'active').map((s) => s.process)
-  const pending = rolls.filter((s) => s.state === 'pending').map((s) => s.process)
+  const active = rolls.filter((s) => s.state === 'active' && !never.includes(s.process)).map((s) => s.process)
+  const pending = rolls.filter((s) => s.state === 'pending' || never.includes(s.process)).map((s) => s.process)
   const list = (names: string[]) => names.join(', ')
   if (journal.op === 'upgrade' && journal.upgrade) {
     const {from, to} = journal.upgrade
@@ -189,9 +205,9 @@ export function clearJournal(runDir: string): void {
   rmSync(journalPath(runDir), {force: true})
 }
 
-export function operationStatus(runDir: string, alive: (pid: number, startTime: number) => boolean): OperationStatus | undefined {
+export function operationStatus(runDir: string, alive: (pid: number, startTime: number) => boolean, processes?: SupervisedProcess[]): OperationStatus | undefined {
   const journal = readJournal(runDir)
   if (!journal) return undefined
   const state = journalState(journal, alive)
-  return {state, command: journal.command, pid: journal.pid, startedAt: journal.startedAt, message: describeJournal(journal, state), maintenance: maintenanceNodes(journal).map((m) => m.process), steps: journal.steps}
+  return {state, command: journal.command, pid: journal.pid, startedAt: journal.startedAt, message: describeJournal(journal, state, processes), maintenance: maintenanceNodes(journal).map((m) => m.process), steps: journal.steps}
 }

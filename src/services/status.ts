@@ -17,7 +17,7 @@ export function statusHealthy(report: StatusReport): boolean {
 
 /** The report with what the journal in `runDir` says (an operation in progress or left unfinished). */
 export function withOperation(report: StatusReport, runDir: string): StatusReport {
-  const operation = operationStatus(runDir, (pid, startTime) => procIdentity(pid)?.startTime === startTime)
+  const operation = operationStatus(runDir, (pid, startTime) => procIdentity(pid)?.startTime === startTime, report.daemon ? report.processes : undefined)
   return operation ? {...report, operation} : report
 }
 

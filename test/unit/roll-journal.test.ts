@@ -25,6 +25,16 @@ describe('journal of a roll: restart --rolling, weed upgrade, applying an edited
     assert.equal(describeJournal(j, 'running'), 'in progress: `seaweedctl restart --rolling volume` (pid 4242): 2 of 4 restarted (volume-1, volume-2); volume-3 restarting; not yet: volume-4')
   })
 
+  test('a step recorded but never asked for (the command died in between): "not yet" while its process runs on the pid it had', () => {
+    const j = rolled('restart', 'restart --rolling volume', 1)
+    const on = (pid: number | null, state = 'RUNNING') => [{name: 'volume-2', state, pid}]
+    assert.match(describeJournal(j, 'killed', on(500)), /: 1 of 4 restarted \(volume-1\); not yet: volume-2, volume-3, volume-4; run /)
+    assert.match(describeJournal(j, 'killed', on(500, 'STOPPING')), /: 1 of 4 restarted \(volume-1\); volume-2 restarting; not yet: volume-3, volume-4; run /, 'asked: its old process stops')
+    assert.match(describeJournal(j, 'killed', on(777)), /volume-2 restarting; not yet: volume-3, volume-4/, 'on a new pid: the supervisor did it')
+    assert.match(describeJournal(j, 'running', on(500)), /volume-2 restarting/, 'a command still running may be about to ask')
+    assert.match(describeJournal(j, 'killed'), /volume-2 restarting/, 'without a report nothing is assumed')
+  })
+
   test('weed upgrade: which processes run which version, how to finish and how to go back', () => {
     const j = interrupted(rolled('upgrade', 'weed upgrade 4.48', 1, {from: '4.30', to: '4.48'}), 'SIGTERM', T)
     assert.equal(describeJournal(j, 'interrupted'),
