@@ -18,7 +18,7 @@ if (( ${#files[@]} == 0 )); then
 fi
 # As npm test: a test that runs past 30 minutes fails, and a file whose tests have all ended exits even if something
 # it started still holds it open (the leak is then its own test's failure, not a suite that waits for ever).
-run=(node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=1800000 "${files[@]}")
+run=(node --import tsx --import ./test/helpers/exit-guard.mjs --test --test-concurrency=1 --test-timeout=1800000 "${files[@]}")
 if unshare -n true 2>/dev/null; then
   exec unshare -n bash -c 'ip link set lo up && exec "$@"' e2e "${run[@]}"
 fi
