@@ -134,11 +134,21 @@ function nextCommands(journal: Journal): string {
   return `run \`seaweedctl up\` to finish${undo}`
 }
 
-/** The roll steps begun whose process runs RUNNING on the pid recorded when the step began. */
+/**
+ * Where a roll step that was begun (active) stands, by the supervisor's report: its process RUNNING on another pid
+ * than the one recorded when the step began — restarted; on that same pid — never asked for (an asked restart
+ * stops the old process at once); otherwise still under way.
+ */
+export function activeRollStep(step: JournalStep, processes: readonly SupervisedProcess[]): 'restarted' | 'never asked' | 'under way' {
+  const now = processes.find((p) => p.name === step.process)
+  if (step.pid === undefined || now?.state !== 'RUNNING' || now.pid === null) return 'under way'
+  return now.pid === step.pid ? 'never asked' : 'restarted'
+}
+
+/** The roll steps begun that the supervisor was never asked for. */
 function neverAsked(journal: Journal, processes: SupervisedProcess[]): string[] {
   return journal.steps
-    .filter((s) => s.action === 'restart' && s.state === 'active' && typeof s.pid === 'number')
-    .filter((s) => processes.some((p) => p.name === s.process && p.state === 'RUNNING' && p.pid === s.pid))
+    .filter((s) => s.action === 'restart' && s.state === 'active' && activeRollStep(s, processes) === 'never asked')
     .map((s) => s.process)
 }
 

@@ -3,7 +3,7 @@ import {SeaweedctlError} from '../lib/errors.js'
 import {isInterrupted} from '../lib/interrupt.js'
 import type {StatusReport} from '../supervisor/status-types.js'
 import type {JournalWriter} from './journal-writer.js'
-import {describeJournal, type Journal, type JournalStep} from './journal.js'
+import {activeRollStep, describeJournal, type Journal, type JournalStep} from './journal.js'
 
 /** Why a journal outlives its command when the daemon died under it (status shows it). */
 export const DAEMON_DIED = 'the supervisor daemon died'
@@ -69,5 +69,5 @@ export function recordRoll(journal: JournalWriter): (name: string, state: 'activ
  */
 export function alreadyRestarted(journal: Journal | undefined, command: string, report: Pick<StatusReport, 'processes'>): string[] {
   if (!journal || journal.op !== 'restart' || journal.command !== command) return []
-  return journal.steps.filter((s) => s.action === 'restart' && (s.state === 'done' || (s.state === 'active' && s.pid !== undefined && report.processes.some((p) => p.name === s.process && p.state === 'RUNNING' && p.pid !== null && p.pid !== s.pid)))).map((s) => s.process)
+  return journal.steps.filter((s) => s.action === 'restart' && (s.state === 'done' || (s.state === 'active' && activeRollStep(s, report.processes) === 'restarted'))).map((s) => s.process)
 }

@@ -99,6 +99,7 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
   const autoPorts = options.portOffset === 'auto' && specText !== undefined
   // Ports seen free when the offset was chosen but taken by the time preflight looked: another offset is tried.
   const avoid = new Set<number>()
+  let taken: number | undefined
   for (let attempt = 1; ; attempt++) {
     if (autoPorts) {
       // A new spec with automatic ports: the first free offset, claimed before anything starts, written into the spec.
@@ -108,19 +109,20 @@ export async function up(options: UpOptions, emit: (event: UpEvent) => void = ()
       loaded = {spec: made.spec, source: {file: made.file, positions: new Map()}}
       specText = made.text
       plan = withBuckets(planCluster(loaded.spec, loaded.source), options.buckets ?? [])
-      emit({type: 'ports', offset: chosen.offset, ...(attempt > 1 ? {taken: [...avoid].at(-1)} : {})})
+      emit({type: 'ports', offset: chosen.offset, ...(taken === undefined ? {} : {taken})})
     }
     try {
       emit({type: 'plan', summary: summarisePlan(plan), plan})
       const weed = early ?? await findOrInstallWeed(options, loaded, emit)
+      // Found once: another offset changes no binary.
+      if (attempt === 1) emit({type: 'weed', weed})
       early = weed
-      emit({type: 'weed', weed})
       return await withClusterLock(plan, 'up', () => start(plan, loaded, specText, weed, options, started, deadline, emit))
     } catch (error) {
       if (autoPorts) releaseClaim(plan.runDir)
-      const port = takenSincePicked(error)
-      if (!autoPorts || port === undefined || attempt >= AUTO_PORT_ATTEMPTS) throw error
-      avoid.add(port)
+      taken = takenSincePicked(error)
+      if (!autoPorts || taken === undefined || attempt >= AUTO_PORT_ATTEMPTS) throw error
+      avoid.add(taken)
     }
   }
 }
